@@ -1,0 +1,101 @@
+"""The value that flows through a cascade: decoded frames plus encoder settings.
+
+A :class:`Picture` is treated as immutable: operations return a new one (``replace`` or
+``with_frames``) and never modify a frame in place, which is what lets the engine cache
+intermediate results by cascade prefix.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from PIL import Image
+
+# OSS format names for Pillow format ids.
+FORMAT_NAMES = {
+    "JPEG": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp", "GIF": "gif",
+    "TIFF": "tiff", "HEIF": "heic", "AVIF": "avif",
+}
+
+
+@dataclass(frozen=True)
+class Picture:
+    frames: tuple[Image.Image, ...]
+    source_format: str                      # OSS name of the decoded source format
+    source_size: tuple[int, int]            # stored (un-oriented) size of the source
+    durations: tuple[int, ...] = ()         # per frame, ms (animations only)
+    loop: int = 0
+    source_quality: int | None = None       # estimated JPEG quality of the source
+    format: str | None = None               # requested by `format`
+    q: int | None = None                    # `quality,q_`
+    Q: int | None = None                    # `quality,Q_`
+    interlace: int | None = None            # `interlace`
+    icc_profile: bytes | None = None
+    notes: tuple[str, ...] = field(default=())  # e.g. font substitutions, for the viewer
+
+    @property
+    def image(self) -> Image.Image:
+        return self.frames[0]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.frames[0].size
+
+    @property
+    def width(self) -> int:
+        return self.frames[0].width
+
+    @property
+    def height(self) -> int:
+        return self.frames[0].height
+
+    @property
+    def animated(self) -> bool:
+        return len(self.frames) > 1
+
+    def replace(self, **changes) -> "Picture":
+        return dataclasses.replace(self, **changes)
+
+    def with_image(self, image: Image.Image) -> "Picture":
+        """A static picture (animation dropped) holding ``image``."""
+        return dataclasses.replace(self, frames=(image,), durations=())
+
+    def map_frames(self, fn: Callable[[Image.Image], Image.Image]) -> "Picture":
+        """Apply ``fn`` to every frame (keeps an animation)."""
+        return dataclasses.replace(self, frames=tuple(fn(f) for f in self.frames))
+
+    def first_frame(self, fn: Callable[[Image.Image], Image.Image]) -> "Picture":
+        """Apply ``fn`` to the first frame only; the result is static."""
+        return self.with_image(fn(self.frames[0]))
+
+    def add_note(self, note: str) -> "Picture":
+        if note in self.notes:
+            return self
+        return dataclasses.replace(self, notes=self.notes + (note,))
+
+
+class ObjectResolver(Protocol):
+    """Looks up an object of the same bucket by key (watermark images).
+
+    Returns the object's bytes, or raises ``OssError("NoSuchKey", ...)``.
+    """
+
+    def __call__(self, key: str) -> bytes: ...
+
+
+@dataclass
+class Context:
+    """What an operation may consult besides the picture."""
+
+    resolver: ObjectResolver | None = None
+    cancelled: Callable[[], bool] = lambda: False
+    decode: Callable[[bytes], Picture] | None = None   # set by the engine (watermark images)
+
+
+def has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
+def to_rgba(image: Image.Image) -> Image.Image:
+    return image if image.mode == "RGBA" else image.convert("RGBA")
