@@ -146,22 +146,29 @@ def _bind(index: int, seg: Token) -> Operation:
             except OssError as e:
                 raise e.at(span=tokens[1].span)
         else:
+            raw: dict[str, Token] = {}
             for tok in tokens[1:]:
-                key, sep, raw = tok.text.partition("_")
+                key, sep, value = tok.text.partition("_")
                 if not sep:
                     raise OssError("InvalidArgument",
                                    f"The value: {tok.text} of parameter: {name} is invalid."
                                    "reason:expected key_value",
                                    ec=cls.EC_UNKNOWN_VALUE, key=tok.text, span=tok.span)
-                spec = cls.spec(key)
-                if spec is None:
+                if cls.spec(key) is None:
                     continue  # OSS tolerates unknown keys (the SDK tests send crop,...,r_1)
-                if raw == "":
+                raw[key] = tok  # a repeated key: the later one wins
+            precheck = getattr(cls, "precheck", None)
+            if precheck is not None:
+                precheck({k: t.text.partition("_")[2] for k, t in raw.items()})
+            for key, tok in raw.items():
+                spec = cls.spec(key)
+                value = tok.text.partition("_")[2]
+                if value == "":
                     raise OssError("InvalidArgument",
                                    f"The value:  of parameter: {key} is invalid.",
                                    ec=spec.ec_missing or spec.ec, key=key, span=tok.span)
                 try:
-                    values[key] = spec.decode(raw)  # a repeated key: the later one wins
+                    values[key] = spec.decode(value)
                 except OssError as e:
                     raise e.at(span=tok.span)
         op = cls(**values)

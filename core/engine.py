@@ -1,0 +1,279 @@
+"""The executor: decode, run each action left to right, encode.
+
+Like imgproxy's pipeline, decoding and encoding are steps too: each is timed, the loop
+checks for cancellation between steps, and errors are tagged with the failing step.
+Intermediate pictures are cached by cascade prefix, so when only step k changes the
+engine recomputes from step k (the viewer's live preview relies on this).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+from . import codec
+from .cascade import Cascade, StyleLookup, parse, resolve
+from .errors import Cancelled, OssError
+from .ops.geometry import AutoOrient, Resize
+from .ops.query import AverageHue, Info
+from .params import Operation
+from .picture import Context, ObjectResolver, Picture
+
+# OSS docs: "by default adaptive orientation is configured" -- EXIF Orientation is applied
+# unless the cascade says auto-orient,0. See docs/COMPATIBILITY.md.
+AUTO_ORIENT_DEFAULT = 1
+
+
+@dataclass(frozen=True)
+class Source:
+    """Source bytes with a digest used as the cache key."""
+
+    data: bytes
+    digest: str
+    name: str = ""
+
+    @classmethod
+    def of(cls, src: "Source | bytes | str | os.PathLike") -> "Source":
+        if isinstance(src, Source):
+            return src
+        if isinstance(src, (bytes, bytearray, memoryview)):
+            data = bytes(src)
+            name = ""
+        else:
+            path = Path(src)
+            try:
+                size = path.stat().st_size
+                if size > codec.MAX_SOURCE_BYTES:
+                    raise OssError("ImageTooLarge", "The source image is larger than 20 MB.",
+                                   ec="0040-00000009")
+                data = path.read_bytes()
+            except FileNotFoundError:
+                raise OssError("NoSuchKey", f"The specified file does not exist: {path}") from None
+            except IsADirectoryError:
+                raise OssError("BadRequest", f"Not a file: {path}") from None
+            except OSError as e:
+                raise OssError("BadRequest", f"Cannot read {path}: {e.strerror}") from None
+            name = path.name
+        return cls(data, hashlib.blake2b(data, digest_size=16).hexdigest(), name)
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    label: str      # "decode", "resize,w_100", ..., "encode"
+    seconds: float
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    """Encoded output. For info/average-hue ``data`` is the JSON body and ``is_json``."""
+
+    data: bytes
+    format: str              # jpg/png/.../"json"
+    width: int
+    height: int
+    is_json: bool = False
+    timings: tuple[StepTiming, ...] = ()
+    notes: tuple[str, ...] = ()
+    picture: Picture | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def content_type(self) -> str:
+        return "application/json" if self.is_json else codec.CONTENT_TYPES[self.format]
+
+
+def effective_auto_orient(steps: tuple[Operation, ...]) -> bool:
+    value = AUTO_ORIENT_DEFAULT
+    for op in steps:
+        if isinstance(op, AutoOrient):
+            value = op.value
+    return bool(value)
+
+
+def apply_steps(picture: Picture, steps: tuple[Operation, ...], ctx: Context) -> Picture:
+    """Run ``steps`` on ``picture`` in order (no caching; watermark preprocessing uses it)."""
+    for index, op in enumerate(steps):
+        if ctx.cancelled():
+            raise Cancelled()
+        try:
+            picture = op.apply(picture, ctx)
+        except OssError as e:
+            raise e.at(step=index, action=op.NAME)
+    return picture
+
+
+class Engine:
+    """Runs cascades with a bounded cache of intermediate pictures.
+
+    Thread-safe: the viewer renders in a worker pool while the CLI and server share one
+    engine per process.
+    """
+
+    def __init__(self, cache_entries: int = 48) -> None:
+        self._cache: OrderedDict[tuple, Picture] = OrderedDict()
+        self._capacity = cache_entries
+        self._lock = threading.Lock()
+
+    # -- cache -------------------------------------------------------------------------
+    def _get(self, key: tuple) -> Picture | None:
+        with self._lock:
+            pic = self._cache.get(key)
+            if pic is not None:
+                self._cache.move_to_end(key)
+            return pic
+
+    def _put(self, key: tuple, pic: Picture) -> None:
+        if self._capacity <= 0:
+            return
+        with self._lock:
+            self._cache[key] = pic
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._capacity:
+                self._cache.popitem(last=False)
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    # -- decoding ----------------------------------------------------------------------
+    def _draft_size(self, source: Source, steps: tuple[Operation, ...], orient: bool
+                    ) -> tuple[int, int] | None:
+        """A DCT-reduced decode size for JPEG sources whose cascade starts by shrinking,
+        chosen only when it provably yields the same output size."""
+        if not steps or not isinstance(steps[0], Resize):
+            return None
+        header = codec.read_header(source.data)
+        if header.format != "jpg" or header.frames != 1:
+            return None
+        W, H = header.width, header.height
+        swap = orient and header.orientation in (5, 6, 7, 8) and \
+            W < codec.MAX_ORIENT_SIDE and H < codec.MAX_ORIENT_SIDE
+        oW, oH = (H, W) if swap else (W, H)
+        plan = steps[0].plan(oW, oH)
+        if plan.limited:
+            return None
+        tw, th = plan.scaled
+        # Keep at least 2x the target so the final Lanczos pass still has detail to use.
+        scale = codec.draft_scale(oW, oH, 2 * tw, 2 * th)
+        if scale == 1:
+            return None
+        dW, dH = -(-oW // scale), -(-oH // scale)
+        if steps[0].plan(dW, dH) != plan:
+            return None
+        return (dH, dW) if swap else (dW, dH)
+
+    def decode(self, source: Source, steps: tuple[Operation, ...] = ()) -> tuple[Picture, StepTiming]:
+        orient = effective_auto_orient(steps)
+        draft = self._draft_size(source, steps, orient)
+        key = (source.digest, "decode", orient, draft)
+        cached = self._get(key)
+        if cached is not None:
+            return cached, StepTiming("decode", 0.0, cached=True)
+        t0 = time.perf_counter()
+        from .inspect import estimate_jpeg_quality
+
+        pic = codec.decode(source.data, orient=orient, draft=draft,
+                           source_quality=estimate_jpeg_quality)
+        self._put(key, pic)
+        return pic, StepTiming("decode", time.perf_counter() - t0)
+
+    # -- running -----------------------------------------------------------------------
+    def run(self, source: Source, steps: tuple[Operation, ...], ctx: Context,
+            upto: int | None = None) -> tuple[Picture, list[StepTiming]]:
+        """The picture after the first ``upto`` steps (all when None), with timings."""
+        pic, t = self.decode(source, steps)
+        timings = [t]
+        orient = effective_auto_orient(steps)
+        draft_key = self._draft_size(source, steps, orient)
+        n = len(steps) if upto is None else max(0, min(upto, len(steps)))
+        base = (source.digest, orient, draft_key, ctx.resolver is None, id(ctx.resolver))
+        # Find the longest cached prefix.
+        start = 0
+        for k in range(n, 0, -1):
+            hit = self._get(base + (steps[:k],))
+            if hit is not None:
+                pic, start = hit, k
+                timings.extend(StepTiming(op.to_string(), 0.0, cached=True) for op in steps[:k])
+                break
+        for index in range(start, n):
+            if ctx.cancelled():
+                raise Cancelled()
+            op = steps[index]
+            t0 = time.perf_counter()
+            try:
+                pic = op.apply(pic, ctx)
+            except OssError as e:
+                raise e.at(step=index, action=op.NAME)
+            except MemoryError:
+                raise OssError("ImageTooLarge", "Not enough memory to process the image.",
+                               step=index, action=op.NAME) from None
+            timings.append(StepTiming(op.to_string(), time.perf_counter() - t0))
+            self._put(base + (steps[:index + 1],), pic)
+        return pic, timings
+
+    def process(self, src: "Source | bytes | str | os.PathLike", process: "str | Cascade", *,
+                styles: StyleLookup | None = None, resolver: ObjectResolver | None = None,
+                cancelled: Callable[[], bool] | None = None, upto: int | None = None) -> Result:
+        source = Source.of(src)
+        cascade = parse(process) if isinstance(process, str) else process
+        cascade = resolve(cascade, styles)
+        steps = cascade.steps
+        ctx = Context(resolver=resolver, cancelled=cancelled or (lambda: False))
+        ctx.decode = lambda data: codec.decode(data, orient=True)
+        if len(steps) == 1 and isinstance(steps[0], Info):
+            return self._info(source)
+        if len(steps) == 1 and isinstance(steps[0], AverageHue):
+            return self._average_hue(source, ctx)
+        pic, timings = self.run(source, steps, ctx, upto)
+        if ctx.cancelled():
+            raise Cancelled()
+        t0 = time.perf_counter()
+        try:
+            data, fmt = codec.encode(pic)
+        except OssError:
+            raise
+        except (OSError, ValueError, MemoryError) as e:
+            raise OssError("InternalError", f"Encoding failed: {e}") from None
+        timings.append(StepTiming("encode", time.perf_counter() - t0))
+        return Result(data, fmt, pic.width, pic.height, timings=tuple(timings),
+                      notes=pic.notes, picture=pic)
+
+    def _info(self, source: Source) -> Result:
+        from .inspect import info_json
+
+        t0 = time.perf_counter()
+        header = codec.read_header(source.data)
+        body = info_json(source.data)
+        return Result(body, "json", header.width, header.height, is_json=True,
+                      timings=(StepTiming("info", time.perf_counter() - t0),))
+
+    def _average_hue(self, source: Source, ctx: Context) -> Result:
+        from .inspect import average_hue_json
+
+        pic, t = self.decode(source, ())
+        t0 = time.perf_counter()
+        body = average_hue_json(pic.image)
+        return Result(body, "json", pic.width, pic.height, is_json=True,
+                      timings=(t, StepTiming("average-hue", time.perf_counter() - t0)))
+
+
+_default_engine = Engine()
+
+
+def process(src, process: "str | Cascade", *, styles: StyleLookup | None = None,
+            resolver: ObjectResolver | None = None,
+            cancelled: Callable[[], bool] | None = None) -> Result:
+    """Apply an ``x-oss-process`` value to ``src`` (bytes or a path); see :class:`Result`."""
+    return _default_engine.process(src, process, styles=styles, resolver=resolver,
+                                   cancelled=cancelled)
+
+
+def info(src) -> dict:
+    """The OSS ``image/info`` object for ``src``."""
+    return json.loads(_default_engine.process(src, "image/info").data)

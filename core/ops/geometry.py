@@ -1,0 +1,243 @@
+"""Geometry actions: resize, crop, indexcrop, circle, rounded-corners, rotate, auto-orient."""
+from __future__ import annotations
+
+from PIL import Image, ImageDraw
+
+from .. import geometry as geo
+from ..errors import OssError
+from ..params import GRAVITIES, Kind, Operation, operation, param
+from ..picture import Context, Picture, to_rgba
+
+MAX_ROTATE_SOURCE_SIDE = 4096
+_SUPERSAMPLE = 4  # anti-aliasing factor for circle / rounded-corner masks
+
+
+def _resample(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if image.size == size:
+        return image
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    # reducing_gap makes large shrinks fast (a box pre-reduction) at no visible cost.
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+@operation("resize", "Resize",
+           "Scale the image: fit inside (lfit), cover (mfit), cover and crop (fill), "
+           "fit and pad (pad) or stretch (fixed).")
+class Resize(Operation):
+    m: str | None = param(Kind.ENUM, "Mode",
+                          "lfit: largest image inside w x h; mfit: smallest image covering "
+                          "w x h; fill: mfit then centre-crop; pad: lfit then pad with color; "
+                          "fixed: stretch to exactly w x h.",
+                          choices=("lfit", "mfit", "fill", "pad", "fixed"), default="lfit",
+                          ec="0040-00000311")
+    w: int | None = param(Kind.INT, "Width", "Target width in pixels.", min=1, max=16384,
+                          ec="0040-00000312", unit="px")
+    h: int | None = param(Kind.INT, "Height", "Target height in pixels.", min=1, max=16384,
+                          ec="0040-00000313", unit="px")
+    l: int | None = param(Kind.INT, "Long side", "Target length of the long side "
+                          "(ignored when w or h is given).", min=1, max=16384, unit="px")
+    s: int | None = param(Kind.INT, "Short side", "Target length of the short side "
+                          "(ignored when w or h is given).", min=1, max=16384,
+                          ec="0040-00000315", unit="px")
+    limit: int | None = param(Kind.FLAG, "Do not enlarge",
+                              "1: when the result would be larger than the source, keep the "
+                              "source size; 0: enlarge as asked.", default=1)
+    color: str | None = param(Kind.COLOR, "Pad colour", "Background colour for m_pad (RRGGBB).",
+                              default="FFFFFF")
+    p: int | None = param(Kind.INT, "Percent", "Scale both sides by this percentage "
+                          "(ignored when w or h is given).", min=1, max=1000,
+                          ec="0040-00000317", unit="%")
+
+    @classmethod
+    def precheck(cls, raw: dict[str, str]) -> None:
+        if raw.get("w") == "0" and raw.get("h") == "0":
+            raise OssError("InvalidArgument",
+                           "The value: 0 of parameter: w and h is invalid.",
+                           ec="0040-00000321", key="w")
+
+    def check(self) -> None:
+        if self.w is None and self.h is None and self.l is None and self.s is None \
+                and self.p is None:
+            raise OssError("MissingArgument",
+                           "Missing argument: resize needs w, h, l, s or p.", key="w")
+
+    def plan(self, W: int, H: int) -> geo.ResizePlan:
+        return geo.resize_plan(W, H, m=self.get("m"), w=self.w, h=self.h, l=self.l,
+                               s=self.s, p=self.p, limit=self.get("limit"))
+
+    def apply(self, pic: Picture, ctx: Context) -> Picture:
+        W, H = pic.size
+        plan = self.plan(W, H)
+        reason = geo.check_output_size(*plan.canvas)
+        if reason:
+            raise OssError("InvalidArgument", reason, ec="0040-00000007", key="w")
+        if plan.limited:
+            return pic
+        if pic.animated:
+            if plan.mode == "p":
+                return pic.first_frame(lambda f: self._one(f, plan))  # p makes GIFs static
+            if plan.scaled[0] > W or plan.scaled[1] > H:
+                return pic  # OSS cannot enlarge a GIF
+        return pic.map_frames(lambda f: self._one(f, plan))
+
+    def _one(self, frame: Image.Image, plan: geo.ResizePlan) -> Image.Image:
+        out = _resample(frame, plan.scaled)
+        if plan.mode == "fill":
+            return out.crop(plan.crop_box)
+        if plan.mode == "pad":
+            color = "#" + self.get("color")
+            mode = "RGBA" if out.mode in ("RGBA", "LA") else "RGB"
+            canvas = Image.new(mode, plan.canvas, color)
+            canvas.paste(out.convert(mode), plan.pad_offset)
+            return canvas
+        return out
+
+
+@operation("crop", "Crop", "Cut a w x h region whose origin is the anchor g moved by (x, y).")
+class Crop(Operation):
+    w: int | None = param(Kind.INT, "Width", "Crop width; omitted or 0 = to the edge.",
+                          min=0, max=30000, ec="0040-00000225", unit="px")
+    h: int | None = param(Kind.INT, "Height", "Crop height; omitted or 0 = to the edge.",
+                          min=0, max=30000, ec="0040-00000226", unit="px")
+    x: int | None = param(Kind.INT, "X offset", "Offset to the right of the anchor.",
+                          min=0, max=30000, default=0, unit="px")
+    y: int | None = param(Kind.INT, "Y offset", "Offset down from the anchor.",
+                          min=0, max=30000, default=0, unit="px")
+    g: str | None = param(Kind.ENUM, "Anchor", "Which of the 9 grid positions the crop "
+                          "origin is measured from.", choices=GRAVITIES, default="nw")
+
+    def apply(self, pic: Picture, ctx: Context) -> Picture:
+        W, H = pic.size
+        box = geo.crop_box(W, H, w=self.w, h=self.h, x=self.get("x"), y=self.get("y"),
+                           g=self.get("g"))
+        if box is None:
+            raise OssError("BadRequest", "Advance cut's position is out of image.", key="x")
+        if box == (0, 0, W, H):
+            return pic
+        return pic.map_frames(lambda f: f.crop(box))
+
+
+@operation("indexcrop", "Indexed slice",
+           "Cut the image into slices of x pixels wide (or y pixels high) and keep slice i.")
+class IndexCrop(Operation):
+    x: int | None = param(Kind.INT, "Slice width", "Cut along the horizontal axis into "
+                          "slices this wide.", min=1, max=30000, ec="0040-00000230", unit="px")
+    y: int | None = param(Kind.INT, "Slice height", "Cut along the vertical axis into slices "
+                          "this high (wins over x).", min=1, max=30000, ec="0040-00000230",
+                          unit="px")
+    i: int | None = param(Kind.INT, "Index", "Zero-based slice index; past the last slice the "
+                          "original image is returned.", min=0, max=30000, default=0,
+                          ec="0040-00000229")
+
+    def check(self) -> None:
+        if self.x is None and self.y is None:
+            raise OssError("MissingArgument", "Missing argument: indexcrop needs x or y.",
+                           ec="0040-00000230", key="x")
+
+    def apply(self, pic: Picture, ctx: Context) -> Picture:
+        W, H = pic.size
+        box = geo.index_slice(W, H, x=self.x, y=self.y, i=self.get("i"))
+        if box is None or box == (0, 0, W, H):
+            return pic
+        return pic.map_frames(lambda f: f.crop(box))
+
+
+def _mask(size: tuple[int, int], draw_shape) -> Image.Image:
+    """An anti-aliased L mask: draw at _SUPERSAMPLE x and reduce."""
+    big = Image.new("L", (size[0] * _SUPERSAMPLE, size[1] * _SUPERSAMPLE), 0)
+    draw_shape(ImageDraw.Draw(big), _SUPERSAMPLE)
+    return big.reduce(_SUPERSAMPLE)
+
+
+def _apply_mask(frame: Image.Image, mask: Image.Image) -> Image.Image:
+    out = to_rgba(frame)
+    if frame.mode == "RGBA":
+        from PIL import ImageChops
+        mask = ImageChops.multiply(out.getchannel("A"), mask)
+    out = out.copy()
+    out.putalpha(mask)
+    return out
+
+
+@operation("circle", "Circle", "Keep the circle of radius r at the centre; outside it is "
+           "transparent (white in JPG). The result is the circle's square.")
+class Circle(Operation):
+    r: int | None = param(Kind.INT, "Radius", "Circle radius; capped so the circle fits the "
+                          "image.", min=1, max=4096, required=True, ec="0040-00000233",
+                          ec_missing="0040-00000233", unit="px")
+
+    def apply(self, pic: Picture, ctx: Context) -> Picture:
+        W, H = pic.size
+        r = geo.circle_radius(W, H, self.r)
+        side = 2 * r + 1
+        left, top = W // 2 - r, H // 2 - r
+        box = (left, top, left + side, top + side)
+        mask = _mask((side, side), lambda d, k: d.ellipse((0, 0, side * k - 1, side * k - 1),
+                                                          fill=255))
+        return pic.first_frame(lambda f: _apply_mask(f.crop(box), mask))
+
+
+@operation("rounded-corners", "Rounded corners",
+           "Cut the four corners with quarter circles of radius r (transparent, or white in JPG).")
+class RoundedCorners(Operation):
+    r: int | None = param(Kind.INT, "Radius", "Corner radius; capped to half the shorter "
+                          "side.", min=1, max=4096, required=True, ec="0040-00000237",
+                          ec_missing="0040-00000237", unit="px")
+
+    def apply(self, pic: Picture, ctx: Context) -> Picture:
+        W, H = pic.size
+        r = min(self.r, min(W, H) // 2)
+        mask = _mask((W, H), lambda d, k: d.rounded_rectangle(
+            (0, 0, W * k - 1, H * k - 1), radius=r * k, fill=255))
+        return pic.first_frame(lambda f: _apply_mask(f, mask))
+
+
+def _rotate(frame: Image.Image, degrees: int) -> Image.Image:
+    d = degrees % 360
+    exact = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180,
+             270: Image.Transpose.ROTATE_90}
+    if d == 0:
+        return frame
+    if d in exact:  # Pillow's ROTATE_n is counter-clockwise; OSS rotates clockwise
+        return frame.transpose(exact[d])
+    rgba = to_rgba(frame)
+    out = rgba.rotate(-d, resample=Image.Resampling.BICUBIC, expand=True,
+                      fillcolor=(255, 255, 255, 0))
+    # Pillow's expanded canvas can be a pixel larger than the rotated bounding box.
+    tw, th = geo.rotated_size(frame.width, frame.height, d)
+    if out.size != (tw, th):
+        left, top = (out.width - tw) // 2, (out.height - th) // 2
+        out = out.crop((left, top, left + tw, top + th))
+    return out
+
+
+@operation("rotate", "Rotate", "Rotate clockwise by this many degrees; other angles than "
+           "multiples of 90 grow the canvas.", single_value=True)
+class Rotate(Operation):
+    value: int | None = param(Kind.INT, "Degrees", "Clockwise rotation, 0-360.", min=0,
+                              max=360, default=0, ec="0040-00000217",
+                              ec_missing="0040-00000216", unit="°")
+
+    def apply(self, pic: Picture, ctx: Context) -> Picture:
+        W, H = pic.size
+        if W > MAX_ROTATE_SOURCE_SIDE or H > MAX_ROTATE_SOURCE_SIDE:
+            raise OssError("BadRequest",
+                           "Picture exceed the maximum allowable rotation range.",
+                           key="value")
+        if self.value % 360 == 0:
+            return pic
+        return pic.first_frame(lambda f: _rotate(f, self.value))
+
+
+@operation("auto-orient", "Auto-orient",
+           "1: turn the image upright according to its EXIF Orientation before any other "
+           "action; 0: keep the stored orientation.", single_value=True)
+class AutoOrient(Operation):
+    value: int | None = param(Kind.FLAG, "Orient", "1 = apply EXIF Orientation, 0 = ignore it.",
+                              default=1, ec="0040-00000215", ec_missing="0040-00000214")
+
+    def apply(self, pic: Picture, ctx: Context) -> Picture:
+        # Acts at decode time (see core.engine): OSS orients before the other actions,
+        # wherever auto-orient is written.
+        return pic
