@@ -1,0 +1,1 @@
+"""oss-style-viewer: the Qt desktop application over ``core``."""
