@@ -1,0 +1,682 @@
+"""OSS request signing, V1 (HMAC-SHA1) and V4 (OSS4-HMAC-SHA256), and its verification.
+
+Pure functions: no I/O, and the clock is a parameter (``now``, Unix seconds) wherever
+time matters. The oracle for every byte here is the pair of official Python SDKs (oss2 and
+alibabacloud-oss-v2), run side by side in ``tests/test_signing.py`` with a frozen clock;
+``/work/shared/spec/oss-signing.md`` has the background.
+
+Each signing result carries the string-to-sign (and, for V4, the canonical request) so a
+user interface can put it next to the ``StringToSign`` OSS returns with
+``SignatureDoesNotMatch``. The verifier raises exactly that error, with the server's
+strings in ``details``, ready for :meth:`core.errors.OssError.to_xml`.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import formatdate, parsedate_to_datetime
+from typing import Callable, Iterable, Mapping
+from urllib.parse import quote
+
+from .credentials import Credentials
+from .errors import OssError
+from .urls import BucketAddress, resolve_region
+
+V4_ALGORITHM = "OSS4-HMAC-SHA256"
+V4_TERMINATOR = "aliyun_v4_request"
+V4_MAX_EXPIRES = 604800
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+PRODUCT = "oss"
+# OSS accepts a request up to 15 minutes before its signing time (clock skew), and a
+# header-signed request whose Date is within 15 minutes of the server clock.
+CLOCK_SKEW = 15 * 60
+
+# V1 signs only these query parameters: the documented sub-resource list united with
+# oss2 2.19.1's list (a superset of alibabacloud-oss-v2's). ``x-oss-process`` is here.
+V1_SUBRESOURCES = frozenset("""
+    acl uploads location cors logging website referer lifecycle delete append tagging
+    objectMeta uploadId partNumber security-token position img style styleName
+    replication replicationProgress replicationLocation cname bucketInfo comp qos live
+    status vod startTime endTime symlink x-oss-process response-content-type
+    response-content-language response-expires response-cache-control
+    response-content-disposition response-content-encoding
+    objectInfo group link restore stat callback callback-var encryption versions
+    versioning versionId policy requestPayment x-oss-traffic-limit qosInfo asyncFetch
+    x-oss-request-payer sequential inventory inventoryId continuation-token worm wormId
+    wormExtend transferAcceleration metaQuery x-oss-ac-source-ip x-oss-ac-subnet-mask
+    x-oss-ac-vpc-id x-oss-ac-forward-allow resourceGroup x-oss-async-process regionList
+    x-oss-write-get-object-response bucketArchiveDirectRead httpsConfig
+    redundancyTransition x-oss-target-redundancy-type x-oss-redundancy-transition-taskid
+    accessPoint accessPointPolicy publicAccessBlock x-oss-access-point-name
+    requesterQosInfo qosRequester resourcePoolInfo resourcePool resourcePoolBuckets
+""".split())
+
+V1_URL_PARAMS = ("OSSAccessKeyId", "Expires", "Signature")
+V4_URL_PARAMS = ("x-oss-signature-version", "x-oss-credential", "x-oss-date",
+                 "x-oss-expires", "x-oss-signature", "x-oss-additional-headers")
+_V4_ALWAYS_SIGNED = ("content-type", "content-md5")
+
+CredentialLookup = Callable[[str], "Credentials | None"]
+
+
+@dataclass(frozen=True)
+class SignedUrl:
+    """A presigned URL and the strings it was computed from."""
+
+    url: str
+    version: str
+    signature: str
+    string_to_sign: str
+    canonical_request: str | None
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class SignedHeaders:
+    """Headers to send (lower-case names, ``authorization`` included) and their strings."""
+
+    headers: dict[str, str]
+    version: str
+    signature: str
+    string_to_sign: str
+    canonical_request: str | None
+
+
+@dataclass(frozen=True)
+class Verified:
+    """Who signed a request that passed verification."""
+
+    access_key_id: str
+    version: str
+    via: str  # "query" or "header"
+    security_token: str | None
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _lower_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    return {k.lower(): str(v).strip() for k, v in (headers or {}).items()}
+
+
+def _utc(now: float) -> datetime:
+    return datetime.fromtimestamp(int(now), timezone.utc)
+
+
+def iso8601(now: float) -> str:
+    """``20231114T221320Z``: the V4 timestamp format."""
+    return _utc(now).strftime("%Y%m%dT%H%M%SZ")
+
+
+def http_date(now: float) -> str:
+    """``Tue, 14 Nov 2023 22:13:20 GMT``: the V1 Date header (locale-independent)."""
+    return formatdate(int(now), usegmt=True)
+
+
+def _now(now: float | None) -> float:
+    return time.time() if now is None else now
+
+
+def string_to_sign_bytes(text: str) -> str:
+    """The ``StringToSignBytes`` form OSS returns: space-separated upper-case hex."""
+    return " ".join(f"{b:02X}" for b in text.encode("utf-8"))
+
+
+def _check_reserved(params: Mapping[str, str], reserved: Iterable[str]) -> None:
+    clash = sorted(set(params) & set(reserved))
+    if clash:
+        raise OssError("InvalidArgument", "Signature parameters must not be passed in: "
+                       + ", ".join(clash) + ".", key=clash[0])
+
+
+# ----------------------------------------------------------------------------- V1
+
+def canonical_headers_v1(headers: Mapping[str, str]) -> str:
+    """``name:value\\n`` for every ``x-oss-*`` header, sorted; empty when there are none."""
+    lowered = _lower_headers(headers)
+    return "".join(f"{k}:{lowered[k]}\n" for k in sorted(lowered) if k.startswith("x-oss-"))
+
+
+def canonical_resource_v1(bucket: str | None, key: str | None,
+                          query: Mapping[str, str] | None = None) -> str:
+    """``/bucket/key?subresources``: raw key, decoded values, names in byte order."""
+    if bucket:
+        resource = f"/{bucket}/{key or ''}"
+    else:
+        resource = "/"
+    signed = sorted((k, v) for k, v in (query or {}).items() if k in V1_SUBRESOURCES)
+    if signed:
+        resource += "?" + "&".join(f"{k}={v}" if v else k for k, v in signed)
+    return resource
+
+
+def string_to_sign_v1(method: str, bucket: str | None, key: str | None,
+                      query: Mapping[str, str] | None, headers: Mapping[str, str] | None,
+                      date: str) -> str:
+    """VERB, Content-MD5, Content-Type, Date (or Expires), OSS headers and resource."""
+    lowered = _lower_headers(headers)
+    return "\n".join([method.upper(), lowered.get("content-md5", ""),
+                      lowered.get("content-type", ""), date,
+                      canonical_headers_v1(lowered)
+                      + canonical_resource_v1(bucket, key, query)])
+
+
+def signature_v1(secret: str, string_to_sign: str) -> str:
+    digest = hmac.new(secret.encode("utf-8"), string_to_sign.encode("utf-8"),
+                      hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+# ----------------------------------------------------------------------------- V4
+
+def uri_encode_v4(text: str, keep_slash: bool) -> str:
+    """Encode all but ``A-Z a-z 0-9 - _ . ~`` (and ``/`` when asked), upper-case hex."""
+    return quote(text, safe="/" if keep_slash else "")
+
+
+def canonical_uri_v4(bucket: str | None, key: str | None) -> str:
+    # The "/" between bucket and key must stay literal: encoding it breaks every URL.
+    if not bucket:
+        return "/"
+    return uri_encode_v4(f"/{bucket}/{key or ''}", keep_slash=True)
+
+
+def canonical_query_v4(query: Mapping[str, str] | None) -> str:
+    """Every parameter but ``x-oss-signature``, encoded, sorted by encoded name."""
+    pairs = sorted((uri_encode_v4(k, False), uri_encode_v4(v, False))
+                   for k, v in (query or {}).items() if k != "x-oss-signature")
+    return "&".join(f"{k}={v}" if v else k for k, v in pairs)
+
+
+def additional_headers_v4(headers: Mapping[str, str] | None,
+                          names: Iterable[str] = ()) -> list[str]:
+    """The names worth listing in AdditionalHeaders: lower-cased, sorted, present in
+    ``headers``, and not already signed by default (x-oss-*, content-type, content-md5)."""
+    lowered = _lower_headers(headers)
+    keep = {n.strip().lower() for n in names if n and n.strip()}
+    keep = {n for n in keep if not n.startswith("x-oss-") and n not in _V4_ALWAYS_SIGNED}
+    return sorted(n for n in keep if lowered.get(n))
+
+
+def canonical_headers_v4(headers: Mapping[str, str] | None,
+                         additional: Iterable[str] = ()) -> str:
+    lowered = _lower_headers(headers)
+    extra = set(additional)
+    names = sorted(k for k in lowered
+                   if k.startswith("x-oss-") or k in _V4_ALWAYS_SIGNED or k in extra)
+    return "".join(f"{k}:{lowered[k]}\n" for k in names)
+
+
+def canonical_request_v4(method: str, bucket: str | None, key: str | None,
+                         query: Mapping[str, str] | None, headers: Mapping[str, str] | None,
+                         additional: Iterable[str] = ()) -> str:
+    additional = list(additional)
+    lowered = _lower_headers(headers)
+    payload = lowered.get("x-oss-content-sha256", UNSIGNED_PAYLOAD)
+    return "\n".join([method.upper(), canonical_uri_v4(bucket, key),
+                      canonical_query_v4(query),
+                      canonical_headers_v4(lowered, additional),
+                      ";".join(additional), payload])
+
+
+def scope_v4(date: str, region: str, product: str = PRODUCT) -> str:
+    return f"{date}/{region}/{product}/{V4_TERMINATOR}"
+
+
+def string_to_sign_v4(timestamp: str, scope: str, canonical_request: str) -> str:
+    digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
+    return "\n".join([V4_ALGORITHM, timestamp, scope, digest])
+
+
+def signing_key_v4(secret: str, date: str, region: str, product: str = PRODUCT) -> bytes:
+    key = ("aliyun_v4" + secret).encode("utf-8")
+    for part in (date, region, product, V4_TERMINATOR):
+        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+    return key
+
+
+def signature_v4(secret: str, date: str, region: str, string_to_sign: str,
+                 product: str = PRODUCT) -> str:
+    return hmac.new(signing_key_v4(secret, date, region, product),
+                    string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _require_region(region: str | None) -> str:
+    if not region or not region.strip():
+        raise OssError("InvalidArgument", "V4 signing needs a region (e.g. cn-hangzhou); "
+                       "an empty region is never signed.", key="region")
+    return region.strip()
+
+
+def _check_expires_v4(expires: int) -> int:
+    if not isinstance(expires, int) or not 1 <= expires <= V4_MAX_EXPIRES:
+        raise OssError("InvalidArgument", f"The V4 expiry {expires!r} must be 1..{V4_MAX_EXPIRES} "
+                       "seconds.", key="expires")
+    return expires
+
+
+# ----------------------------------------------------------------------------- presign
+
+def presign_v1(address: BucketAddress, key: str | None, credentials: Credentials, *,
+               method: str = "GET", params: Mapping[str, str] | None = None,
+               headers: Mapping[str, str] | None = None, expires: int = 3600,
+               now: float | None = None) -> SignedUrl:
+    """A V1 presigned URL, valid ``expires`` seconds from ``now``.
+
+    ``params`` (e.g. ``{"x-oss-process": "image/resize,w_100"}``) are decoded values; the
+    sub-resources among them are signed. ``headers`` are those the caller will send.
+    """
+    params = dict(params or {})
+    _check_reserved(params, (*V1_URL_PARAMS, "security-token"))
+    if not isinstance(expires, int) or expires < 1:
+        raise OssError("InvalidArgument", f"The expiry {expires!r} must be a positive number "
+                       "of seconds.", key="expires")
+    expires_at = int(_now(now)) + expires
+    if credentials.security_token:
+        params["security-token"] = credentials.security_token
+    sts = string_to_sign_v1(method, address.bucket, key, params, headers, str(expires_at))
+    signature = signature_v1(credentials.access_key_secret, sts)
+    params.update({"OSSAccessKeyId": credentials.access_key_id,
+                   "Expires": str(expires_at), "Signature": signature})
+    return SignedUrl(address.url(key, params), "v1", signature, sts, None, expires_at)
+
+
+def presign_v4(address: BucketAddress, key: str | None, credentials: Credentials, *,
+               region: str | None = None, method: str = "GET",
+               params: Mapping[str, str] | None = None,
+               headers: Mapping[str, str] | None = None,
+               additional_headers: Iterable[str] = (), expires: int = 3600,
+               now: float | None = None, product: str = PRODUCT) -> SignedUrl:
+    """A V4 presigned URL. ``region`` defaults to the one derived from the endpoint.
+
+    Every query parameter is signed, so nothing may be appended to the URL afterwards.
+    ``additional_headers`` (e.g. ``["host"]``) are signed only when present in ``headers``.
+    """
+    params = dict(params or {})
+    _check_reserved(params, (*V4_URL_PARAMS, "x-oss-security-token"))
+    _check_expires_v4(expires)
+    region = _require_region(resolve_region(address.endpoint, region))
+    moment = int(_now(now))
+    timestamp = iso8601(moment)
+    scope = scope_v4(timestamp[:8], region, product)
+    additional = additional_headers_v4(headers, additional_headers)
+    if credentials.security_token:
+        params["x-oss-security-token"] = credentials.security_token
+    params.update({"x-oss-signature-version": V4_ALGORITHM,
+                   "x-oss-date": timestamp, "x-oss-expires": str(expires),
+                   "x-oss-credential": f"{credentials.access_key_id}/{scope}"})
+    if additional:
+        params["x-oss-additional-headers"] = ";".join(additional)
+    canonical = canonical_request_v4(method, address.bucket, key, params, headers, additional)
+    sts = string_to_sign_v4(timestamp, scope, canonical)
+    signature = signature_v4(credentials.access_key_secret, timestamp[:8], region, sts, product)
+    params["x-oss-signature"] = signature
+    return SignedUrl(address.url(key, params), "v4", signature, sts, canonical,
+                     moment + expires)
+
+
+def presign(address: BucketAddress, key: str | None, credentials: Credentials, *,
+            version: str = "v4", process: str | None = None, **kwargs) -> SignedUrl:
+    """Presign a GET (by default) of ``key``, with ``process`` as ``x-oss-process``."""
+    params = dict(kwargs.pop("params", None) or {})
+    if process:
+        params["x-oss-process"] = process
+    if version == "v1":
+        kwargs.pop("region", None)
+        kwargs.pop("additional_headers", None)
+        kwargs.pop("product", None)
+        return presign_v1(address, key, credentials, params=params, **kwargs)
+    if version == "v4":
+        return presign_v4(address, key, credentials, params=params, **kwargs)
+    raise OssError("InvalidArgument", f"Unknown signature version {version!r} (v1 or v4).",
+                   key="version")
+
+
+# ----------------------------------------------------------------------------- headers
+
+def sign_headers_v1(method: str, bucket: str | None, key: str | None,
+                    credentials: Credentials, *, query: Mapping[str, str] | None = None,
+                    headers: Mapping[str, str] | None = None,
+                    now: float | None = None) -> SignedHeaders:
+    """``Authorization: OSS <id>:<signature>`` plus the Date (and STS token) it covers."""
+    out = _lower_headers(headers)
+    out.pop("authorization", None)
+    out["date"] = http_date(_now(now))
+    if credentials.security_token:
+        # oss2 and the Go SDK send the token as x-oss-security-token, which V1 then signs.
+        out["x-oss-security-token"] = credentials.security_token
+    date = out.get("x-oss-date") or out["date"]
+    sts = string_to_sign_v1(method, bucket, key, query, out, date)
+    signature = signature_v1(credentials.access_key_secret, sts)
+    out["authorization"] = f"OSS {credentials.access_key_id}:{signature}"
+    return SignedHeaders(out, "v1", signature, sts, None)
+
+
+def sign_headers_v4(method: str, bucket: str | None, key: str | None,
+                    credentials: Credentials, *, region: str,
+                    query: Mapping[str, str] | None = None,
+                    headers: Mapping[str, str] | None = None,
+                    additional_headers: Iterable[str] = (), now: float | None = None,
+                    product: str = PRODUCT) -> SignedHeaders:
+    """``Authorization: OSS4-HMAC-SHA256 Credential=...,Signature=...`` (SDK V2 layout)."""
+    region = _require_region(region)
+    moment = _now(now)
+    timestamp = iso8601(moment)
+    out = _lower_headers(headers)
+    out.pop("authorization", None)
+    out.update({"x-oss-date": timestamp, "date": http_date(moment)})
+    out.setdefault("x-oss-content-sha256", UNSIGNED_PAYLOAD)
+    if credentials.security_token:
+        out["x-oss-security-token"] = credentials.security_token
+    additional = additional_headers_v4(out, additional_headers)
+    scope = scope_v4(timestamp[:8], region, product)
+    canonical = canonical_request_v4(method, bucket, key, query, out, additional)
+    sts = string_to_sign_v4(timestamp, scope, canonical)
+    signature = signature_v4(credentials.access_key_secret, timestamp[:8], region, sts, product)
+    auth = f"{V4_ALGORITHM} Credential={credentials.access_key_id}/{scope}"
+    if additional:
+        auth += f",AdditionalHeaders={';'.join(additional)}"
+    out["authorization"] = f"{auth},Signature={signature}"
+    return SignedHeaders(out, "v4", signature, sts, canonical)
+
+
+# ----------------------------------------------------------------------------- verify
+
+_MISMATCH_MESSAGE = ("The request signature we calculated does not match the signature you "
+                     "provided. Check your key and signing method.")
+EC_V1_MISMATCH = "0002-00000040"
+EC_V4_MISMATCH = "0002-00000201"
+EC_URL_EXPIRED = "0002-00000069"
+EC_URL_BAD_EXPIRES = "0002-00000070"
+EC_V4_NOT_YET_VALID = "0002-00000235"
+EC_V4_BAD_CREDENTIAL_QUERY = "0002-00000224"
+EC_V4_BAD_CREDENTIAL_HEADER = "0002-00000213"
+EC_NO_DATE = "0002-00000503"
+EC_SKEWED = "0002-00000504"
+EC_BAD_DATE = "0002-00000505"
+EC_STS_TOKEN_MISSING = "0002-00000003"
+EC_STS_TOKEN_INVALID = "0002-00000008"
+EC_STS_TOKEN_TWICE = "0002-00000010"
+
+
+def _denied(message: str, ec: str, **details: str) -> OssError:
+    return OssError("AccessDenied", message, ec=ec, status=403, details=dict(details))
+
+
+def _mismatch(version: str, access_key_id: str, provided: str, sts: str,
+              canonical: str | None = None) -> OssError:
+    details = {"OSSAccessKeyId": access_key_id, "SignatureProvided": provided,
+               "StringToSign": sts, "StringToSignBytes": string_to_sign_bytes(sts)}
+    if canonical is not None:
+        details["CanonicalRequest"] = canonical
+    return OssError("SignatureDoesNotMatch", _MISMATCH_MESSAGE,
+                    ec=EC_V1_MISMATCH if version == "v1" else EC_V4_MISMATCH,
+                    status=403, details=details)
+
+
+def _compare(expected: str, provided: str) -> bool:
+    return hmac.compare_digest(expected.encode("utf-8"), provided.encode("utf-8"))
+
+
+def _lookup(lookup: CredentialLookup, access_key_id: str) -> Credentials:
+    creds = lookup(access_key_id) if access_key_id else None
+    if creds is None:
+        raise OssError("InvalidAccessKeyId", "The OSS Access Key Id you provided does not "
+                       "exist in our records.", status=403,
+                       details={"OSSAccessKeyId": access_key_id})
+    return creds
+
+
+def _check_token(creds: Credentials, provided: str | None) -> None:
+    if creds.security_token is None:
+        if provided:
+            raise OssError("InvalidAccessKeyId", "The security token you provided is invalid.",
+                           ec=EC_STS_TOKEN_INVALID, status=403)
+        return
+    if not provided:
+        raise OssError("InvalidAccessKeyId", "The access key id is a temporary (STS) key but "
+                       "the request carries no security token.", ec=EC_STS_TOKEN_MISSING,
+                       status=403)
+    if not _compare(creds.security_token, provided):
+        raise OssError("InvalidAccessKeyId", "The security token you provided is invalid.",
+                       ec=EC_STS_TOKEN_INVALID, status=403)
+
+
+def _header_token(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    token = headers.get("x-oss-security-token")
+    if token and query.get("security-token"):
+        raise OssError("InvalidArgument", "The security token must not be in both the "
+                       "header and the query.", ec=EC_STS_TOKEN_TWICE)
+    # alibabacloud-oss-v2 sends a bare "security-token" header in V1 header mode.
+    return token or headers.get("security-token") or query.get("security-token")
+
+
+def _iso_stamp(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except (TypeError, ValueError):
+        return None
+
+
+def _server_time(now: float) -> str:
+    return _utc(now).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def verify_presigned_v1(method: str, bucket: str | None, key: str | None,
+                        query: Mapping[str, str], headers: Mapping[str, str],
+                        lookup: CredentialLookup, *, now: float) -> Verified:
+    """Check a V1 presigned URL (``OSSAccessKeyId``, ``Expires``, ``Signature``)."""
+    headers = _lower_headers(headers)
+    access_key_id = query.get("OSSAccessKeyId", "")
+    provided = query.get("Signature", "")
+    expires = query.get("Expires", "")
+    if not expires.isdigit():
+        raise _denied("Invalid argument: Expires must be a Unix time in seconds.",
+                      EC_URL_BAD_EXPIRES)
+    if now > int(expires):
+        raise _denied("Request has expired.", EC_URL_EXPIRED,
+                      Expires=_server_time(int(expires)), ServerTime=_server_time(now))
+    creds = _lookup(lookup, access_key_id)
+    _check_token(creds, query.get("security-token"))
+    signed = {k: v for k, v in query.items() if k not in V1_URL_PARAMS}
+    sts = string_to_sign_v1(method, bucket, key, signed, headers, expires)
+    if not _compare(signature_v1(creds.access_key_secret, sts), provided):
+        raise _mismatch("v1", access_key_id, provided, sts)
+    return Verified(access_key_id, "v1", "query", creds.security_token)
+
+
+def _parse_date(text: str) -> datetime | None:
+    """An RFC 1123 date (``Date``) or an ISO 8601 basic stamp (``x-oss-date``)."""
+    moment = _iso_stamp(text)
+    if moment is not None:
+        return moment
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _check_header_date(text: str | None, now: float) -> None:
+    if not text:
+        raise _denied("The request has neither a Date nor an x-oss-date header.", EC_NO_DATE)
+    moment = _parse_date(text)
+    if moment is None or moment.tzinfo is None:
+        raise _denied(f"The request date {text!r} is not valid.", EC_BAD_DATE)
+    if abs(moment.timestamp() - now) > CLOCK_SKEW:
+        raise OssError("RequestTimeTooSkewed", "The difference between the request time and "
+                       "the current time is too large.", ec=EC_SKEWED, status=403,
+                       details={"RequestTime": text, "ServerTime": _server_time(now)})
+
+
+def verify_header_v1(method: str, bucket: str | None, key: str | None,
+                     query: Mapping[str, str], headers: Mapping[str, str],
+                     lookup: CredentialLookup, *, now: float) -> Verified:
+    """Check ``Authorization: OSS <id>:<signature>`` and the request date."""
+    headers = _lower_headers(headers)
+    auth = headers.get("authorization", "")
+    match = re.fullmatch(r"OSS ([^:\s]+):(\S+)", auth)
+    if not match:
+        raise _denied("The Authorization header is malformed.", "0002-00000061")
+    access_key_id, provided = match.groups()
+    date = headers.get("x-oss-date") or headers.get("date")
+    _check_header_date(date, now)
+    creds = _lookup(lookup, access_key_id)
+    _check_token(creds, _header_token(headers, query))
+    sts = string_to_sign_v1(method, bucket, key, query, headers, date or "")
+    if not _compare(signature_v1(creds.access_key_secret, sts), provided):
+        raise _mismatch("v1", access_key_id, provided, sts)
+    return Verified(access_key_id, "v1", "header", creds.security_token)
+
+
+@dataclass(frozen=True)
+class _V4Credential:
+    access_key_id: str
+    date: str
+    region: str
+    product: str
+
+
+def _parse_credential_v4(text: str, ec: str) -> _V4Credential:
+    parts = text.split("/")
+    if (len(parts) != 5 or parts[4] != V4_TERMINATOR or not parts[0]
+            or not re.fullmatch(r"\d{8}", parts[1]) or not parts[3]):
+        raise _denied(f"The credential {text!r} is malformed: expected "
+                      "<AccessKeyId>/<yyyymmdd>/<region>/oss/aliyun_v4_request.", ec)
+    if not parts[2]:
+        raise _denied("The credential has an empty region; V4 signatures are tied to a "
+                      "region (e.g. cn-hangzhou).", ec)
+    return _V4Credential(*parts[:4])
+
+
+def _check_region(cred: _V4Credential, region: str | None, ec: str) -> str:
+    """The region to verify with: the server's when it knows it, else the credential's."""
+    if region is not None and not region.strip():
+        raise _denied("The server has an empty region; refusing to verify V4.", ec)
+    return region.strip() if region else cred.region
+
+
+def verify_presigned_v4(method: str, bucket: str | None, key: str | None,
+                        query: Mapping[str, str], headers: Mapping[str, str],
+                        lookup: CredentialLookup, *, now: float, region: str | None = None
+                        ) -> Verified:
+    """Check a V4 presigned URL: credential, x-oss-date + x-oss-expires, token, signature.
+
+    ``region`` is the server's region; when None the credential's region is used (still
+    never an empty one). The StringToSign in a mismatch is computed with the server's view.
+    """
+    headers = _lower_headers(headers)
+    ec = EC_V4_BAD_CREDENTIAL_QUERY
+    if query.get("x-oss-signature-version") != V4_ALGORITHM:
+        raise _denied("x-oss-signature-version must be OSS4-HMAC-SHA256.", "0002-00000066")
+    cred = _parse_credential_v4(query.get("x-oss-credential", ""), ec)
+    region = _check_region(cred, region, ec)
+    timestamp = query.get("x-oss-date", "")
+    signed_at = _iso_stamp(timestamp)
+    if signed_at is None or timestamp[:8] != cred.date:
+        raise _denied(f"x-oss-date {timestamp!r} is not a yyyymmddTHHMMSSZ time on the "
+                      "credential's date.", EC_BAD_DATE)
+    expires = query.get("x-oss-expires", "")
+    if not expires.isdigit() or not 1 <= int(expires) <= V4_MAX_EXPIRES:
+        raise _denied(f"x-oss-expires must be 1..{V4_MAX_EXPIRES} seconds.",
+                      EC_URL_BAD_EXPIRES)
+    start = signed_at.timestamp()
+    if now < start - CLOCK_SKEW:
+        raise _denied("The request is earlier than x-oss-date minus 15 minutes.",
+                      EC_V4_NOT_YET_VALID, ServerTime=_server_time(now))
+    if now > start + int(expires):
+        raise _denied("Request has expired.", EC_URL_EXPIRED,
+                      Expires=_server_time(start + int(expires)), ServerTime=_server_time(now))
+    creds = _lookup(lookup, cred.access_key_id)
+    _check_token(creds, query.get("x-oss-security-token"))
+    additional = [h for h in query.get("x-oss-additional-headers", "").split(";") if h]
+    provided = query.get("x-oss-signature", "")
+    return _finish_v4(method, bucket, key, query, headers, additional, creds, cred, region,
+                      timestamp, provided, "query")
+
+
+def _finish_v4(method: str, bucket: str | None, key: str | None, query: Mapping[str, str],
+               headers: Mapping[str, str], additional: list[str], creds: Credentials,
+               cred: _V4Credential, region: str, timestamp: str, provided: str,
+               via: str) -> Verified:
+    scope = scope_v4(cred.date, region, cred.product)
+    canonical = canonical_request_v4(method, bucket, key, query, headers, additional)
+    sts = string_to_sign_v4(timestamp, scope, canonical)
+    expected = signature_v4(creds.access_key_secret, cred.date, region, sts, cred.product)
+    if not _compare(expected, provided):
+        raise _mismatch("v4", cred.access_key_id, provided, sts, canonical)
+    return Verified(cred.access_key_id, "v4", via, creds.security_token)
+
+
+def _parse_authorization_v4(auth: str) -> dict[str, str]:
+    # oss2 separates the fields with ", ", alibabacloud-oss-v2 with ","; accept both.
+    fields = {}
+    for item in auth[len(V4_ALGORITHM):].split(","):
+        name, _, value = item.strip().partition("=")
+        if name:
+            fields[name] = value.strip()
+    return fields
+
+
+def verify_header_v4(method: str, bucket: str | None, key: str | None,
+                     query: Mapping[str, str], headers: Mapping[str, str],
+                     lookup: CredentialLookup, *, now: float, region: str | None = None
+                     ) -> Verified:
+    """Check ``Authorization: OSS4-HMAC-SHA256 Credential=...,Signature=...``."""
+    headers = _lower_headers(headers)
+    ec = EC_V4_BAD_CREDENTIAL_HEADER
+    fields = _parse_authorization_v4(headers.get("authorization", ""))
+    if "Credential" not in fields or "Signature" not in fields:
+        raise _denied("The Authorization header needs Credential and Signature.", ec)
+    cred = _parse_credential_v4(fields["Credential"], ec)
+    region = _check_region(cred, region, ec)
+    timestamp = headers.get("x-oss-date", "")
+    if _iso_stamp(timestamp) is None and timestamp:
+        raise _denied(f"x-oss-date {timestamp!r} is not a yyyymmddTHHMMSSZ time.", EC_BAD_DATE)
+    _check_header_date(timestamp, now)
+    if timestamp[:8] != cred.date:
+        raise _denied("The credential date does not match x-oss-date.", "0002-00000212")
+    creds = _lookup(lookup, cred.access_key_id)
+    _check_token(creds, _header_token(headers, query))
+    additional = [h for h in fields.get("AdditionalHeaders", "").split(";") if h]
+    return _finish_v4(method, bucket, key, query, headers, additional, creds, cred, region,
+                      timestamp, fields["Signature"], "header")
+
+
+def verify_request(method: str, bucket: str | None, key: str | None,
+                   query: Mapping[str, str], headers: Mapping[str, str],
+                   lookup: CredentialLookup, *, now: float, region: str | None = None
+                   ) -> Verified | None:
+    """Verify whichever signature a request carries; None for an anonymous request.
+
+    ``query`` holds decoded values (see :func:`core.urls.parse_query`); ``headers`` are
+    the request headers as received (Host included, for V4 additional headers).
+    """
+    lowered = _lower_headers(headers)
+    auth = lowered.get("authorization", "")
+    if auth.startswith(V4_ALGORITHM):
+        return verify_header_v4(method, bucket, key, query, lowered, lookup, now=now,
+                                region=region)
+    if auth.startswith("OSS "):
+        return verify_header_v1(method, bucket, key, query, lowered, lookup, now=now)
+    if auth:
+        raise _denied("The Authorization header is malformed.", "0002-00000061")
+    if "x-oss-signature" in query or "x-oss-credential" in query:
+        return verify_presigned_v4(method, bucket, key, query, lowered, lookup, now=now,
+                                   region=region)
+    if "Signature" in query or "OSSAccessKeyId" in query:
+        return verify_presigned_v1(method, bucket, key, query, lowered, lookup, now=now)
+    return None
+
+
+__all__ = [
+    "SignedUrl", "SignedHeaders", "Verified", "CredentialLookup", "V1_SUBRESOURCES",
+    "presign", "presign_v1", "presign_v4", "sign_headers_v1", "sign_headers_v4",
+    "canonical_resource_v1", "string_to_sign_v1", "signature_v1",
+    "canonical_request_v4", "string_to_sign_v4", "signature_v4", "signing_key_v4",
+    "scope_v4", "verify_request", "verify_presigned_v1", "verify_presigned_v4",
+    "verify_header_v1", "verify_header_v4", "iso8601", "http_date",
+]
