@@ -30,6 +30,11 @@ class ResizePlan:
     canvas: tuple[int, int]
     mode: str
     limited: bool = False   # limit_1 blocked an enlargement: the source is kept as is
+    requested: tuple[int, int] | None = None  # the canvas asked for, before limit
+
+    @property
+    def requested_canvas(self) -> tuple[int, int]:
+        return self.requested or self.canvas
 
     @property
     def crop_box(self) -> tuple[int, int, int, int]:
@@ -87,7 +92,7 @@ def resize_plan(W: int, H: int, *, m: str = "lfit", w: int | None = None, h: int
         else:  # pad
             plan = ResizePlan(_fit(W, H, bw, bh, cover=False), (bw, bh), m)
     if limit and (plan.scaled[0] > W or plan.scaled[1] > H):
-        return ResizePlan((W, H), (W, H), plan.mode, limited=True)
+        return ResizePlan((W, H), (W, H), plan.mode, limited=True, requested=plan.canvas)
     return plan
 
 

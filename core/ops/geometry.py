@@ -69,7 +69,8 @@ class Resize(Operation):
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
         plan = self.plan(W, H)
-        reason = geo.check_output_size(*plan.canvas)
+        # OSS refuses an over-large request even when limit_1 would keep the source size.
+        reason = geo.check_output_size(*plan.requested_canvas)
         if reason:
             raise OssError("InvalidArgument", reason, ec="0040-00000007", key="w")
         if plan.limited:

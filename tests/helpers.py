@@ -1,0 +1,43 @@
+"""Small image factories for tests (synthetic images, encoded in memory)."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "resources" / "samples" / "example.jpg"
+
+
+def encode(image: Image.Image, fmt: str = "PNG", **kw) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **kw)
+    return out.getvalue()
+
+
+def solid(w: int, h: int, color=(200, 30, 30), mode: str = "RGB", fmt: str = "PNG") -> bytes:
+    return encode(Image.new(mode, (w, h), color), fmt)
+
+
+def decode(data: bytes) -> Image.Image:
+    im = Image.open(io.BytesIO(data))
+    im.load()
+    return im
+
+
+def quadrants(w: int, h: int) -> Image.Image:
+    """Four coloured quadrants: red top-left, green top-right, blue bottom-left,
+    yellow bottom-right -- lets a test tell rotations and crops apart."""
+    im = Image.new("RGB", (w, h))
+    im.paste((255, 0, 0), (0, 0, w // 2, h // 2))
+    im.paste((0, 255, 0), (w // 2, 0, w, h // 2))
+    im.paste((0, 0, 255), (0, h // 2, w // 2, h))
+    im.paste((255, 255, 0), (w // 2, h // 2, w, h))
+    return im
+
+
+def with_orientation(image: Image.Image, orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encode(image, "JPEG", exif=exif.tobytes(), quality=95)
