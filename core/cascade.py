@@ -157,9 +157,7 @@ def _bind(index: int, seg: Token) -> Operation:
                 if cls.spec(key) is None:
                     continue  # OSS tolerates unknown keys (the SDK tests send crop,...,r_1)
                 raw[key] = tok  # a repeated key: the later one wins
-            precheck = getattr(cls, "precheck", None)
-            if precheck is not None:
-                precheck({k: t.text.partition("_")[2] for k, t in raw.items()})
+            cls.precheck({k: t.text.partition("_")[2] for k, t in raw.items()})
             for key, tok in raw.items():
                 spec = cls.spec(key)
                 value = tok.text.partition("_")[2]

@@ -20,6 +20,7 @@ from typing import Callable, Mapping
 from . import codec
 from .cascade import Cascade, StyleLookup, parse, resolve
 from .errors import Cancelled, OssError
+from .inspect import average_hue_json, estimate_jpeg_quality, info_json
 from .ops.geometry import AutoOrient, Resize
 from .ops.query import AverageHue, Info
 from .params import Operation
@@ -168,16 +169,19 @@ class Engine:
             return None
         return (dH, dW) if swap else (dW, dH)
 
-    def decode(self, source: Source, steps: tuple[Operation, ...] = ()) -> tuple[Picture, StepTiming]:
+    def decode(self, source: Source, steps: tuple[Operation, ...] = ()
+               ) -> tuple[Picture, StepTiming]:
+        """The decoded source as the cascade ``steps`` needs it (orientation, draft)."""
         orient = effective_auto_orient(steps)
-        draft = self._draft_size(source, steps, orient)
+        return self._decode(source, orient, self._draft_size(source, steps, orient))
+
+    def _decode(self, source: Source, orient: bool, draft: tuple[int, int] | None
+                ) -> tuple[Picture, StepTiming]:
         key = (source.digest, "decode", orient, draft)
         cached = self._get(key)
         if cached is not None:
             return cached, StepTiming("decode", 0.0, cached=True)
         t0 = time.perf_counter()
-        from .inspect import estimate_jpeg_quality
-
         pic = codec.decode(source.data, orient=orient, draft=draft,
                            source_quality=estimate_jpeg_quality)
         self._put(key, pic)
@@ -187,13 +191,16 @@ class Engine:
     def run(self, source: Source, steps: tuple[Operation, ...], ctx: Context,
             upto: int | None = None) -> tuple[Picture, list[StepTiming]]:
         """The picture after the first ``upto`` steps (all when None), with timings."""
-        pic, t = self.decode(source, steps)
-        timings = [t]
         orient = effective_auto_orient(steps)
-        draft_key = self._draft_size(source, steps, orient)
+        draft = self._draft_size(source, steps, orient)
+        pic, t = self._decode(source, orient, draft)
+        timings = [t]
         n = len(steps) if upto is None else max(0, min(upto, len(steps)))
-        base = (source.digest, orient, draft_key, ctx.resolver is None, id(ctx.resolver))
-        # Find the longest cached prefix.
+        # A step that reads other objects makes every later result depend on the resolver;
+        # keying on the resolver object (not its id) keeps it alive, so keys never collide.
+        uses_objects = any(op.uses_objects() for op in steps[:n])
+        base = (source.digest, orient, draft, ctx.resolver if uses_objects else None)
+        # Resume from the longest cached prefix.
         start = 0
         for k in range(n, 0, -1):
             hit = self._get(base + (steps[:k],))
@@ -245,8 +252,6 @@ class Engine:
                       notes=pic.notes, picture=pic)
 
     def _info(self, source: Source) -> Result:
-        from .inspect import info_json
-
         t0 = time.perf_counter()
         header = codec.read_header(source.data)
         body = info_json(source.data)
@@ -254,9 +259,11 @@ class Engine:
                       timings=(StepTiming("info", time.perf_counter() - t0),))
 
     def _average_hue(self, source: Source, ctx: Context) -> Result:
-        from .inspect import average_hue_json
-
-        pic, t = self.decode(source, ())
+        t0 = time.perf_counter()
+        # The dominant colour is computed on a small thumbnail, so a DCT-reduced JPEG
+        # decode loses nothing and saves most of the decoding time on large photos.
+        pic = codec.decode(source.data, orient=True, draft=(512, 512))
+        t = StepTiming("decode", time.perf_counter() - t0)
         t0 = time.perf_counter()
         body = average_hue_json(pic.image)
         return Result(body, "json", pic.width, pic.height, is_json=True,

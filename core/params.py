@@ -149,6 +149,17 @@ class Operation:
         v = getattr(self, key)
         return self.spec(key).default if v is None else v
 
+    @classmethod
+    def precheck(cls, raw: dict[str, str]) -> None:
+        """Rules on the raw wire values that must run before each value is decoded
+        (e.g. resize's w_0,h_0 has its own EC). Raises OssError."""
+
+    def uses_objects(self) -> bool:
+        """Whether this step reads other objects of the bucket (an image watermark), so
+        its result depends on the resolver as well as on the source."""
+        return any(s.key == "image" and s.kind is Kind.BASE64 and getattr(self, "image")
+                   for s in self.SPECS)
+
     def check(self) -> None:
         """Cross-parameter validation (after every value passed its own declaration)."""
         for s in self.SPECS:
