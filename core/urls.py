@@ -181,15 +181,16 @@ class BucketAddress:
                       cname: str | None = None, path_style: bool = False) -> "BucketAddress":
         """Parse a user-supplied endpoint (``[scheme://]host[:port]``).
 
-        The scheme comes from ``https`` when given, else from the endpoint, else http (as
-        oss2). An IP or ``localhost`` endpoint is always path-style, as in both SDKs.
+        The scheme comes from ``https`` when given, else from ``cname`` or the endpoint,
+        else http (as oss2). An IP or ``localhost`` endpoint is always path-style, as in both SDKs.
         """
         scheme, host = _host_of(endpoint)
         if not host:
             raise OssError("InvalidArgument", "The endpoint is empty.", key="endpoint")
+        cname_scheme, domain = _host_of(cname) if cname else (None, None)
+        scheme = cname_scheme or scheme
         if https is not None:
             scheme = "https" if https else "http"
-        domain = _host_of(cname)[1] if cname else None
         if domain:
             style = AddressStyle.CNAME
         elif path_style or is_ip_or_localhost(host):
@@ -247,5 +248,4 @@ def separator_url(address: BucketAddress, key: str, style: str, separator: str) 
     from .cascade import validate_style_name
 
     validate_style_name(style)
-    base = address.url(validate_key(key))
-    return f"{base}{quote(separator, safe='/!')}{encode_key(style)}"
+    return f"{address.url(validate_key(key))}{separator}{encode_key(style)}"
