@@ -1,0 +1,602 @@
+"""The URLs panel: where the current cascade lives on OSS, as plain, style and signed URLs.
+
+A thin view over :class:`viewer.document.Document` (the cascade and the source name) and
+over the pure builders in :mod:`core.urls` and :mod:`core.signing`; nothing here computes a
+URL or a signature itself.
+
+Secrets. The access key secret and the STS token live only in the password fields of this
+widget (or in the environment they were read from). They are not part of :class:`UrlForm`,
+which is the only thing persisted (QSettings), and they never reach a label, a tooltip, a
+log line or a generated snippet: snippets read the environment variables at run time.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime, timezone
+from typing import Callable, Mapping
+
+from PySide6.QtCore import QEvent, QSettings, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QLineEdit, QPushButton, QSizePolicy, QSpinBox,
+                               QStyle, QVBoxLayout, QWidget)
+
+from core.credentials import (ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SESSION_TOKEN,
+                              Credentials, mask)
+from core.errors import OssError
+from core.signing import V4_MAX_EXPIRES, presign
+from core.urls import (SEPARATORS, AddressStyle, BucketAddress, encode_query_component,
+                       process_url,
+                       resolve_region, separator_url, style_process, style_url,
+                       validate_key)
+
+from .document import Document
+
+# Public endpoints of OSS regions (https://www.alibabacloud.com/help/en/oss/user-guide/regions-and-endpoints).
+# The combo box is editable: internal, accelerate, dual-stack or local endpoints can be typed.
+ENDPOINTS = tuple(f"oss-{r}.aliyuncs.com" for r in (
+    "cn-hangzhou", "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-wuhan-lr", "cn-qingdao",
+    "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu", "cn-shenzhen",
+    "cn-heyuan", "cn-guangzhou", "cn-chengdu", "cn-hongkong", "ap-southeast-1",
+    "ap-southeast-3", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+    "ap-northeast-1", "ap-northeast-2", "us-west-1", "us-east-1", "eu-central-1",
+    "eu-west-1", "me-east-1", "me-central-1",
+))
+DEFAULT_ENDPOINT = ENDPOINTS[0]
+V1_MAX_EXPIRES = 10 * 365 * 24 * 3600  # V1 takes an absolute time; keep the spin box sane
+SETTINGS_GROUP = "urls"
+OUTPUTS = ("plain", "style", "signed", "python", "curl")
+
+
+@dataclass(frozen=True)
+class UrlForm:
+    """Everything the panel's fields hold except credentials. Safe to persist, by design:
+    there is no field here a secret could be put in."""
+
+    endpoint: str = DEFAULT_ENDPOINT
+    bucket: str = ""
+    key: str = ""              # empty: the document's source name
+    domain: str = ""           # custom domain (CNAME)
+    https: bool = True
+    path_style: bool = False
+    region: str = ""           # empty: derived from the endpoint (V4 only)
+    style: str = ""
+    separator: str = ""        # "" -> ?x-oss-process=style/<name>; else one of SEPARATORS
+    private: bool = False
+    version: str = "v4"
+    expiry: int = 3600
+    sign_style: bool = False   # signed URL and snippets process with style/<name>
+
+
+@dataclass(frozen=True)
+class UrlResults:
+    """Every output of the panel, or the reason it cannot be produced."""
+
+    texts: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    expires_at: int | None = None
+
+
+def _message(error: Exception) -> str:
+    return error.message if isinstance(error, OssError) else str(error)
+
+
+def _out_name(key: str) -> str:
+    return key.rstrip("/").rsplit("/", 1)[-1] or "output"
+
+
+def python_snippet(form: UrlForm, address: BucketAddress, key: str, process: str,
+                   region: str | None) -> str:
+    """A runnable oss2 script. Credentials are read from the environment when it runs."""
+    if address.style is AddressStyle.CNAME:
+        endpoint, extra = f"{address.scheme}://{address.domain}", ", is_cname=True"
+    else:
+        endpoint = f"{address.scheme}://{address.endpoint}"
+        extra = ", is_path_style=True" if address.style is AddressStyle.PATH else ""
+    lines = ["# Python, oss2 (pip install oss2)", "import oss2"]
+    if form.private:
+        auth_cls = "ProviderAuthV4" if form.version == "v4" else "ProviderAuth"
+        if form.version == "v4":
+            extra += f", region={region!r}"
+        lines[1:1] = ["# Credentials come from the environment: "
+                      f"{ENV_ACCESS_KEY_ID}, {ENV_ACCESS_KEY_SECRET}",
+                      f"# (and {ENV_SESSION_TOKEN} for STS)."]
+        lines += ["from oss2.credentials import EnvironmentVariableCredentialsProvider", "",
+                  f"auth = oss2.{auth_cls}(EnvironmentVariableCredentialsProvider())"]
+    else:
+        lines += ["", "auth = oss2.AnonymousAuth()"]
+    lines += [f"bucket = oss2.Bucket(auth, {endpoint!r}, {address.bucket!r}{extra})",
+              f"key = {key!r}"]
+    if process:
+        lines.append(f"process = {process!r}")
+    download = (f"bucket.get_object_to_file(key, {_out_name(key)!r}"
+                + (", process=process)" if process else ")"))
+    if form.private:
+        params = ", params={'x-oss-process': process}" if process else ""
+        lines += ["", f"# A URL valid for {form.expiry} seconds:",
+                  f"url = bucket.sign_url('GET', key, {form.expiry}{params}, slash_safe=True)",
+                  "print(url)", "", "# Or download the processed image:", f"# {download}"]
+    else:
+        lines += ["", "# Download the processed image:", download]
+    return "\n".join(lines) + "\n"
+
+
+def curl_snippet(url: str, key: str) -> str:
+    return f"curl -fSL -g -o {shlex.quote(_out_name(key))} {shlex.quote(url)}\n"
+
+
+def build_urls(form: UrlForm, default_key: str, cascade: str,
+               credentials: Credentials | None, credentials_error: str | None,
+               now: float) -> UrlResults:
+    """Compute every output from the form. Pure; never raises for user input."""
+    texts: dict[str, str] = {}
+    errors: dict[str, str] = {}
+
+    def fail_all(message: str) -> UrlResults:
+        return UrlResults({}, {k: message for k in OUTPUTS})
+
+    if not form.bucket.strip():
+        return fail_all("Enter a bucket name.")
+    try:
+        address = BucketAddress.from_endpoint(form.endpoint, form.bucket.strip(),
+                                              https=form.https,
+                                              cname=form.domain.strip() or None,
+                                              path_style=form.path_style)
+    except OssError as e:
+        return fail_all(_message(e))
+    key = form.key or default_key
+    if not key:
+        return fail_all("Enter an object key (or open an image).")
+    try:
+        validate_key(key)
+    except OssError as e:
+        return fail_all(_message(e))
+
+    texts["plain"] = process_url(address, key, cascade)
+    style = form.style.strip()
+    if not style:
+        errors["style"] = "Enter a style name."
+    else:
+        try:
+            texts["style"] = (separator_url(address, key, style, form.separator)
+                              if form.separator else style_url(address, key, style))
+        except OssError as e:
+            errors["style"] = _message(e)
+
+    process = cascade
+    if form.sign_style:
+        try:
+            process = style_process(style)
+        except OssError as e:
+            for kind in ("signed", "python", "curl"):
+                errors[kind] = _message(e)
+            return UrlResults(texts, errors)
+
+    region = region_error = None
+    if form.private and form.version == "v4":
+        try:
+            region = resolve_region(address.endpoint, form.region or None)
+        except OssError as e:
+            region_error = errors["python"] = _message(e)
+
+    expires_at = None
+    if not form.private:
+        errors["signed"] = "Public access: choose Private to sign URLs."
+        texts["curl"] = curl_snippet(
+            texts["plain"] if not form.sign_style else style_url(address, key, style), key)
+    elif region_error:
+        errors["signed"] = errors["curl"] = region_error
+    elif credentials is None:
+        errors["signed"] = errors["curl"] = credentials_error or "No credentials."
+    else:
+        try:
+            signed = presign(address, key, credentials, version=form.version,
+                             process=process or None, expires=form.expiry, now=now,
+                             **({"region": form.region or None} if form.version == "v4"
+                                else {}))
+            texts["signed"] = signed.url
+            texts["curl"] = curl_snippet(signed.url, key)
+            expires_at = signed.expires_at
+        except OssError as e:
+            errors["signed"] = errors["curl"] = _message(e)
+    if "python" not in errors:
+        texts["python"] = python_snippet(form, address, key, process, region)
+    return UrlResults(texts, errors, expires_at)
+
+
+def credentials_from_env(environ: Mapping[str, str]) -> Credentials | None:
+    try:
+        return Credentials.from_env(environ)
+    except OssError:
+        return None
+
+
+class UrlPanel(QWidget):
+    """Fields for where the image lives; the URLs of the current cascade; copy buttons.
+
+    ``settings``: where non-secret fields are remembered (default: the application's
+    QSettings). ``clock``: Unix seconds, for signing (tests freeze it). ``environ``: where
+    to look for the OSS_* credential variables (default ``os.environ``).
+    """
+
+    copied = Signal(str)  # the kind of output copied: one of OUTPUTS
+
+    LABELS = {"plain": "URL", "style": "Style URL", "signed": "Signed URL",
+              "python": "Python (oss2)", "curl": "curl"}
+
+    def __init__(self, doc: Document, parent: QWidget | None = None, *,
+                 settings: QSettings | None = None,
+                 clock: Callable[[], float] = time.time,
+                 environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.clock = clock
+        self._settings = settings if settings is not None else QSettings()
+        self._env_credentials = credentials_from_env(os.environ if environ is None
+                                                     else environ)
+        self.results = UrlResults()
+        self._build()
+        self._restore()
+        doc.stepsChanged.connect(self.refresh)
+        doc.sourceChanged.connect(self._on_source)
+        self._on_source()
+
+    # -- construction ------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+
+        where = QGroupBox("Object", self)
+        form = QFormLayout(where)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.endpoint = QComboBox(where)
+        self.endpoint.setEditable(True)
+        self.endpoint.addItems(ENDPOINTS)
+        self.endpoint.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.endpoint.setToolTip("OSS endpoint of the bucket's region; type any other "
+                                 "(internal, accelerate, host:port of a local server).")
+        self.bucket = QLineEdit(where)
+        self.bucket.setPlaceholderText("examplebucket")
+        self.key = QLineEdit(where)
+        self.domain = QLineEdit(where)
+        self.domain.setPlaceholderText("optional, e.g. img.example.com (CNAME)")
+        self.https = QCheckBox("HTTPS", where)
+        self.path_style = QCheckBox("Path-style", where)
+        self.path_style.setToolTip("https://endpoint/bucket/key instead of "
+                                   "https://bucket.endpoint/key")
+        flags = QHBoxLayout()
+        flags.addWidget(self.https)
+        flags.addWidget(self.path_style)
+        flags.addStretch(1)
+        form.addRow("Endpoint", self.endpoint)
+        form.addRow("Bucket", self.bucket)
+        form.addRow("Object key", self.key)
+        form.addRow("Custom domain", self.domain)
+        form.addRow("", flags)
+        self.style_name = QLineEdit(where)
+        self.style_name.setPlaceholderText("style name, e.g. thumb")
+        self.separator = QComboBox(where)
+        self.separator.addItem("?x-oss-process=style/", "")
+        for sep in SEPARATORS:
+            self.separator.addItem(f"{sep}  (bucket's custom separator)", sep)
+        self.separator.setToolTip("The custom separator must be enabled on the bucket "
+                                  "(console: IMG > Access Settings).")
+        style_row = QHBoxLayout()
+        style_row.addWidget(self.style_name, 1)
+        style_row.addWidget(self.separator)
+        form.addRow("Style", style_row)
+        outer.addWidget(where)
+
+        access = QGroupBox("Access", self)
+        aform = QFormLayout(access)
+        aform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.access = QComboBox(access)
+        self.access.addItem("Public (unsigned)", False)
+        self.access.addItem("Private (signed URL)", True)
+        self.version = QComboBox(access)
+        self.version.addItem("V4 (OSS4-HMAC-SHA256)", "v4")
+        self.version.addItem("V1 (HMAC-SHA1)", "v1")
+        self.region = QLineEdit(access)
+        self.expiry = QSpinBox(access)
+        self.expiry.setRange(1, V4_MAX_EXPIRES)
+        self.expiry.setSuffix(" s")
+        self.expiry.setToolTip("Validity of a signed URL in seconds (V4: at most 7 days).")
+        self.sign_style = QComboBox(access)
+        self.sign_style.addItem("the cascade (image/...)", False)
+        self.sign_style.addItem("the style (style/<name>)", True)
+        aform.addRow("Access", self.access)
+        aform.addRow("Signature", self.version)
+        aform.addRow("Region", self.region)
+        aform.addRow("Expires in", self.expiry)
+        aform.addRow("Sign and snippets use", self.sign_style)
+
+        self.cred_source = QComboBox(access)
+        env_label = "Environment variables"
+        if self._env_credentials is None:
+            env_label += " (not set)"
+        self.cred_source.addItem(env_label, "env")
+        self.cred_source.addItem("Typed for this session", "typed")
+        self.env_info = QLabel(access)
+        self.env_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.key_id = QLineEdit(access)
+        self.key_id.setPlaceholderText("access key id")
+        self.secret = QLineEdit(access)
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret.setPlaceholderText("access key secret (kept in memory only)")
+        self.token = QLineEdit(access)
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText("STS security token (optional)")
+        for w in (self.secret, self.token):
+            # Password fields already refuse copy; also keep them out of input-method
+            # history and predictive text.
+            w.setInputMethodHints(Qt.InputMethodHint.ImhSensitiveData
+                                  | Qt.InputMethodHint.ImhNoPredictiveText)
+        aform.addRow("Credentials", self.cred_source)
+        aform.addRow("", self.env_info)
+        aform.addRow("Access key id", self.key_id)
+        aform.addRow("Secret", self.secret)
+        aform.addRow("STS token", self.token)
+        self._typed_rows = (self.key_id, self.secret, self.token)
+        self._aform = aform
+        self.remember = QCheckBox("Remember non-secret fields", access)
+        self.remember.setToolTip("Endpoint, bucket, key, domain, style and signing options "
+                                 "are saved in the settings. The secret and the STS token "
+                                 "never are.")
+        aform.addRow("", self.remember)
+        outer.addWidget(access)
+
+        out = QGroupBox("URLs", self)
+        oform = QFormLayout(out)
+        oform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.fields: dict[str, QLineEdit] = {}
+        self.copy_buttons: dict[str, QPushButton] = {}
+        for kind in OUTPUTS:
+            row = QHBoxLayout()
+            if kind in ("plain", "style", "signed"):
+                line = QLineEdit(out)
+                line.setReadOnly(True)
+                line.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                self.fields[kind] = line
+                row.addWidget(line, 1)
+                button = QPushButton("Copy", out)
+            else:
+                row.addStretch(1)
+                button = QPushButton(f"Copy {self.LABELS[kind]} snippet", out)
+            button.clicked.connect(lambda _=False, k=kind: self.copy(k))
+            self.copy_buttons[kind] = button
+            row.addWidget(button)
+            oform.addRow(self.LABELS[kind] if kind in self.fields else "", row)
+        self.error_icon = QLabel(out)
+        self._update_icon()
+        self.error_label = QLabel(out)
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        err_row = QHBoxLayout()
+        err_row.addWidget(self.error_icon, 0, Qt.AlignmentFlag.AlignTop)
+        err_row.addWidget(self.error_label, 1)
+        oform.addRow(err_row)
+        self.status = QLabel(out)
+        self.status.setWordWrap(True)
+        oform.addRow(self.status)
+        outer.addWidget(out)
+        outer.addStretch(1)
+
+        for w in (self.bucket, self.key, self.domain, self.style_name, self.region,
+                  self.key_id, self.secret, self.token):
+            w.textChanged.connect(self._on_edit)
+        self.endpoint.currentTextChanged.connect(self._on_edit)
+        for c in (self.https, self.path_style):
+            c.toggled.connect(self._on_edit)
+        for combo in (self.separator, self.access, self.version, self.sign_style,
+                      self.cred_source):
+            combo.currentIndexChanged.connect(self._on_edit)
+        self.expiry.valueChanged.connect(self._on_edit)
+        self.remember.toggled.connect(self._on_remember)
+
+    def _update_icon(self) -> None:
+        # Rendered for the current device pixel ratio, again when it changes (high DPI).
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        self.error_icon.setPixmap(icon.pixmap(QSize(size, size), self.devicePixelRatioF()))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.DevicePixelRatioChange, QEvent.Type.StyleChange):
+            self._update_icon()
+        super().changeEvent(event)
+
+    # -- the form ----------------------------------------------------------------------
+    def form(self) -> UrlForm:
+        return UrlForm(
+            endpoint=self.endpoint.currentText().strip(),
+            bucket=self.bucket.text().strip(),
+            key=self.key.text(),
+            domain=self.domain.text().strip(),
+            https=self.https.isChecked(),
+            path_style=self.path_style.isChecked(),
+            region=self.region.text().strip(),
+            style=self.style_name.text().strip(),
+            separator=self.separator.currentData() or "",
+            private=bool(self.access.currentData()),
+            version=self.version.currentData(),
+            expiry=self.expiry.value(),
+            sign_style=bool(self.sign_style.currentData()),
+        )
+
+    def set_form(self, form: UrlForm) -> None:
+        """Show ``form`` in the fields (one refresh at the end, no echo)."""
+        blockers = [QSignalBlocker(w) for w in (
+            self.endpoint, self.bucket, self.key, self.domain, self.https, self.path_style,
+            self.region, self.style_name, self.separator, self.access, self.version,
+            self.expiry, self.sign_style)]
+        self.endpoint.setCurrentText(form.endpoint)
+        self.bucket.setText(form.bucket)
+        self.key.setText(form.key)
+        self.domain.setText(form.domain)
+        self.https.setChecked(form.https)
+        self.path_style.setChecked(form.path_style)
+        self.region.setText(form.region)
+        self.style_name.setText(form.style)
+        _select_data(self.separator, form.separator if form.separator in SEPARATORS else "")
+        _select_data(self.access, form.private)
+        _select_data(self.version, form.version if form.version in ("v1", "v4") else "v4")
+        self._update_expiry_range()
+        self.expiry.setValue(form.expiry)
+        _select_data(self.sign_style, form.sign_style)
+        del blockers
+        self._on_edit()
+
+    def set_typed_credentials(self, access_key_id: str, secret: str, token: str = "") -> None:
+        """Type credentials for this session (also what a test or a login dialog calls)."""
+        _select_data(self.cred_source, "typed")
+        self.key_id.setText(access_key_id)
+        self.secret.setText(secret)
+        self.token.setText(token)
+
+    def credentials(self) -> tuple[Credentials | None, str | None]:
+        """The credentials in use, or None and why not. Never includes the secret in text."""
+        if self.cred_source.currentData() == "env":
+            if self._env_credentials is None:
+                return None, (f"Set {ENV_ACCESS_KEY_ID} and {ENV_ACCESS_KEY_SECRET} in the "
+                              "environment, or type credentials for this session.")
+            return self._env_credentials, None
+        if not self.key_id.text().strip() or not self.secret.text().strip():
+            return None, "Type an access key id and secret (kept in memory only)."
+        try:
+            return Credentials(self.key_id.text(), self.secret.text(),
+                               self.token.text() or None), None
+        except OssError as e:
+            return None, e.message
+
+    # -- reactions ---------------------------------------------------------------------
+    def _on_source(self) -> None:
+        self.key.setPlaceholderText(self.doc.source_name or "object key, e.g. photos/cat.jpg")
+        self.refresh()
+
+    def _on_edit(self, *_args) -> None:
+        self._update_expiry_range()
+        typed = self.cred_source.currentData() == "typed"
+        for w in self._typed_rows:
+            self._aform.setRowVisible(w, typed)
+        self._aform.setRowVisible(self.env_info, not typed)
+        env = self._env_credentials
+        if env is None:
+            self.env_info.setText(f"{ENV_ACCESS_KEY_ID} / {ENV_ACCESS_KEY_SECRET} not set.")
+        else:
+            self.env_info.setText(f"Key id {mask(env.access_key_id)}, secret ••••••••"
+                                  + (", STS token set" if env.is_sts else ""))
+        private = bool(self.access.currentData())
+        for w in (self.version, self.region, self.expiry, self.cred_source):
+            w.setEnabled(private)
+        self.region.setPlaceholderText(self._region_hint())
+        self._persist()
+        self.refresh()
+
+    def _region_hint(self) -> str:
+        try:
+            return "from endpoint: " + resolve_region(self.endpoint.currentText())
+        except OssError:
+            return "region id, e.g. cn-hangzhou (needed for V4)"
+
+    def _update_expiry_range(self) -> None:
+        high = V4_MAX_EXPIRES if self.version.currentData() == "v4" else V1_MAX_EXPIRES
+        if self.expiry.maximum() != high:
+            with QSignalBlocker(self.expiry):
+                self.expiry.setMaximum(high)
+
+    def refresh(self) -> None:
+        creds, why = self.credentials()
+        self.results = build_urls(self.form(), self.doc.source_name,
+                                  self.doc.process_string(), creds, why, self.clock())
+        token = creds.security_token if creds is not None else None
+        for kind, line in self.fields.items():
+            # A signed URL carries the STS token by design; copy it whole, show it masked.
+            line.setText(_hide(self.results.texts.get(kind, ""), token))
+            line.setCursorPosition(0)
+            line.setToolTip(self.results.errors.get(kind, ""))
+        for kind, button in self.copy_buttons.items():
+            button.setEnabled(kind in self.results.texts)
+            button.setToolTip(self.results.errors.get(kind, f"Copy the {self.LABELS[kind]}"))
+        messages = []
+        for kind in OUTPUTS:
+            msg = self.results.errors.get(kind)
+            if msg and msg not in messages:
+                messages.append(msg)
+        self.error_label.setText("\n".join(messages))
+        self.error_label.setVisible(bool(messages))
+        self.error_icon.setVisible(bool(messages))
+
+    def copy(self, kind: str) -> bool:
+        """Put one output on the clipboard; a signed URL is signed afresh, now."""
+        self.refresh()
+        text = self.results.texts.get(kind)
+        if text is None:
+            self.status.setText(f"Cannot copy the {self.LABELS[kind]}: "
+                                f"{self.results.errors.get(kind, 'not available')}")
+            return False
+        QGuiApplication.clipboard().setText(text)
+        note = f"Copied the {self.LABELS[kind]}"
+        if kind in ("signed", "curl") and self.results.expires_at is not None:
+            when = datetime.fromtimestamp(self.results.expires_at, timezone.utc)
+            note += f" (valid until {when:%Y-%m-%d %H:%M:%S} UTC)"
+        self.status.setText(note + ".")
+        self.copied.emit(kind)
+        return True
+
+    # -- settings ----------------------------------------------------------------------
+    def _on_remember(self, on: bool) -> None:
+        self._settings.setValue(f"{SETTINGS_GROUP}/remember", on)
+        if not on:
+            for f in fields(UrlForm):
+                self._settings.remove(f"{SETTINGS_GROUP}/{f.name}")
+        self._persist()
+
+    def _persist(self) -> None:
+        if not getattr(self, "_restored", False) or not self.remember.isChecked():
+            return
+        for name, value in asdict(self.form()).items():
+            self._settings.setValue(f"{SETTINGS_GROUP}/{name}", value)
+
+    def _restore(self) -> None:
+        s = self._settings
+        remember = _to_bool(s.value(f"{SETTINGS_GROUP}/remember", True))
+        with QSignalBlocker(self.remember):
+            self.remember.setChecked(remember)
+        form = UrlForm()
+        if remember:
+            values = {}
+            for f in fields(UrlForm):
+                raw = s.value(f"{SETTINGS_GROUP}/{f.name}")
+                if raw is None:
+                    continue
+                default = getattr(form, f.name)
+                try:
+                    values[f.name] = (_to_bool(raw) if isinstance(default, bool)
+                                      else int(raw) if isinstance(default, int)
+                                      else str(raw))
+                except (TypeError, ValueError):
+                    continue
+            form = replace(form, **values)
+        _select_data(self.cred_source, "env" if self._env_credentials else "typed")
+        self.set_form(form)
+        self._restored = True
+
+
+def _hide(text: str, token: str | None) -> str:
+    if not token or not text:
+        return text
+    return text.replace(encode_query_component(token), mask(token)).replace(token, mask(token))
+
+
+def _to_bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _select_data(combo: QComboBox, data: object) -> None:
+    index = combo.findData(data)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+
