@@ -147,12 +147,20 @@ def render_text(text: str, font: str = fonts.DEFAULT_FONT, size: int = 40,
         pen += face.getlength(run)
     if left is math.inf:  # blank text: nothing to draw, keep the advance width
         return Image.new("RGBA", (max(1, math.ceil(pen)), 1), (0, 0, 0, 0))
-    left, top = math.floor(left), math.floor(top)
-    width, height = math.ceil(right) - left, math.ceil(bottom) - top
-    mask = Image.new("L", (width, height), 0)
+    # getbbox is a layout box (it keeps side bearings), so draw with a margin and crop to
+    # the pixels actually inked: margins are then measured to the visible glyphs.
+    pad = 2 + size // 8
+    left, top = math.floor(left) - pad, math.floor(top) - pad
+    canvas = (math.ceil(right) - left + pad, math.ceil(bottom) - top + pad)
+    mask = Image.new("L", canvas, 0)
     draw = ImageDraw.Draw(mask)
     for x, face, run in placed:
         draw.text((x - left, -top), run, font=face, fill=255, anchor="ls")
+    ink_box = mask.getbbox()
+    if ink_box is None:
+        return Image.new("RGBA", (max(1, math.ceil(pen)), 1), (0, 0, 0, 0))
+    mask = mask.crop(ink_box)
+    width, height = mask.size
     d = shadow_offset(size) if shadow else 0
     out = Image.new("RGBA", (width + d, height + d), (0, 0, 0, 0))
     if shadow:
