@@ -635,3 +635,17 @@ def test_cascade_of_several_watermarks():
     out = Image.open(io.BytesIO(result.data)).convert("RGB")
     assert out.getpixel((0, 0)) == RED and out.getpixel((6, 6)) == BLUE
     assert out.getpixel((14, 14)) == BLUE
+
+
+def test_huge_rotated_text_is_refused_not_drawn():
+    with pytest.raises(OssError) as e:
+        run(f"text_{b64('图' * 21)},size_1000,rotate_45", picture(100, 100))
+    assert (e.value.code, e.value.key) == ("ImageTooLarge", "rotate")
+
+
+def test_P_on_a_thin_strip_is_refused_not_drawn():
+    ctx = context(**{"strip.png": png(1, 4000)})
+    key = b64("strip.png?x-oss-process=image/resize,P_100")
+    with pytest.raises(OssError) as e:
+        run(f"image_{key}", picture(16000, 100), ctx)
+    assert (e.value.code, e.value.key) == ("ImageTooLarge", "image")

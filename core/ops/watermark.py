@@ -30,6 +30,9 @@ PROCESS_MARKER = "?x-oss-process="
 EC_TOO_MANY_IMAGES = "0040-00000026"
 EC_NESTED_WATERMARK = "0040-00000373"
 EC_EMPTY_TEXT = "0040-00000258"
+# A local safety limit, not an OSS one: size_1000 + rotate_45 on 64 bytes of text, or P on
+# a 1 px wide strip, would otherwise ask for gigabytes. 64 MP is 256 MB as RGBA.
+MAX_LAYER_PIXELS = 64_000_000
 
 
 # -- geometry ------------------------------------------------------------------------------
@@ -104,6 +107,13 @@ def shadow_offset(size: int) -> int:
     return max(1, math.floor(size / 20 + 0.5))
 
 
+def check_layer_size(w: int, h: int, key: str) -> None:
+    if w * h > MAX_LAYER_PIXELS:
+        raise OssError("ImageTooLarge",
+                       f"The watermark would be {w}x{h} pixels, more than this engine draws "
+                       f"({MAX_LAYER_PIXELS} pixels).", key=key)
+
+
 def clip_box(W: int, H: int, w: int, h: int, x: int, y: int
              ) -> tuple[tuple[int, int], tuple[int, int, int, int]] | None:
     """Where a ``w`` x ``h`` layer at (x, y) lands on a ``W`` x ``H`` canvas: (destination,
@@ -152,6 +162,7 @@ def render_text(text: str, font: str = fonts.DEFAULT_FONT, size: int = 40,
     pad = 2 + size // 8
     left, top = math.floor(left) - pad, math.floor(top) - pad
     canvas = (math.ceil(right) - left + pad, math.ceil(bottom) - top + pad)
+    check_layer_size(*canvas, "size")
     mask = Image.new("L", canvas, 0)
     draw = ImageDraw.Draw(mask)
     for x, face, run in placed:
@@ -197,6 +208,10 @@ def rotate_clockwise(layer: Image.Image, degrees: int) -> Image.Image:
              270: Image.Transpose.ROTATE_90}
     if degrees in exact:
         return layer.transpose(exact[degrees])
+    rad = math.radians(degrees)
+    c, s = abs(math.cos(rad)), abs(math.sin(rad))
+    check_layer_size(math.ceil(layer.width * c + layer.height * s),
+                     math.ceil(layer.width * s + layer.height * c), "rotate")
     # Premultiplied alpha, or the transparent border bleeds black into the edges.
     turned = layer.convert("RGBa").rotate(-degrees, Image.Resampling.BICUBIC, expand=True)
     return turned.convert("RGBA")
@@ -209,16 +224,20 @@ def resize_layer(layer: Image.Image, size: tuple[int, int]) -> Image.Image:
 
 
 def stamp(frame: Image.Image, layer: Image.Image, positions) -> Image.Image:
-    """``frame`` with ``layer`` composited at each (x, y), clipped to the frame. Returns a
-    new image in the frame's mode (RGB stays RGB)."""
+    """A copy of ``frame`` with ``layer`` composited at each (x, y), clipped to the frame,
+    in the frame's mode. Only the covered regions are converted to RGBA and back."""
     W, H = frame.size
-    base = frame.convert("RGBA") if frame.mode != "RGBA" else frame.copy()
+    out = frame.copy()
     for x, y in positions:
         clip = clip_box(W, H, layer.width, layer.height, x, y)
-        if clip is not None:
-            dest, box = clip
-            base.alpha_composite(layer, dest=dest, source=box)
-    return base if frame.mode == "RGBA" else base.convert(frame.mode)
+        if clip is None:
+            continue
+        (left, top), (sl, st, sr, sb) = clip
+        box = (left, top, left + sr - sl, top + sb - st)
+        region = out.crop(box).convert("RGBA")
+        region.alpha_composite(layer, source=(sl, st, sr, sb))
+        out.paste(region if out.mode == "RGBA" else region.convert(out.mode), box[:2])
+    return out
 
 
 def tile_strip(layer: Image.Image, xs: range, W: int) -> Image.Image:
@@ -250,6 +269,7 @@ class PercentScale:
 
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         size = percent_size(self.main_width, pic.width, pic.height, self.P)
+        check_layer_size(*size, "image")
         return pic.map_frames(lambda f: resize_layer(f.convert("RGBA"), size))
 
     def to_string(self) -> str:
