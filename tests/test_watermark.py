@@ -649,3 +649,19 @@ def test_P_on_a_thin_strip_is_refused_not_drawn():
     with pytest.raises(OssError) as e:
         run(f"image_{key}", picture(16000, 100), ctx)
     assert (e.value.code, e.value.key) == ("ImageTooLarge", "image")
+
+
+def test_empty_object_key():
+    with pytest.raises(OssError) as e:
+        parse(f"image/watermark,image_{b64('?x-oss-process=image/resize,P_10')}")
+    assert (e.value.code, e.value.key) == ("InvalidArgument", "image")
+
+
+def test_works_without_an_engine_decoder():
+    ctx = Context(resolver=MappingResolver({"logo.png": png(10, 10)}))
+    out = run(f"image_{b64('logo.png')},g_nw,x_0,y_0", picture(30, 30), ctx)
+    assert out.image.getpixel((0, 0)) == RED
+    with pytest.raises(OssError) as e:
+        run(f"image_{b64('logo.png')}", picture(30, 30),
+            Context(resolver=MappingResolver({"logo.png": b"not an image"})))
+    assert (e.value.code, e.value.key) == ("BadRequest", "image")

@@ -7,6 +7,7 @@ leaves open is one function, tested alone and described in ``docs/notes/watermar
 """
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -295,7 +296,7 @@ def parse_image_value(value: str) -> WatermarkObject:
     the actions OSS allows there plus ``P`` under ``resize``."""
     key, marker, process = value.partition(PROCESS_MARKER)
     if not key:
-        raise _image_error("The watermark image object key is empty.", "0040-00000265")
+        raise _image_error("The watermark image object key is empty.")
     if not marker or process == "":
         return WatermarkObject(key)
     kind, slash, body = process.partition("/")
@@ -369,8 +370,7 @@ def load_watermark_image(obj: WatermarkObject, main_size: tuple[int, int],
 
 
 def _decode(data: bytes) -> Picture:
-    import io
-
+    """Used only when the caller's Context has no decoder (unit tests, scripts)."""
     try:
         im = Image.open(io.BytesIO(data))
         im.load()
