@@ -42,6 +42,7 @@ class FakeOss:
         self.styles: dict[str, str] = {}
         self.requests: list[dict] = []
         self.forced: list[int] = []  # statuses to answer with before handling normally
+        self.now = NOW  # the server's clock
         self.lookup = static_lookup(PLAIN, STS)
 
 
@@ -69,7 +70,8 @@ def _handler(oss: FakeOss):
                                             status=oss.forced.pop(0)))
             try:
                 verified = signing.verify_request(self.command, bucket, key or None, query,
-                                                  headers, oss.lookup, now=NOW, region=REGION)
+                                                  headers, oss.lookup, now=oss.now,
+                                                  region=REGION)
                 if verified is None and key != "public.jpg":
                     raise OssError("AccessDenied", "You have no right to access this object.")
                 self._route(bucket, key, query, headers, body)
