@@ -1,0 +1,756 @@
+"""The style library panel: named cascades kept on this computer, and a bucket's styles.
+
+A thin view over :class:`core.style_library.StyleLibrary` (the local file) and the
+document: *Apply* calls ``doc.set_process_string`` (undoable on the document's stack),
+*Save current as* reads ``doc.process_string()``. Library edits (save, rename, delete,
+import, copy from bucket) are undoable on the panel's own :attr:`undo_stack`: they change a
+file shared by every document, not the document, so they must not interleave with cascade
+edits on the document's stack. A main window can put both stacks in a ``QUndoGroup``.
+
+The bucket section talks to OSS (ListStyle / PutStyle / DeleteStyle) through
+:mod:`core.client` on a ``QThreadPool``; each request carries a generation number and stale
+answers are dropped. Errors are shown in the section, never as dialogs.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping, Protocol
+
+import shiboken6
+from PySide6.QtCore import (QObject, QRunnable, QSettings, QSignalBlocker,
+                            QStandardPaths, Qt, QThreadPool, Signal)
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog,
+                               QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QPushButton, QStyle, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from core.cascade import validate_style_name
+from core.credentials import Credentials, mask
+from core.errors import OssError
+from core.style_library import LIMIT, ConflictPolicy, StyleLibrary, validate_content
+
+from .document import Document
+from .url_panel import ENDPOINTS, _to_bool, credentials_from_env
+
+LIBRARY_FILE = "styles.json"
+SETTINGS_GROUP = "styles"
+
+
+def default_library_path() -> Path:
+    """``<AppConfigLocation>/styles.json`` (e.g. ``~/.config/<org>/<app>/styles.json``)."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation)
+    return Path(base) / LIBRARY_FILE
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, OssError):
+        return error.message
+    if isinstance(error, OSError):
+        return f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
+    return str(error) or type(error).__name__
+
+
+# -- the bucket side ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BucketTarget:
+    """Which bucket, reached how, as whom. ``credentials`` holds the secret: never log it."""
+
+    endpoint: str
+    bucket: str
+    credentials: Credentials
+    region: str | None = None
+    https: bool = True
+
+
+class BucketStyles(Protocol):
+    """What the panel needs from an OSS client (``core.client`` provides it)."""
+
+    def list_styles(self) -> list[tuple[str, str]]: ...
+    def put_style(self, name: str, content: str) -> None: ...
+    def delete_style(self, name: str) -> None: ...
+
+
+ClientFactory = Callable[[BucketTarget], BucketStyles]
+
+
+def core_client(target: BucketTarget) -> BucketStyles:
+    """The default factory: :mod:`core.client` (imported lazily; it pulls in requests)."""
+    return _CoreClientStyles(target)
+
+
+class _CoreClientStyles:
+    """:class:`BucketStyles` over :class:`core.client.OssClient` (header-signed V4)."""
+
+    def __init__(self, target: BucketTarget) -> None:
+        from core.client import OssClient
+        from core.urls import BucketAddress
+
+        address = BucketAddress.from_endpoint(target.endpoint, target.bucket,
+                                              https=target.https)
+        self._client = OssClient(address, target.credentials, region=target.region)
+
+    def list_styles(self) -> list[tuple[str, str]]:
+        return [(s.name, s.content) for s in self._client.list_styles()]
+
+    def put_style(self, name: str, content: str) -> None:
+        self._client.put_style(name, content)
+
+    def delete_style(self, name: str) -> None:
+        self._client.delete_style(name)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class _Relay(QObject):
+    """Carries a worker's result back to the GUI thread (queued connection)."""
+
+    finished = Signal(int, str, object, object)  # generation, op, result, error
+
+
+class _Task(QRunnable):
+    def __init__(self, relay: _Relay, generation: int, op: str, fn: Callable[[], object]):
+        super().__init__()
+        self.relay, self.generation, self.op, self.fn = relay, generation, op, fn
+
+    def run(self) -> None:
+        result, error = None, None
+        try:
+            result = self.fn()
+        except Exception as e:  # noqa: BLE001 -- every failure is shown, none crashes
+            error = e
+        try:
+            self.relay.finished.emit(self.generation, self.op, result, error)
+        except RuntimeError:
+            pass  # the panel is gone; nobody is waiting
+
+
+# -- undo --------------------------------------------------------------------------------
+
+class _LibraryEdit(QUndoCommand):
+    """A library edit as before/after snapshots. The edit itself was already written when
+    the command is pushed, so the first redo does nothing."""
+
+    def __init__(self, panel: "StyleLibraryPanel", before: dict[str, str],
+                 after: dict[str, str], text: str) -> None:
+        super().__init__(text)
+        self.panel, self.before, self.after = panel, before, after
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self.panel._restore_snapshot(self.after, self.text())
+
+    def undo(self) -> None:
+        self.panel._restore_snapshot(self.before, self.text())
+
+
+# -- the panel ---------------------------------------------------------------------------
+
+class StyleLibraryPanel(QWidget):
+    """Local style library plus the bucket's styles. Works standalone given a Document.
+
+    ``library_path``: the JSON file (default :func:`default_library_path`).
+    ``client_factory``: builds the OSS client (tests inject a fake or a loopback one).
+    ``environ``: where to read OSS_* credentials (default ``os.environ``).
+    ``settings``: where the bucket fields (endpoint, bucket, region, https) and the import
+    option are remembered -- never the credentials (default: the application's QSettings).
+    """
+
+    libraryChanged = Signal()
+    bucketFinished = Signal(str, bool)   # op ("list", "put", "delete"), success
+    bucketStylesChanged = Signal()
+
+    def __init__(self, doc: Document, parent: QWidget | None = None,
+                 library_path: str | os.PathLike | None = None, *,
+                 client_factory: ClientFactory = core_client,
+                 environ: Mapping[str, str] | None = None,
+                 settings: QSettings | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.library = StyleLibrary(library_path or default_library_path())
+        self.undo_stack = QUndoStack(self)
+        self.client_factory = client_factory
+        self._env_credentials = credentials_from_env(os.environ if environ is None
+                                                     else environ)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)  # one request at a time, in order
+        self._relay = _Relay(self)
+        self._relay.finished.connect(self._on_bucket_finished)
+        self._generation = 0
+        self._pending: dict[int, str] = {}
+        self.bucket_styles: dict[str, str] | None = None  # None: not listed yet
+        self.last_import = None  # the ImportReport of the last import, for the curious
+        self._settings = settings if settings is not None else QSettings()
+        self._build()
+        self._restore_settings()
+        self.undo_stack.indexChanged.connect(self._on_stack_changed)
+        self._refresh_list()
+        if self.library.load_error:
+            self._show_error(self.library.load_error)
+
+    # -- construction ------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        local = QGroupBox("Library", self)
+        lay = QVBoxLayout(local)
+        self.tree = self._make_tree(local)
+        self.tree.itemSelectionChanged.connect(self._on_selection)
+        self.tree.itemDoubleClicked.connect(lambda *_: self.apply_selected())
+        lay.addWidget(self.tree, 1)
+
+        name_row = QHBoxLayout()
+        self.name_edit = QLineEdit(local)
+        self.name_edit.setPlaceholderText("style name (letters, digits, _ - .)")
+        self.name_edit.setMaxLength(63)
+        self.name_edit.textChanged.connect(lambda _t: self._update_buttons())
+        self.name_edit.returnPressed.connect(self.save_current_from_field)
+        self.save_button = QPushButton("Save current as", local)
+        self.save_button.clicked.connect(self.save_current_from_field)
+        self.rename_button = QPushButton("Rename to", local)
+        self.rename_button.clicked.connect(self.rename_selected_from_field)
+        name_row.addWidget(self.save_button)
+        name_row.addWidget(self.rename_button)
+        name_row.addWidget(self.name_edit, 1)
+        lay.addLayout(name_row)
+
+        buttons = QHBoxLayout()
+        self.apply_button = QPushButton("Apply", local)
+        self.apply_button.setToolTip("Replace the cascade by the selected style (undoable).")
+        self.apply_button.clicked.connect(self.apply_selected)
+        self.delete_button = QPushButton("Delete", local)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.import_button = QPushButton("Import…", local)
+        self.import_button.clicked.connect(self._import_dialog)
+        self.export_button = QPushButton("Export…", local)
+        self.export_button.clicked.connect(self._export_dialog)
+        self.undo_button = QPushButton("Undo", local)
+        self.undo_button.clicked.connect(self.undo_stack.undo)
+        self.redo_button = QPushButton("Redo", local)
+        self.redo_button.clicked.connect(self.undo_stack.redo)
+        for b in (self.apply_button, self.delete_button, self.import_button,
+                  self.export_button, self.undo_button, self.redo_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        lay.addLayout(buttons)
+        self.replace_on_import = QCheckBox("Import replaces styles with the same name", local)
+        lay.addWidget(self.replace_on_import)
+
+        # Shortcuts scoped to the panel, so they do not fight the document's Ctrl+Z.
+        for seq, slot in ((QKeySequence.StandardKey.Undo, self.undo_stack.undo),
+                          (QKeySequence.StandardKey.Redo, self.undo_stack.redo),
+                          (QKeySequence.StandardKey.Delete, self.delete_selected)):
+            action = QAction(self)
+            action.setShortcut(seq)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.tree.addAction(action)
+
+        self.limit_label = self._warning_label(local)
+        lay.addWidget(self.limit_label)
+        self.error_label = self._warning_label(local)
+        lay.addWidget(self.error_label)
+        self.status = QLabel(local)
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.status)
+        outer.addWidget(local, 1)
+
+        bucket = QGroupBox("Bucket", self)
+        blay = QVBoxLayout(bucket)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.endpoint = QComboBox(bucket)
+        self.endpoint.setEditable(True)
+        self.endpoint.addItems(ENDPOINTS)
+        self.endpoint.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.bucket_edit = QLineEdit(bucket)
+        self.bucket_edit.setPlaceholderText("examplebucket")
+        self.https = QCheckBox("HTTPS", bucket)
+        self.https.setChecked(True)
+        self.region = QLineEdit(bucket)
+        self.region.setPlaceholderText("optional; derived from the endpoint")
+        self.cred_source = QComboBox(bucket)
+        env = self._env_credentials
+        self.cred_source.addItem("Environment variables" + (
+            f" ({mask(env.access_key_id)})" if env else " (not set)"), "env")
+        self.cred_source.addItem("Typed for this session", "typed")
+        if env is None:
+            self.cred_source.setCurrentIndex(1)
+        self.key_id = QLineEdit(bucket)
+        self.key_id.setPlaceholderText("access key id")
+        self.secret = QLineEdit(bucket)
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret.setPlaceholderText("access key secret (kept in memory only)")
+        self.token = QLineEdit(bucket)
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText("STS security token (optional)")
+        form.addRow("Endpoint", self.endpoint)
+        form.addRow("Bucket", self.bucket_edit)
+        form.addRow("", self.https)
+        form.addRow("Region", self.region)
+        form.addRow("Credentials", self.cred_source)
+        form.addRow("Access key id", self.key_id)
+        form.addRow("Secret", self.secret)
+        form.addRow("STS token", self.token)
+        self._bform = form
+        self.cred_source.currentIndexChanged.connect(self._on_cred_source)
+        self._on_cred_source()
+        blay.addLayout(form)
+        self.remote_tree = self._make_tree(bucket)
+        self.remote_tree.itemSelectionChanged.connect(self._update_buttons)
+        blay.addWidget(self.remote_tree, 1)
+        rb = QHBoxLayout()
+        self.list_button = QPushButton("List", bucket)
+        self.list_button.clicked.connect(self.list_bucket)
+        self.put_button = QPushButton("Upload selected", bucket)
+        self.put_button.setToolTip("PutStyle: the selected library style, to the bucket.")
+        self.put_button.clicked.connect(self.put_selected)
+        self.remote_delete_button = QPushButton("Delete from bucket", bucket)
+        self.remote_delete_button.clicked.connect(self.delete_remote_selected)
+        self.fetch_button = QPushButton("Copy to library", bucket)
+        self.fetch_button.clicked.connect(self.copy_remote_selected)
+        for b in (self.list_button, self.put_button, self.remote_delete_button,
+                  self.fetch_button):
+            rb.addWidget(b)
+        rb.addStretch(1)
+        blay.addLayout(rb)
+        self.bucket_error = self._warning_label(bucket)
+        blay.addWidget(self.bucket_error)
+        self.bucket_status = QLabel(bucket)
+        self.bucket_status.setWordWrap(True)
+        blay.addWidget(self.bucket_status)
+        outer.addWidget(bucket)
+
+    def _make_tree(self, parent: QWidget) -> QTreeWidget:
+        tree = QTreeWidget(parent)
+        tree.setColumnCount(2)
+        tree.setHeaderLabels(["Name", "Content"])
+        tree.setRootIsDecorated(False)
+        tree.setUniformRowHeights(True)
+        tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        tree.header().setStretchLastSection(True)
+        return tree
+
+    def _warning_label(self, parent: QWidget) -> QLabel:
+        # Palette text colour plus the style's warning icon: readable in light and dark.
+        label = QLabel(parent)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setVisible(False)
+        return label
+
+    def _warning_icon(self):
+        return self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+
+    # -- settings (never secrets) -----------------------------------------------------
+    _SETTINGS = ("endpoint", "bucket", "region", "https", "replace_on_import")
+
+    def _restore_settings(self) -> None:
+        s = self._settings
+        endpoint = s.value(f"{SETTINGS_GROUP}/endpoint")
+        if endpoint:
+            self.endpoint.setCurrentText(str(endpoint))
+        self.bucket_edit.setText(str(s.value(f"{SETTINGS_GROUP}/bucket", "") or ""))
+        self.region.setText(str(s.value(f"{SETTINGS_GROUP}/region", "") or ""))
+        self.https.setChecked(_to_bool(s.value(f"{SETTINGS_GROUP}/https", True)))
+        self.replace_on_import.setChecked(
+            _to_bool(s.value(f"{SETTINGS_GROUP}/replace_on_import", False)))
+        self.endpoint.currentTextChanged.connect(self._save_settings)
+        for w in (self.bucket_edit, self.region):
+            w.textChanged.connect(self._save_settings)
+        for c in (self.https, self.replace_on_import):
+            c.toggled.connect(self._save_settings)
+
+    def _save_settings(self, *_args) -> None:
+        values = {"endpoint": self.endpoint.currentText().strip(),
+                  "bucket": self.bucket_edit.text().strip(),
+                  "region": self.region.text().strip(),
+                  "https": self.https.isChecked(),
+                  "replace_on_import": self.replace_on_import.isChecked()}
+        for name, value in values.items():
+            self._settings.setValue(f"{SETTINGS_GROUP}/{name}", value)
+
+    # -- local library: reading --------------------------------------------------------
+    def selected_name(self) -> str | None:
+        items = self.tree.selectedItems()
+        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
+
+    def select(self, name: str | None) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item.data(0, Qt.ItemDataRole.UserRole) == name:
+                self.tree.setCurrentItem(item)
+                return
+        self.tree.clearSelection()
+
+    def names(self) -> list[str]:
+        return [self.tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole)
+                for i in range(self.tree.topLevelItemCount())]
+
+    def _refresh_list(self) -> None:
+        keep = self.selected_name()
+        problems = {p.name: p.error for p in self.library.problems}
+        with QSignalBlocker(self.tree):
+            self.tree.clear()
+            for name in self.library.names():
+                content = self.library.get(name)
+                item = QTreeWidgetItem([name, content])
+                item.setData(0, Qt.ItemDataRole.UserRole, name)
+                item.setToolTip(1, content)
+                if name in problems:
+                    item.setIcon(0, self._warning_icon())
+                    item.setToolTip(0, problems[name])
+                self.tree.addTopLevelItem(item)
+        self.select(keep)
+        n = len(self.library)
+        if self.library.at_limit:
+            self.limit_label.setText(
+                f"{n} styles: a bucket holds at most {LIMIT}; "
+                + ("this library will not fit in one bucket." if self.library.over_limit
+                   else "this is the limit."))
+        self.limit_label.setVisible(self.library.at_limit)
+        self._update_buttons()
+        self.libraryChanged.emit()
+
+    def _on_selection(self) -> None:
+        name = self.selected_name()
+        if name is not None:
+            with QSignalBlocker(self.name_edit):
+                self.name_edit.setText(name)
+        self._update_buttons()
+
+    def _on_stack_changed(self, _index: int) -> None:
+        # The stack is our child: Qt destroys it (emitting) while tearing the panel down.
+        if shiboken6.isValid(self.undo_stack) and shiboken6.isValid(self.undo_button):
+            self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        name = self.selected_name()
+        typed = self.name_edit.text().strip()
+        valid = _valid_name(typed)
+        self.save_button.setEnabled(valid)
+        self.save_button.setText("Replace with current" if valid and typed in self.library
+                                 else "Save current as")
+        self.rename_button.setEnabled(name is not None and valid and typed != name
+                                      and typed not in self.library)
+        busy = bool(self._pending)
+        for b in (self.apply_button, self.delete_button):
+            b.setEnabled(name is not None)
+        self.put_button.setEnabled(name is not None and not busy)
+        self.list_button.setEnabled(not busy)
+        self.export_button.setEnabled(len(self.library) > 0)
+        self.undo_button.setEnabled(self.undo_stack.canUndo())
+        self.redo_button.setEnabled(self.undo_stack.canRedo())
+        self.undo_button.setToolTip(self.undo_stack.undoText())
+        self.redo_button.setToolTip(self.undo_stack.redoText())
+        self.name_edit.setToolTip("" if valid or not typed else
+                                  f"The value: {typed} of parameter: stylename is invalid.")
+        remote = bool(self.remote_tree.selectedItems())
+        self.remote_delete_button.setEnabled(remote and not busy)
+        self.fetch_button.setEnabled(remote)
+
+    # -- local library: intents (all undoable) -----------------------------------------
+    def _edit(self, text: str, action: Callable[[], object]) -> object | None:
+        """Run a library edit; push it for undo if it changed anything; errors inline."""
+        before = self.library.as_dict()
+        try:
+            result = action()
+        except (OssError, OSError) as e:
+            self._show_error(_message(e))
+            return None
+        after = self.library.as_dict()
+        self._clear_error()
+        if after != before:
+            self.undo_stack.push(_LibraryEdit(self, before, after, text))
+        self._refresh_list()
+        return result if result is not None else True
+
+    def save_current(self, name: str) -> bool:
+        content = self.doc.process_string()
+        if not content:
+            self._show_error("The cascade is empty: add a step before saving it as a style.")
+            return False
+        ok = self._edit(f"Save style {name}", lambda: self.library.save(name, content))
+        if ok:
+            self.select(name)
+            self.status.setText(f"Saved {name}.")
+        return bool(ok)
+
+    def save_current_from_field(self) -> bool:
+        return self.save_current(self.name_edit.text().strip())
+
+    def rename(self, old: str, new: str) -> bool:
+        ok = self._edit(f"Rename style {old} to {new}", lambda: self.library.rename(old, new))
+        if ok:
+            self.select(new)
+            self.status.setText(f"Renamed {old} to {new}.")
+        return bool(ok)
+
+    def rename_selected_from_field(self) -> bool:
+        old = self.selected_name()
+        return old is not None and self.rename(old, self.name_edit.text().strip())
+
+    def delete(self, name: str) -> bool:
+        ok = self._edit(f"Delete style {name}", lambda: self.library.delete(name))
+        if ok:
+            self.status.setText(f"Deleted {name} (Undo brings it back).")
+        return bool(ok)
+
+    def delete_selected(self) -> bool:
+        name = self.selected_name()
+        return name is not None and self.delete(name)
+
+    def apply(self, name: str) -> bool:
+        try:
+            content = self.library.get(name)
+            self.doc.set_process_string(content)
+        except (OssError, ValueError) as e:
+            self._show_error(f"Cannot apply {name}: {_message(e)}")
+            return False
+        self._clear_error()
+        self.status.setText(f"Applied {name}.")
+        return True
+
+    def apply_selected(self) -> bool:
+        name = self.selected_name()
+        return name is not None and self.apply(name)
+
+    def import_file(self, path: str | os.PathLike, replace: bool | None = None) -> bool:
+        if replace is None:
+            replace = self.replace_on_import.isChecked()
+        policy = ConflictPolicy.REPLACE if replace else ConflictPolicy.SKIP
+        report = self._edit(f"Import {Path(path).name}",
+                            lambda: self.library.import_file(path, policy))
+        if not report:
+            return False
+        self.last_import = report
+        self.status.setText(f"Imported {Path(path).name}: {report.summary()}")
+        if report.invalid or report.conflicts:
+            self._show_error(f"Not imported from {Path(path).name}: "
+                             + "; ".join([f"{c.name} (already in the library with "
+                                          "different content)" for c in report.conflicts]
+                                         + [f"{e.name} ({e.error})" for e in report.invalid]))
+        return True
+
+    def export_file(self, path: str | os.PathLike, names: list[str] | None = None) -> bool:
+        try:
+            self.library.export_file(path, names)
+        except (OssError, OSError) as e:
+            self._show_error(f"Export failed: {_message(e)}")
+            return False
+        self._clear_error()
+        self.status.setText(f"Exported {len(names) if names is not None else len(self.library)}"
+                            f" styles to {Path(path).name}.")
+        return True
+
+    def _import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import styles", "",
+                                              "Style files (*.json);;All files (*)")
+        if path:
+            self.import_file(path)
+
+    def _export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export styles", LIBRARY_FILE,
+                                              "Style files (*.json)")
+        if path:
+            self.export_file(path)
+
+    def _restore_snapshot(self, styles: dict[str, str], text: str) -> None:
+        try:
+            self.library.replace_all(styles)
+        except (OssError, OSError) as e:
+            # The stack moved but the file did not: say so; the next undo/redo retries.
+            self._show_error(f"Could not write the library for “{text}”: {_message(e)}")
+        else:
+            self._clear_error()
+        self._refresh_list()
+
+    # -- inline messages ---------------------------------------------------------------
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(True)
+
+    def _clear_error(self) -> None:
+        self.error_label.clear()
+        self.error_label.setVisible(False)
+
+    # -- bucket ------------------------------------------------------------------------
+    def _on_cred_source(self, *_args) -> None:
+        typed = self.cred_source.currentData() == "typed"
+        for w in (self.key_id, self.secret, self.token):
+            self._bform.setRowVisible(w, typed)
+
+    def set_typed_credentials(self, access_key_id: str, secret: str, token: str = "") -> None:
+        self.cred_source.setCurrentIndex(self.cred_source.findData("typed"))
+        self.key_id.setText(access_key_id)
+        self.secret.setText(secret)
+        self.token.setText(token)
+
+    def target(self) -> BucketTarget:
+        """The bucket to talk to; raises OssError naming what is missing."""
+        bucket = self.bucket_edit.text().strip()
+        endpoint = self.endpoint.currentText().strip()
+        if not endpoint or not bucket:
+            raise OssError("MissingArgument", "Enter the endpoint and the bucket.")
+        if self.cred_source.currentData() == "env":
+            creds = self._env_credentials
+            if creds is None:
+                raise OssError("MissingArgument", "Set OSS_ACCESS_KEY_ID and "
+                               "OSS_ACCESS_KEY_SECRET, or type credentials for this session.")
+        else:
+            if not self.key_id.text().strip() or not self.secret.text().strip():
+                raise OssError("MissingArgument",
+                               "Type an access key id and secret (kept in memory only).")
+            creds = Credentials(self.key_id.text(), self.secret.text(),
+                                self.token.text() or None)
+        return BucketTarget(endpoint, bucket, creds, self.region.text().strip() or None,
+                            self.https.isChecked())
+
+    def _submit(self, op: str, work: Callable[[BucketStyles], object]) -> bool:
+        try:
+            target = self.target()
+            client = self.client_factory(target)
+        except (OssError, ImportError) as e:
+            self._bucket_failed(op, _message(e))
+            return False
+        self._generation += 1
+        self._pending[self._generation] = op
+        self.bucket_status.setText({"list": "Listing…", "put": "Uploading…",
+                                    "delete": "Deleting…"}.get(op, "Working…"))
+        self._set_bucket_busy(True)
+
+        def job() -> object:
+            try:
+                return work(client)
+            finally:
+                close = getattr(client, "close", None)
+                if close is not None:
+                    close()
+        self.pool.start(_Task(self._relay, self._generation, op, job))
+        return True
+
+    def list_bucket(self) -> bool:
+        return self._submit("list", lambda c: c.list_styles())
+
+    def put(self, name: str) -> bool:
+        try:
+            content = validate_content(self.library.get(name))
+        except OssError as e:
+            self._bucket_failed("put", f"{name}: {_message(e)}")
+            return False
+        known = self.bucket_styles
+        if known is not None and name not in known and len(known) >= LIMIT:
+            self._bucket_failed("put", f"The bucket already has {LIMIT} styles, the most "
+                                "OSS allows; delete one first.")
+            return False
+
+        def work(c: BucketStyles):
+            c.put_style(name, content)
+            return c.list_styles()
+        return self._submit("put", work)
+
+    def put_selected(self) -> bool:
+        name = self.selected_name()
+        return name is not None and self.put(name)
+
+    def delete_remote(self, name: str) -> bool:
+        def work(c: BucketStyles):
+            c.delete_style(name)
+            return c.list_styles()
+        return self._submit("delete", work)
+
+    def remote_selected_name(self) -> str | None:
+        items = self.remote_tree.selectedItems()
+        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
+
+    def delete_remote_selected(self) -> bool:
+        name = self.remote_selected_name()
+        return name is not None and self.delete_remote(name)
+
+    def copy_remote(self, name: str) -> bool:
+        """Bring a bucket style into the library (undoable; conflicts follow the import
+        checkbox, as for files)."""
+        if not self.bucket_styles or name not in self.bucket_styles:
+            return False
+        policy = (ConflictPolicy.REPLACE if self.replace_on_import.isChecked()
+                  else ConflictPolicy.SKIP)
+        report = self._edit(f"Copy {name} from bucket",
+                            lambda: self.library.merge({name: self.bucket_styles[name]},
+                                                       policy))
+        if report and (report.conflicts or report.invalid):
+            self._show_error(report.summary())
+        elif report:
+            self.status.setText(f"Copied {name} from the bucket.")
+        return bool(report)
+
+    def copy_remote_selected(self) -> bool:
+        name = self.remote_selected_name()
+        return name is not None and self.copy_remote(name)
+
+    def _on_bucket_finished(self, generation: int, op: str, result: object,
+                            error: object) -> None:
+        self._pending.pop(generation, None)
+        if not self._pending:
+            self._set_bucket_busy(False)
+        if generation != self._generation:
+            return  # a newer request was made; this answer is stale
+        if error is not None:
+            self._bucket_failed(op, _message(error))  # type: ignore[arg-type]
+            return
+        self.bucket_error.setVisible(False)
+        styles = dict(result or [])  # type: ignore[arg-type]
+        self.bucket_styles = styles
+        self._fill_remote(styles)
+        done = {"list": "Listed", "put": "Uploaded; listed", "delete": "Deleted; listed"}[op]
+        note = f"{done} {len(styles)} style{'s' if len(styles) != 1 else ''} in the bucket."
+        if len(styles) >= LIMIT:
+            note += f" That is OSS's limit of {LIMIT}: uploading a new name will fail."
+        self.bucket_status.setText(note)
+        self.bucketStylesChanged.emit()
+        self.bucketFinished.emit(op, True)
+
+    def _bucket_failed(self, op: str, message: str) -> None:
+        self.bucket_error.setText(message)
+        self.bucket_error.setVisible(True)
+        self.bucket_status.setText("")
+        self.bucketFinished.emit(op, False)
+
+    def _fill_remote(self, styles: dict[str, str]) -> None:
+        keep = self.remote_selected_name()
+        with QSignalBlocker(self.remote_tree):
+            self.remote_tree.clear()
+            for name in sorted(styles, key=lambda n: (n.lower(), n)):
+                item = QTreeWidgetItem([name, styles[name]])
+                item.setData(0, Qt.ItemDataRole.UserRole, name)
+                item.setToolTip(1, styles[name])
+                local = self.library.as_dict().get(name)
+                if local is not None and local != styles[name]:
+                    item.setIcon(0, self._warning_icon())
+                    item.setToolTip(0, "Differs from the library's style of the same name.")
+                self.remote_tree.addTopLevelItem(item)
+                if name == keep:
+                    item.setSelected(True)
+        self._update_buttons()
+
+    def _set_bucket_busy(self, busy: bool) -> None:
+        self._update_buttons()  # reads self._pending
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.pool.clear()
+        super().closeEvent(event)
+
+
+def _valid_name(name: str) -> bool:
+    try:
+        validate_style_name(name)
+    except OssError:
+        return False
+    return True
