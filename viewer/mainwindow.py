@@ -1,0 +1,689 @@
+"""The main window: wires one Document to its views, the renderer and the sources.
+
+Views never talk to each other: the steps panel, the process field and the colleague's
+panels all edit the Document; this window listens to the Document and asks the renderer
+for a new preview. Everything that can fail (a file, a URL, a step) reports inline in the
+part of the window it concerns.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
+                               QLineEdit, QMainWindow, QMenu, QMessageBox, QToolButton,
+                               QVBoxLayout, QWidget)
+
+from core.cascade import parse
+from core.engine import Source
+from core.errors import OssError
+
+from .document import Document
+from .forms import error_text
+from .info_panel import InfoPanel
+from .preview import CompareMode, PreviewPanel, human_bytes, ratio_text
+from .process_field import ProcessField
+from .render import RenderOutput, RenderRequest, Renderer
+from .sources import (DEFAULT_SAMPLE, SAMPLES, ObjectsResolver, UrlFetcher, load_bytes,
+                      load_file, process_from_text, read_mime, recent_files, remember_file,
+                      sample_path)
+from .steps_panel import StepsPanel
+
+APP_NAME = "oss-style-viewer"
+ICON_PATH = Path(__file__).resolve().parent.parent / "resources" / "icons" / "app.svg"
+
+# The first of these that the engine accepts opens with the app (watermark is newer).
+STARTER_CASCADES = (
+    "image/resize,m_fill,w_320,h_240/rounded-corners,r_24"
+    "/watermark,text_T1NTIFN0eWxlIFZpZXdlcg,size_18,color_FFFFFF,shadow_60,g_se,x_14,y_12"
+    "/format,png",
+    "image/resize,m_fill,w_320,h_240/rounded-corners,r_24/format,png",
+)
+
+IMAGE_FILTER = ("Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.heic *.heif "
+                "*.avif);;All files (*)")
+
+# Integration points for the colleague's dock panels (issue 5, "URLs" and "Style library").
+# Each is (module, class, dock title, object name); a module that is not there yet is
+# skipped, any other import error is shown in the status bar, never raised.
+OPTIONAL_DOCKS = (
+    ("viewer.url_panel", "UrlPanel", "URLs", "urlDock"),
+    ("viewer.style_panel", "StyleLibraryPanel", "Style library", "styleDock"),
+)
+
+
+class SourceBar(QWidget):
+    """Source name and size, the ways to open another one, and an inline URL field whose
+    errors stay next to it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(self)
+        self.title.setObjectName("sourceTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.open_button = QToolButton(self)
+        self.samples_button = QToolButton(self)
+        self.samples_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.url_button = QToolButton(self)
+        self.url_edit = QLineEdit(self)
+        self.url_edit.setObjectName("urlEdit")
+        self.url_edit.setPlaceholderText("https://bucket.oss-cn-hangzhou.aliyuncs.com/photo.jpg")
+        self.url_edit.setClearButtonEnabled(True)
+        self.url_go = QToolButton(self)
+        self.url_go.setText("Fetch")
+        self.url_cancel = QToolButton(self)
+        self.url_cancel.setText("Cancel")
+        self.message = QLabel(self)
+        self.message.setObjectName("sourceError")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setVisible(False)
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("<b>Source</b>", self))
+        row.addWidget(self.title, 1)
+        row.addWidget(self.open_button)
+        row.addWidget(self.samples_button)
+        row.addWidget(self.url_button)
+        self.url_row = QWidget(self)
+        ur = QHBoxLayout(self.url_row)
+        ur.setContentsMargins(0, 0, 0, 0)
+        ur.addWidget(QLabel("URL", self.url_row))
+        ur.addWidget(self.url_edit, 1)
+        ur.addWidget(self.url_go)
+        ur.addWidget(self.url_cancel)
+        self.url_row.setVisible(False)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 6, 8, 2)
+        lay.setSpacing(4)
+        lay.addLayout(row)
+        lay.addWidget(self.url_row)
+        lay.addWidget(self.message)
+
+    def show_message(self, text: str | None, error: bool = True) -> None:
+        self.message.setProperty("error", error)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+        self.message.setText(text or "")
+        self.message.setVisible(bool(text))
+
+
+class MainWindow(QMainWindow):
+    outputShown = Signal(object)       # RenderOutput, after the preview updated (tests)
+    renderFailed = Signal(object)      # OssError
+
+    def __init__(self, settings: QSettings | None = None, *, restore: bool = True,
+                 renderer: Renderer | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(APP_NAME)
+        if ICON_PATH.exists():
+            self.setWindowIcon(QIcon(str(ICON_PATH)))
+        self.settings = settings or QSettings()
+        self.doc = Document(self)
+        self.renderer = renderer or Renderer(self)
+        self.fetcher = UrlFetcher(self)
+        self.source_path: str | None = None
+        self._resolver = ObjectsResolver()
+        self.last_output: RenderOutput | None = None
+        self.last_error: OssError | None = None
+        self.extra_docks: dict[str, QDockWidget] = {}
+        self.dock_errors: list[str] = []
+
+        # Central: source bar, process string, preview ---------------------------------------
+        self.source_bar = SourceBar(self)
+        self.process_field = ProcessField(self.doc, self)
+        self.preview = PreviewPanel(self)
+        central = QWidget(self)
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.setSpacing(0)
+        cl.addWidget(self.source_bar)
+        pf = QWidget(central)
+        pl = QVBoxLayout(pf)
+        pl.setContentsMargins(8, 4, 8, 6)
+        pl.addWidget(self.process_field)
+        cl.addWidget(pf)
+        cl.addWidget(self.preview, 1)
+        self.setCentralWidget(central)
+
+        # Docks -------------------------------------------------------------------------------
+        self.steps_panel = StepsPanel(self.doc, self)
+        self.steps_dock = self._dock("Steps", "stepsDock", self.steps_panel,
+                                     Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.info_panel = InfoPanel(parent=self)
+        self.info_dock = self._dock("Info and average hue", "infoDock", self.info_panel,
+                                    Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_optional_docks()
+
+        # Status bar ----------------------------------------------------------------------------
+        self.status_output = QLabel(self)
+        self.status_output.setObjectName("statusOutput")
+        self.status_timings = QLabel(self)
+        self.status_timings.setObjectName("statusTimings")
+        self.statusBar().addWidget(self.status_output)
+        self.statusBar().addPermanentWidget(self.status_timings)
+
+        self._build_actions()
+        self._build_menus()
+        self._wire()
+        self.setAcceptDrops(True)
+        self.resize(1400, 880)
+        self._restore(restore)
+
+    # -- construction ---------------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _add_optional_docks(self) -> None:
+        # INTEGRATION POINT (issue 5, URLs and Style library): UrlPanel(doc, parent) and
+        # StyleLibraryPanel(doc, parent) are thin views over the same Document.
+        for module, cls_name, title, name in OPTIONAL_DOCKS:
+            try:
+                mod = importlib.import_module(module)
+                panel = getattr(mod, cls_name)(self.doc, self)
+            except ModuleNotFoundError as e:
+                if e.name == module:
+                    continue  # not written yet
+                self.dock_errors.append(f"{title} panel unavailable: {e}")
+                continue
+            except Exception as e:  # noqa: BLE001 - a broken panel must not stop the app
+                self.dock_errors.append(f"{title} panel unavailable: {type(e).__name__}: {e}")
+                continue
+            dock = self._dock(title, name, panel, Qt.DockWidgetArea.RightDockWidgetArea)
+            self.tabifyDockWidget(self.info_dock, dock)
+            self.extra_docks[name] = dock
+        self.info_dock.raise_()
+
+    def _act(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, QKeySequence.StandardKey):
+                act.setShortcuts(shortcut)
+            else:
+                act.setShortcut(QKeySequence(shortcut))
+        if tip:
+            act.setToolTip(tip)
+            act.setStatusTip(tip)
+        act.triggered.connect(slot)
+        return act
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        self.act_open = self._act("&Open image…", self.open_dialog, K.Open,
+                                  "Open an image file")
+        self.act_open_url = self._act("Open &URL…", self.show_url_row, "Ctrl+U",
+                                      "Fetch an image over http(s)")
+        self.act_save = self._act("&Save output as…", self.save_output, K.Save,
+                                  "Save the processed image shown in the preview")
+        self.act_quit = self._act("&Quit", self.close, K.Quit)
+        self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcuts(K.Undo)
+        self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts(QKeySequence.keyBindings(K.Redo) + [QKeySequence("Ctrl+Y")])
+        self.act_paste = self._act("&Paste", self.paste, K.Paste,
+                                   "Paste an image, a file, a URL or a process string")
+        self.act_copy_process = self._act("&Copy process string", self.process_field.copy,
+                                          "Ctrl+Shift+C")
+        self.act_edit_process = self._act("Edit process &string", self.process_field.focus,
+                                          "Ctrl+L", "Put the cursor in the process string")
+        self.act_add = self._act("&Add step…", self._show_palette, "Ctrl+Shift+A")
+        self.act_clear = self._act("Clear all steps", lambda: self.doc.set_steps((), "Clear steps"))
+        for a in (self.act_open, self.act_open_url, self.act_save, self.act_undo, self.act_redo,
+                  self.act_paste, self.act_copy_process, self.act_edit_process, self.act_add):
+            self.addAction(a)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addAction(self.act_open)
+        m.addAction(self.act_open_url)
+        self.samples_menu = m.addMenu("Open &sample")
+        for s in SAMPLES:
+            act = self.samples_menu.addAction(f"{s.title} — {s.file}")
+            act.setToolTip(s.note)
+            act.setStatusTip(s.note)
+            act.triggered.connect(lambda _=False, s=s: self.open_path(str(sample_path(s))))
+        self.samples_menu.setToolTipsVisible(True)
+        self.recent_menu = m.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        m.addSeparator()
+        m.addAction(self.act_save)
+        m.addSeparator()
+        m.addAction(self.act_quit)
+
+        m = mb.addMenu("&Edit")
+        m.addAction(self.act_undo)
+        m.addAction(self.act_redo)
+        m.addSeparator()
+        m.addAction(self.act_paste)
+        m.addAction(self.act_copy_process)
+        m.addAction(self.act_edit_process)
+        m.addSeparator()
+        m.addAction(self.act_add)
+        sp = self.steps_panel
+        for a in (sp.act_toggle, sp.act_duplicate, sp.act_remove, sp.act_up, sp.act_down):
+            m.addAction(a)
+        m.addAction(self.act_clear)
+
+        m = mb.addMenu("&View")
+        for mode in CompareMode:
+            m.addAction(self.preview.mode_actions[mode])
+        m.addSeparator()
+        pv = self.preview
+        for a in (pv.act_fit, pv.act_actual, pv.act_zoom_in, pv.act_zoom_out):
+            m.addAction(a)
+        m.addAction(pv.act_follow)
+        m.addSeparator()
+        for dock in (self.steps_dock, self.info_dock, *self.extra_docks.values()):
+            m.addAction(dock.toggleViewAction())
+        m.addSeparator()
+        theme = m.addMenu("&Theme")
+        self.theme_group = QActionGroup(self)
+        for name in ("system", "light", "dark"):
+            act = theme.addAction(name.title())
+            act.setCheckable(True)
+            act.setData(name)
+            act.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            self.theme_group.addAction(act)
+
+        m = mb.addMenu("&Help")
+        m.addAction(self._act("Sample images and licences", self._about_samples))
+        m.addAction(self._act(f"&About {APP_NAME}", self._about))
+
+        self.source_bar.open_button.setDefaultAction(self.act_open)
+        self.source_bar.open_button.setText("Open…")
+        self.source_bar.samples_button.setText("Samples")
+        self.source_bar.samples_button.setMenu(self.samples_menu)
+        self.source_bar.url_button.setDefaultAction(self.act_open_url)
+        self.source_bar.url_button.setText("URL…")
+
+    def _wire(self) -> None:
+        d = self.doc
+        d.stepsChanged.connect(self.schedule_render)
+        d.sourceChanged.connect(self._on_source_changed)
+        d.selectionChanged.connect(self._on_selection_changed)
+        self.preview.followSelectionChanged.connect(lambda _on: self.schedule_render())
+        self.renderer.rendered.connect(self._on_rendered)
+        self.renderer.failed.connect(self._on_render_failed)
+        self.renderer.busyChanged.connect(self.preview.set_busy)
+        self.fetcher.fetched.connect(self._on_fetched)
+        self.fetcher.failed.connect(self._on_fetch_failed)
+        self.fetcher.busyChanged.connect(self._on_fetch_busy)
+        sb = self.source_bar
+        sb.url_edit.returnPressed.connect(lambda: self.open_url(sb.url_edit.text()))
+        sb.url_go.clicked.connect(lambda: self.open_url(sb.url_edit.text()))
+        sb.url_cancel.clicked.connect(self._cancel_url)
+        self.process_field.errorChanged.connect(self._on_process_error)
+
+    # -- sources --------------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        start = os.path.dirname(self.source_path) if self.source_path else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", start, IMAGE_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str) -> bool:
+        try:
+            source = load_file(path)
+        except OssError as e:
+            self.source_bar.show_message(f"Cannot open {os.path.basename(path)}: "
+                                         f"{error_text(e)}. The current image stays.")
+            return False
+        self.source_path = os.path.abspath(path)
+        if not self._is_sample(path):
+            remember_file(self.settings, path)
+        folder = os.path.dirname(self.source_path)
+        if [f.root for f in self._resolver.folders][:1] != [Path(folder)]:
+            self._resolver = ObjectsResolver(folder)
+        self.source_bar.show_message(None)
+        self.doc.set_source(source, os.path.basename(path))
+        return True
+
+    def open_bytes(self, data: bytes, name: str) -> bool:
+        try:
+            source = load_bytes(data, name)
+        except OssError as e:
+            self.source_bar.show_message(f"Cannot use {name}: {error_text(e)}. "
+                                         "The current image stays.")
+            return False
+        self.source_path = None
+        self._resolver = ObjectsResolver()
+        self.source_bar.show_message(None)
+        self.doc.set_source(source, name)
+        return True
+
+    def show_url_row(self) -> None:
+        self.source_bar.url_row.setVisible(True)
+        self.source_bar.url_edit.setFocus()
+        self.source_bar.url_edit.selectAll()
+
+    def open_url(self, url: str) -> None:
+        url = url.strip()
+        if not url:
+            return
+        self.source_bar.url_row.setVisible(True)
+        self.source_bar.url_edit.setText(url)
+        self.source_bar.show_message(f"Fetching {url} …", error=False)
+        self.fetcher.fetch(url)
+
+    def _cancel_url(self) -> None:
+        self.fetcher.cancel()
+        self.source_bar.show_message(None)
+        self.source_bar.url_row.setVisible(False)
+
+    @Slot(object, str)
+    def _on_fetched(self, source: Source, url: str) -> None:
+        self.source_path = None
+        self._resolver = ObjectsResolver()
+        self.source_bar.show_message(None)
+        self.source_bar.url_row.setVisible(False)
+        self.doc.set_source(source, source.name)
+
+    @Slot(object, str)
+    def _on_fetch_failed(self, err: OssError, url: str) -> None:
+        self.source_bar.show_message(f"Could not open {url}: {error_text(err)}")
+
+    def _on_fetch_busy(self, busy: bool) -> None:
+        self.source_bar.url_go.setEnabled(not busy)
+
+    def paste(self) -> None:
+        self.accept_mime(QGuiApplication.clipboard().mimeData(), "clipboard")
+
+    def accept_mime(self, mime, origin: str) -> bool:
+        """A drop or a paste: an image, a file, a URL to fetch, or a process string."""
+        if mime is None:
+            return False
+        got = read_mime(mime)
+        if got.path:
+            return self.open_path(got.path)
+        if got.url:
+            self.open_url(got.url)
+            return True
+        if got.image:
+            return self.open_bytes(got.image, f"{origin}.png")
+        if got.text:
+            text = process_from_text(got.text)
+            if text.startswith(("image/", "style/")) or text == "":
+                self.process_field.set_text(text)
+                return True
+            self.source_bar.show_message(f"The {origin} holds text that is neither an image, "
+                                         "a URL nor a process string.")
+        return False
+
+    def dragEnterEvent(self, e) -> None:  # noqa: N802
+        got = read_mime(e.mimeData())
+        if got.path or got.url or got.image:
+            e.acceptProposedAction()
+
+    def dropEvent(self, e) -> None:  # noqa: N802
+        if self.accept_mime(e.mimeData(), "drop"):
+            e.acceptProposedAction()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        items = recent_files(self.settings)
+        for path in items:
+            act = self.recent_menu.addAction(os.path.basename(path))
+            act.setToolTip(path)
+            act.setStatusTip(path)
+            act.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        if not items:
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", lambda: self.settings.remove("sources/recent"))
+
+    @staticmethod
+    def _is_sample(path: str) -> bool:
+        return Path(path).resolve().parent == sample_path("").resolve()
+
+    def _on_source_changed(self) -> None:
+        src = self.doc.source
+        self.info_panel.set_image("source", src.data if src else None)
+        self._update_source_title()
+        self.setWindowTitle(f"{self.doc.source_name} — {APP_NAME}")
+        self.preview.fit()
+        self.schedule_render(immediate=True)
+
+    def _update_source_title(self, size: tuple[int, int] | None = None) -> None:
+        src = self.doc.source
+        if src is None:
+            self.source_bar.title.setText("—")
+            return
+        dims = f"{size[0]}×{size[1]}, " if size else ""
+        where = self.source_path or self.doc.source_name
+        self.source_bar.title.setText(f"{self.doc.source_name}  <span style='color:gray'>"
+                                      f"{dims}{human_bytes(len(src.data))}</span>")
+        self.source_bar.title.setToolTip(where)
+
+    # -- rendering ------------------------------------------------------------------------------
+    def preview_upto(self) -> int | None:
+        """Steps to preview: up to the selected one when following the selection."""
+        sel = self.doc.selected
+        if self.preview.act_follow.isChecked() and 0 <= sel < len(self.doc.steps) - 1:
+            return sel + 1
+        return None
+
+    def _enabled_indices(self, upto: int | None = None) -> list[int]:
+        steps = self.doc.steps if upto is None else self.doc.steps[:upto]
+        return [i for i, s in enumerate(steps) if s.enabled]
+
+    def schedule_render(self, *_args, immediate: bool = False) -> None:
+        if self.doc.source is None:
+            return
+        upto = self.preview_upto()
+        full = len(self._enabled_indices())
+        req = RenderRequest(self.doc.source, self.doc.cascade(upto), full,
+                            resolver=self._resolver)
+        self._update_caption(upto)
+        self.renderer.request(req, immediate=immediate)
+
+    def _on_selection_changed(self, _index: int) -> None:
+        if self.preview.act_follow.isChecked():
+            self.schedule_render()
+
+    def _update_caption(self, upto: int | None) -> None:
+        n = len(self.doc.steps)
+        if n == 0:
+            text = "No steps: the source as OSS serves it unprocessed."
+        elif upto is None:
+            k = len(self._enabled_indices())
+            text = f"Result of the whole cascade ({k} of {n} steps enabled)." if k != n else \
+                f"Result of the whole cascade ({n} step{'s' if n != 1 else ''})."
+        else:
+            step = self.doc.steps[upto - 1]
+            text = (f"After step {upto} of {n}: <b>{step.op.NAME}</b>"
+                    + ("" if step.enabled else " (disabled, so skipped)")
+                    + ". Select the last step to see the whole cascade.")
+        self.preview.set_caption(text)
+
+    @Slot(object)
+    def _on_rendered(self, out: RenderOutput) -> None:
+        self.last_output = out
+        self.last_error = None
+        res = out.result
+        if res.is_json:
+            self.preview.show_json(res.data.decode("utf-8", "replace"))
+        else:
+            self.preview.show_images(out.before, out.after)
+        self.preview.show_error(None)
+        self.preview.set_notes(res.notes)
+        self.steps_panel.set_step_error(None, None)
+        if out.before is not None:
+            self._update_source_title((out.before.width, out.before.height))
+        self.info_panel.set_image("output", None if res.is_json else res.data)
+        self._update_status(out)
+        self.outputShown.emit(out)
+
+    def _update_status(self, out: RenderOutput) -> None:
+        res = out.result
+        if res.is_json:
+            self.status_output.setText(f"JSON answer · {human_bytes(len(res.data))}")
+        else:
+            frames = f" · {out.after.total} frames" if out.after and out.after.total > 1 else ""
+            self.status_output.setText(
+                f"Output {res.width}×{res.height} · {res.format} · {human_bytes(len(res.data))} "
+                f"({ratio_text(len(res.data), out.source_bytes)}){frames}")
+        parts, tip = [], []
+        for t in res.timings:
+            ms = t.seconds * 1000
+            label = t.label.split(",", 1)[0]
+            parts.append(f"{label} {'cached' if t.cached else f'{ms:.0f} ms'}")
+            tip.append(f"{t.label}: {'cached' if t.cached else f'{ms:.1f} ms'}")
+        tip.append(f"preview total (with decoding for display): {out.seconds * 1000:.1f} ms")
+        self.status_timings.setText(" · ".join(parts) + f"  —  {out.seconds * 1000:.0f} ms")
+        self.status_timings.setToolTip("<br>".join(tip))
+
+    @Slot(object)
+    def _on_render_failed(self, err: OssError) -> None:
+        if err.code == "Cancelled":
+            return
+        self.last_error = err
+        doc_index = None
+        if err.step is not None:
+            enabled = self._enabled_indices(self.preview_upto())
+            if 0 <= err.step < len(enabled):
+                doc_index = enabled[err.step]
+        self.steps_panel.set_step_error(doc_index, err)
+        if doc_index is not None:
+            step = self.doc.steps[doc_index]
+            where = f"Step {doc_index + 1} ({step.op.NAME})" + (f", key {err.key}" if err.key
+                                                                  else "")
+        elif err.step is None and err.code in ("BadRequest", "ImageTooLarge"):
+            where = f"Source {self.doc.source_name}"
+        else:
+            where = err.where() or "Cascade"
+        self.preview.show_error(f"<b>{where}</b>: {error_text(err)}"
+                                "<br>The preview shows the last good result.")
+        self.renderFailed.emit(err)
+
+    def _on_process_error(self, err: OssError | None) -> None:
+        # The field explains its own errors; the status bar just points at it.
+        if err is not None:
+            self.statusBar().showMessage("The process string has an error; the cascade is "
+                                         "unchanged.", 4000)
+
+    def _show_palette(self) -> None:
+        b = self.steps_panel.add_button
+        self.steps_panel.palette_menu.popup(b.mapToGlobal(b.rect().bottomLeft()))
+
+    def save_output(self) -> None:
+        out = self.last_output
+        if out is None:
+            return
+        res = out.result
+        ext = "json" if res.is_json else res.format
+        stem = Path(self.doc.source_name or "image").stem
+        start = os.path.join(os.path.dirname(self.source_path or "") or str(Path.home()),
+                             f"{stem}-processed.{ext}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save output", start)
+        if not path:
+            return
+        try:
+            Path(path).write_bytes(res.data)
+        except OSError as e:
+            self.statusBar().showMessage(f"Could not save {path}: {e.strerror}", 8000)
+            return
+        self.statusBar().showMessage(f"Saved {path} ({human_bytes(len(res.data))})", 5000)
+
+    # -- settings -------------------------------------------------------------------------------
+    def _restore(self, restore: bool) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry") if restore else None
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = s.value("window/state") if restore else None
+        if state is not None:
+            self.restoreState(state)
+        mode = s.value("preview/mode", str(CompareMode.SPLIT)) if restore else CompareMode.SPLIT
+        try:
+            self.preview.set_mode(CompareMode(mode))
+        except ValueError:
+            self.preview.set_mode(CompareMode.SPLIT)
+        follow = s.value("preview/follow", True, type=bool) if restore else True
+        self.preview.act_follow.setChecked(follow)
+        theme = s.value("view/theme", "system") if restore else "system"
+        for act in self.theme_group.actions():
+            act.setChecked(act.data() == theme)
+
+        opened = False
+        last = s.value("session/source", "") if restore else ""
+        if last and os.path.isfile(last):
+            opened = self.open_path(last)
+        if not opened:
+            self.open_path(str(sample_path(DEFAULT_SAMPLE)))
+        process = s.value("session/process", None) if restore else None
+        if not self._apply_initial(process):
+            for starter in STARTER_CASCADES:
+                if self._apply_initial(starter):
+                    break
+        # Opening is not an edit: start with a clean undo history.
+        self.doc.undo_stack.clear()
+        self.doc.select(len(self.doc.steps) - 1)
+
+    def _apply_initial(self, process) -> bool:
+        if not isinstance(process, str):
+            return False
+        try:
+            cascade = parse(process)
+            if cascade.is_style:
+                return False
+            self.doc.set_process_string(process)
+        except (OssError, ValueError):
+            return False
+        return True
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("preview/mode", str(self.preview.mode))
+        s.setValue("preview/follow", self.preview.act_follow.isChecked())
+        s.setValue("session/process", self.doc.process_string())
+        # Only local files are remembered: a URL may carry a signature (a secret).
+        s.setValue("session/source", self.source_path or "")
+        s.sync()
+
+    def set_theme(self, name: str) -> None:
+        from .app import apply_theme
+
+        apply_theme(QApplication.instance(), name)
+        self.settings.setValue("view/theme", name)
+
+    def closeEvent(self, e) -> None:  # noqa: N802
+        self.save_settings()
+        self.fetcher.cancel()
+        self.info_panel.task.cancel()
+        self.renderer.shutdown()
+        super().closeEvent(e)
+
+    # -- help -----------------------------------------------------------------------------------
+    def _about_samples(self) -> None:
+        rows = "".join(f"<tr><td><code>{s.file}</code></td><td>{s.title}</td><td>{s.note}</td></tr>"
+                       for s in SAMPLES)
+        QMessageBox.information(
+            self, "Sample images",
+            "<p>All samples are the OSS SDK's MIT-licensed test photograph or derived from it "
+            "(resources/samples/README.md, make_samples.py).</p>"
+            f"<table cellspacing=6>{rows}</table>")
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self, APP_NAME,
+            f"<h3>{APP_NAME}</h3><p>Author and preview Alibaba Cloud OSS image-processing "
+            "cascades (<code>x-oss-process</code>) locally: no network, no credentials.</p>")
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(1400, 880)

@@ -1,0 +1,252 @@
+"""The ``x-oss-process`` string, editable, in sync with the steps both ways.
+
+Typing is parsed after a short pause. A valid string replaces the cascade (one undo step);
+an invalid one underlines the exact token the parser blames, explains it in OSS terms
+(code, message, step and key, EC) and leaves the document -- the last valid cascade --
+untouched. While the user's text parses to what the document holds, their spelling is
+kept (no reformatting under the cursor); it is canonicalised when editing ends.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import (QColor, QFont, QFontDatabase, QKeyEvent, QPalette, QSyntaxHighlighter,
+                           QTextCharFormat, QTextCursor, QTextFormat)
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy,
+                               QTextEdit, QToolButton, QVBoxLayout, QWidget)
+
+from core.cascade import parse
+from core.errors import OssError
+
+from .document import Document
+from .forms import error_text
+from .sources import process_from_text
+
+PARSE_DELAY_MS = 250
+
+
+class _Highlighter(QSyntaxHighlighter):
+    """Action names stand out from their parameters, so a long string reads as steps."""
+
+    def __init__(self, doc) -> None:
+        super().__init__(doc)
+        self.action = QTextCharFormat()
+        self.action.setFontWeight(QFont.Weight.Bold)
+        self.sep = QTextCharFormat()
+
+    def set_palette(self, pal: QPalette) -> None:
+        self.sep.setForeground(pal.color(QPalette.ColorRole.PlaceholderText))
+        self.rehighlight()
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+        pos = 0
+        for i, seg in enumerate(text.split("/")):
+            if i == 0:
+                self.setFormat(pos, len(seg), self.sep)  # "image" / "style"
+            else:
+                name = seg.split(",", 1)[0]
+                self.setFormat(pos, len(name), self.action)
+            pos += len(seg)
+            if pos < len(text):
+                self.setFormat(pos, 1, self.sep)
+            pos += 1
+
+
+class _Edit(QPlainTextEdit):
+    """A one-line-at-heart text field that wraps long strings instead of scrolling."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(e)
+
+    def insertFromMimeData(self, source) -> None:  # noqa: N802 - Qt override
+        # A pasted URL or "x-oss-process=..." becomes just the process string; newlines go.
+        if source.hasText():
+            self.insertPlainText(process_from_text(source.text().replace("\n", "")))
+        else:
+            super().insertFromMimeData(source)
+
+    def focusOutEvent(self, e) -> None:  # noqa: N802 - Qt override
+        super().focusOutEvent(e)
+        self.submitted.emit()
+
+
+class ProcessField(QWidget):
+    """``errorChanged(OssError | None)`` tells others (the steps list) which step is bad."""
+
+    errorChanged = Signal(object)
+
+    def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.error: OssError | None = None
+
+        self.label = QLabel("x-oss-process", self)
+        self.label.setToolTip("The processing string OSS receives. Edit it here or with the "
+                              "steps; paste a whole OSS URL to take its x-oss-process.")
+        self.edit = _Edit(self)
+        self.edit.setObjectName("processEdit")
+        self.edit.setTabChangesFocus(True)
+        self.edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.edit.setWordWrapMode(self.edit.wordWrapMode().WrapAnywhere)
+        self.edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.edit.setPlaceholderText("image/resize,w_300/format,png")
+        self.edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._fit_height(2)
+        self.highlighter = _Highlighter(self.edit.document())
+        self.highlighter.set_palette(self.palette())
+
+        self.copy_button = QToolButton(self)
+        self.copy_button.setText("Copy")
+        self.copy_button.setToolTip("Copy the process string")
+        self.copy_button.clicked.connect(self.copy)
+        self.revert_button = QToolButton(self)
+        self.revert_button.setText("Revert")
+        self.revert_button.setToolTip("Discard the invalid text and show the current cascade")
+        self.revert_button.clicked.connect(self.revert)
+        self.revert_button.setVisible(False)
+
+        self.message = QLabel(self)
+        self.message.setObjectName("processError")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setVisible(False)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.label, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.edit, 1)
+        buttons = QVBoxLayout()
+        buttons.setSpacing(2)
+        buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.revert_button)
+        buttons.addStretch(1)
+        top.addLayout(buttons)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        outer.addLayout(top)
+        outer.addWidget(self.message)
+
+        self._timer = QTimer(self, singleShot=True, interval=PARSE_DELAY_MS)
+        self._timer.timeout.connect(self.apply_text)
+        self.edit.textChanged.connect(self._on_text_changed)
+        self.edit.submitted.connect(self._on_submitted)
+        doc.stepsChanged.connect(self._on_steps_changed)
+        self._show_canonical()
+
+    # -- public ------------------------------------------------------------------------------
+    def text(self) -> str:
+        return self.edit.toPlainText()
+
+    def set_text(self, text: str) -> None:
+        """Type ``text`` as if the user did (tests, paste from the main window)."""
+        self.edit.setPlainText(text)
+        self.apply_text()
+
+    def copy(self) -> None:
+        QApplication.clipboard().setText(self.doc.process_string())
+
+    def revert(self) -> None:
+        self._show_canonical()
+
+    def focus(self) -> None:
+        self.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.edit.selectAll()
+
+    # -- sync ----------------------------------------------------------------------------------
+    def _on_text_changed(self) -> None:
+        self._timer.start()
+        self._fit_height()
+
+    def _on_submitted(self) -> None:
+        self._timer.stop()
+        self.apply_text()
+        if self.error is None and self.text() != self.doc.process_string():
+            self._show_canonical()
+
+    def apply_text(self) -> None:
+        self._timer.stop()
+        text = self.text()
+        try:
+            cascade = parse(text)
+            if cascade.is_style:
+                raise OssError("InvalidArgument",
+                               f"style/{cascade.style} is a style reference: open it from the "
+                               "Style library to edit its actions.", key="stylename",
+                               span=(0, len(text)))
+        except OssError as e:
+            self._set_error(e)
+            return
+        self._set_error(None)
+        if cascade != self.doc.cascade():
+            self.doc.set_process_string(text)
+
+    def _on_steps_changed(self) -> None:
+        # Keep the user's own spelling while it means the same cascade.
+        try:
+            same = parse(self.text()) == self.doc.cascade()
+        except OssError:
+            same = False
+        if not same:
+            self._show_canonical()
+
+    def _show_canonical(self) -> None:
+        with QSignalBlocker(self.edit):
+            self.edit.setPlainText(self.doc.process_string())
+        self._fit_height()
+        self._set_error(None)
+
+    # -- presentation --------------------------------------------------------------------------
+    def _set_error(self, error: OssError | None) -> None:
+        self.error = error
+        self.revert_button.setVisible(error is not None)
+        self.message.setVisible(error is not None)
+        selections = []
+        if error is not None:
+            where = error.where()
+            self.message.setText(error_text(error) + (f" — at {where}" if where else "")
+                                 + ". The preview keeps the last valid cascade.")
+            span = error.span or (0, len(self.text()))
+            sel = QTextEdit.ExtraSelection()
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            fmt.setUnderlineColor(QColor("#e5484d"))
+            fmt.setBackground(QColor(229, 72, 77, 60))
+            sel.format = fmt
+            cur = QTextCursor(self.edit.document())
+            start = max(0, min(span[0], len(self.text())))
+            end = max(start, min(span[1], len(self.text())))
+            if end == start:  # e.g. a missing value at the end: mark the last character
+                start = max(0, end - 1)
+            cur.setPosition(start)
+            cur.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            sel.cursor = cur
+            selections.append(sel)
+        self.edit.setExtraSelections(selections)
+        self.errorChanged.emit(error)
+
+    def error_span(self) -> tuple[int, int] | None:
+        sels = self.edit.extraSelections()
+        if not sels:
+            return None
+        c = sels[0].cursor
+        return (c.selectionStart(), c.selectionEnd())
+
+    def _fit_height(self, min_lines: int = 2) -> None:
+        # Grow with the wrapped text up to a few lines, then scroll.
+        doc = self.edit.document()
+        lines = max(min_lines, min(5, int(doc.size().height()) or 1))
+        fm = self.edit.fontMetrics()
+        margins = self.edit.contentsMargins()
+        h = lines * fm.lineSpacing() + 2 * doc.documentMargin() + margins.top() \
+            + margins.bottom() + 2
+        self.edit.setFixedHeight(int(h))
+
+    def changeEvent(self, e) -> None:  # noqa: N802 - Qt override
+        if e.type() == e.Type.PaletteChange:
+            self.highlighter.set_palette(self.palette())
+        super().changeEvent(e)

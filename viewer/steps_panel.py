@@ -1,0 +1,493 @@
+"""The cascade builder: the list of steps, the palette of actions, the selected step's form.
+
+The list model is a thin adapter over :class:`Document`: it reads ``doc.steps`` and turns
+check-box toggles and drops into document intents; it never moves rows itself, so the
+document (and its undo stack) is the only place the order changes.
+"""
+from __future__ import annotations
+
+import zlib
+
+from PySide6.QtCore import (QAbstractListModel, QByteArray, QMimeData, QModelIndex,
+                            QPersistentModelIndex, QRect, QSignalBlocker, QSize, Qt, Signal)
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListView, QMenu,
+                               QScrollArea, QSplitter, QStyle, QStyledItemDelegate,
+                               QStyleOptionViewItem, QToolButton, QVBoxLayout, QWidget)
+
+from core.cascade import parse
+from core.errors import OssError
+from core.params import REGISTRY, Kind, Operation
+
+from .document import Document
+from .forms import StepForm, error_text
+
+MIME = "application/x-oss-style-viewer-step"
+ERROR_COLOR = QColor("#e5484d")
+
+# What a new step starts as: a valid, useful example of the action rather than the bare
+# minimum. Names missing here (or whose example no longer parses) fall back to
+# :func:`generic_starter`, so new core actions appear in the palette with no change here.
+STARTERS = {
+    "resize": "resize,m_lfit,w_300",
+    "crop": "crop,w_200,h_200,g_center",
+    "indexcrop": "indexcrop,x_100,i_0",
+    "circle": "circle,r_100",
+    "rounded-corners": "rounded-corners,r_30",
+    "rotate": "rotate,90",
+    "auto-orient": "auto-orient,1",
+    "blur": "blur,r_3,s_2",
+    "bright": "bright,20",
+    "contrast": "contrast,20",
+    "sharpen": "sharpen,100",
+    "format": "format,png",
+    "quality": "quality,q_80",
+    "interlace": "interlace,1",
+    # text_ is base64 of "OSS Style Viewer"
+    "watermark": "watermark,text_T1NTIFN0eWxlIFZpZXdlcg,size_24,color_FFFFFF,shadow_50,g_se",
+}
+
+# Palette sections by the core module that defines the action.
+GROUPS = {"geometry": "Geometry", "adjust": "Tone and detail", "output": "Output",
+          "watermark": "Watermark", "query": "Query (JSON answers)"}
+
+
+def generic_starter(cls: type[Operation]) -> Operation:
+    """A valid instance built from the declarations alone."""
+    values = {}
+    for spec in cls.SPECS:
+        if not (spec.required or cls.SINGLE_VALUE):
+            continue
+        if spec.default is not None:
+            values[spec.key] = spec.default
+        elif spec.kind is Kind.ENUM and spec.choices:
+            values[spec.key] = spec.choices[0]
+        elif spec.kind is Kind.COLOR:
+            values[spec.key] = "000000"
+        elif spec.kind is Kind.BASE64:
+            values[spec.key] = spec.choices[0] if spec.choices else cls.TITLE
+        else:
+            values[spec.key] = max(spec.min if spec.min is not None else 0, 1
+                                   if spec.kind is Kind.INT and (spec.min or 0) > 0 else 0)
+    op = cls(**values)
+    op.check()
+    return op
+
+
+def starter_op(name: str) -> Operation:
+    cls = REGISTRY[name]
+    snippet = STARTERS.get(name)
+    if snippet:
+        try:
+            (op,) = parse("image/" + snippet).steps
+            return op
+        except (OssError, ValueError):
+            pass
+    return generic_starter(cls)
+
+
+def merge_id(index: int, key: str) -> int:
+    """Undo merge id for "edit key of step index" (non-negative, as QUndoCommand wants)."""
+    return zlib.crc32(f"{index}:{key}".encode()) & 0x7FFFFFFF
+
+
+def params_text(op: Operation) -> str:
+    """The step's parameters as they appear on the wire (after the action name)."""
+    return op.to_string().partition(",")[2]
+
+
+class StepsModel(QAbstractListModel):
+    OpRole = Qt.ItemDataRole.UserRole + 1
+    ParamsRole = Qt.ItemDataRole.UserRole + 2
+    ErrorRole = Qt.ItemDataRole.UserRole + 3
+
+    def __init__(self, doc: Document, parent=None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.errors: dict[int, OssError] = {}
+        doc.stepsChanged.connect(self._reset)
+
+    def _reset(self) -> None:
+        self.beginResetModel()
+        self.errors.clear()
+        self.endResetModel()
+
+    def set_error(self, index: int | None, error: OssError | None) -> None:
+        old = set(self.errors)
+        self.errors = {index: error} if index is not None and error is not None else {}
+        for row in old | set(self.errors):
+            if 0 <= row < self.rowCount():
+                i = self.index(row)
+                self.dataChanged.emit(i, i)
+
+    # -- read ------------------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.doc.steps)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self.doc.steps):
+            return None
+        step = self.doc.steps[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return step.op.NAME
+        if role == Qt.ItemDataRole.CheckStateRole:
+            return Qt.CheckState.Checked if step.enabled else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = f"<b>{step.op.TITLE}</b><br>{step.op.HELP}<br><code>{step.op.to_string()}</code>"
+            err = self.errors.get(index.row())
+            if err is not None:
+                tip += f"<br><span style='color:{ERROR_COLOR.name()}'>{error_text(err)}</span>"
+            if not step.enabled:
+                tip += "<br><i>Disabled: left out of the process string.</i>"
+            return tip
+        if role == self.OpRole:
+            return step.op
+        if role == self.ParamsRole:
+            return params_text(step.op)
+        if role == self.ErrorRole:
+            return self.errors.get(index.row())
+        return None
+
+    def flags(self, index):
+        base = Qt.ItemFlag.ItemIsEnabled
+        if not index.isValid():
+            return base | Qt.ItemFlag.ItemIsDropEnabled
+        return (base | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable
+                | Qt.ItemFlag.ItemIsDragEnabled)
+
+    # -- write: every change is a document intent -----------------------------------------------
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if role == Qt.ItemDataRole.CheckStateRole and index.isValid():
+            enabled = Qt.CheckState(value) == Qt.CheckState.Checked
+            if enabled != self.doc.steps[index.row()].enabled:
+                self.doc.set_enabled(index.row(), enabled)
+            return True
+        return False
+
+    def supportedDropActions(self):  # noqa: N802
+        return Qt.DropAction.MoveAction
+
+    def supportedDragActions(self):  # noqa: N802
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [MIME]
+
+    def mimeData(self, indexes) -> QMimeData:  # noqa: N802
+        mime = QMimeData()
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        mime.setData(MIME, QByteArray(",".join(map(str, rows)).encode()))
+        return mime
+
+    def dropMimeData(self, data, action, row, column, parent) -> bool:  # noqa: N802
+        if action != Qt.DropAction.MoveAction or not data.hasFormat(MIME):
+            return False
+        try:
+            (src,) = [int(r) for r in bytes(data.data(MIME)).decode().split(",") if r]
+        except ValueError:
+            return False
+        if row < 0:
+            row = parent.row() if parent.isValid() else self.rowCount()
+        dst = row if row <= src else row - 1
+        if 0 <= src < self.rowCount() and dst != src:
+            self.doc.move_step(src, min(dst, self.rowCount() - 1))
+        # False: the view must not remove the dragged row; the document already moved it.
+        return False
+
+
+class StepDelegate(QStyledItemDelegate):
+    """Action name in bold, then its wire parameters dimmed; disabled steps struck through;
+    a step the engine rejected gets a red marker."""
+
+    def sizeHint(self, option, index) -> QSize:
+        s = super().sizeHint(option, index)
+        return QSize(s.width(), max(s.height(), option.fontMetrics.height() + 10))
+
+    def paint(self, painter, option, index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget)
+        enabled = index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+        error = index.data(StepsModel.ErrorRole)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        pal = opt.palette
+        fg = pal.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        dim = QColor(fg)
+        dim.setAlphaF(0.62 if enabled else 0.45)
+        if not enabled:
+            fg = QColor(fg)
+            fg.setAlphaF(0.5)
+        painter.save()
+        number = f"{index.row() + 1}."
+        f = QFont(opt.font)
+        fm = painter.fontMetrics()
+        x = text_rect.left() + 2
+        painter.setPen(dim)
+        painter.drawText(QRect(x, text_rect.top(), fm.horizontalAdvance("00."), text_rect.height()),
+                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, number)
+        x += fm.horizontalAdvance("00.") + 6
+        f.setBold(True)
+        f.setStrikeOut(not enabled)
+        painter.setFont(f)
+        painter.setPen(fg)
+        name = index.data(Qt.ItemDataRole.DisplayRole)
+        bold_fm = painter.fontMetrics()
+        painter.drawText(QRect(x, text_rect.top(), text_rect.right() - x, text_rect.height()),
+                         Qt.AlignmentFlag.AlignVCenter, name)
+        x += bold_fm.horizontalAdvance(name) + 8
+        f.setBold(False)
+        painter.setFont(f)
+        painter.setPen(dim)
+        right = text_rect.right() - (18 if error is not None else 0)
+        params = painter.fontMetrics().elidedText(index.data(StepsModel.ParamsRole) or "",
+                                                  Qt.TextElideMode.ElideRight, max(0, right - x))
+        painter.drawText(QRect(x, text_rect.top(), max(0, right - x), text_rect.height()),
+                         Qt.AlignmentFlag.AlignVCenter, params)
+        if error is not None:
+            d = 10
+            painter.setRenderHint(painter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(ERROR_COLOR)
+            cy = text_rect.center().y()
+            painter.drawEllipse(text_rect.right() - d - 4, cy - d // 2, d, d)
+        painter.restore()
+
+
+class StepsPanel(QWidget):
+    """Steps list + palette + the selected step's generated form."""
+
+    renderStepRequested = Signal(int)
+
+    def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.model = StepsModel(doc, self)
+        self.form: StepForm | None = None
+        self._form_index = -1
+
+        self.list = QListView(self)
+        self.list.setObjectName("stepsList")
+        self.list.setModel(self.model)
+        self.list.setItemDelegate(StepDelegate(self.list))
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setDragEnabled(True)
+        self.list.setAcceptDrops(True)
+        self.list.setDropIndicatorShown(True)
+        self.list.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.list.setDragDropOverwriteMode(False)
+        self.list.setUniformItemSizes(True)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.list.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.model.modelReset.connect(self._restore_selection)
+
+        self.palette_menu = QMenu("Add step", self)
+        self.add_actions: dict[str, QAction] = {}
+        self._build_palette()
+        self.add_button = QToolButton(self)
+        self.add_button.setText("Add step")
+        self.add_button.setToolTip("Add an action after the selected step (Ctrl+Shift+A)")
+        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.add_button.setMenu(self.palette_menu)
+
+        self.act_duplicate = self._action("Duplicate", "Duplicate the selected step (Ctrl+D)",
+                                          QKeySequence("Ctrl+D"), self.duplicate_selected)
+        self.act_remove = self._action("Remove", "Remove the selected step (Delete)",
+                                       QKeySequence(QKeySequence.StandardKey.Delete),
+                                       self.remove_selected)
+        self.act_up = self._action("Up", "Move the selected step up (Alt+Up)",
+                                   QKeySequence("Alt+Up"), lambda: self.move_selected(-1))
+        self.act_down = self._action("Down", "Move the selected step down (Alt+Down)",
+                                     QKeySequence("Alt+Down"), lambda: self.move_selected(+1))
+        self.act_toggle = self._action("Enable/disable", "Leave the selected step out of the "
+                                       "string or put it back (Ctrl+E)", QKeySequence("Ctrl+E"),
+                                       self.toggle_selected)
+        for act in (self.act_duplicate, self.act_remove, self.act_up, self.act_down,
+                    self.act_toggle):
+            # Shortcuts act while the list has focus; the main window's Edit menu offers
+            # them everywhere else.
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.list.addAction(act)
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.setSpacing(2)
+        bar.addWidget(self.add_button)
+        bar.addStretch(1)
+        for act in (self.act_up, self.act_down, self.act_duplicate, self.act_remove):
+            b = QToolButton(self)
+            b.setDefaultAction(act)
+            b.setAutoRaise(True)
+            bar.addWidget(b)
+
+        top = QWidget(self)
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.setSpacing(4)
+        tl.addLayout(bar)
+        tl.addWidget(self.list, 1)
+        self.empty_hint = QLabel("No steps: the preview shows the source as OSS would serve "
+                                 "it. Add an action or type a process string.", top)
+        self.empty_hint.setWordWrap(True)
+        tl.addWidget(self.empty_hint)
+
+        self.form_area = QScrollArea(self)
+        self.form_area.setWidgetResizable(True)
+        self.form_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.placeholder = QLabel("Select a step to edit its parameters.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.form_area.setWidget(self.placeholder)
+
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(top)
+        split.addWidget(self.form_area)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setChildrenCollapsible(False)
+        self.splitter = split
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(split)
+
+        doc.stepsChanged.connect(self._on_steps_changed)
+        doc.selectionChanged.connect(self._on_selection_changed)
+        self._on_steps_changed()
+
+    def _action(self, text, tip, shortcut, slot) -> QAction:
+        act = QAction(text, self)
+        act.setToolTip(tip)
+        act.setShortcut(shortcut)
+        act.triggered.connect(slot)
+        return act
+
+    def _build_palette(self) -> None:
+        groups: dict[str, list[type[Operation]]] = {}
+        for name, cls in REGISTRY.items():
+            module = cls.__module__.rsplit(".", 1)[-1]
+            groups.setdefault(GROUPS.get(module, module.title()), []).append(cls)
+        order = list(GROUPS.values())
+        for group in sorted(groups, key=lambda g: order.index(g) if g in order else len(order)):
+            self.palette_menu.addSection(group)
+            for cls in groups[group]:
+                act = self.palette_menu.addAction(f"{cls.TITLE}  ({cls.NAME})")
+                act.setToolTip(cls.HELP)
+                act.setStatusTip(cls.HELP)
+                act.triggered.connect(lambda _=False, n=cls.NAME: self.add(n))
+                self.add_actions[cls.NAME] = act
+        self.palette_menu.setToolTipsVisible(True)
+
+    # -- intents ---------------------------------------------------------------------------------
+    def add(self, name: str) -> None:
+        op = starter_op(name)
+        at = self.doc.selected + 1 if self.doc.selected >= 0 else len(self.doc.steps)
+        self.doc.add_step(op, at)
+
+    def duplicate_selected(self) -> None:
+        if self.doc.selected >= 0:
+            self.doc.duplicate_step(self.doc.selected)
+
+    def remove_selected(self) -> None:
+        if self.doc.selected >= 0:
+            self.doc.remove_step(self.doc.selected)
+
+    def move_selected(self, delta: int) -> None:
+        i = self.doc.selected
+        j = i + delta
+        if i >= 0 and 0 <= j < len(self.doc.steps):
+            self.doc.move_step(i, j)
+
+    def toggle_selected(self) -> None:
+        i = self.doc.selected
+        if i >= 0:
+            self.doc.set_enabled(i, not self.doc.steps[i].enabled)
+
+    def set_step_error(self, index: int | None, error: OssError | None) -> None:
+        """Mark the step the engine rejected (None clears)."""
+        self.model.set_error(index, error)
+        if self.form is not None:
+            self.form.show_error(error if index == self._form_index else None)
+
+    # -- document -> view --------------------------------------------------------------------
+    def _on_steps_changed(self) -> None:
+        n = len(self.doc.steps)
+        self.empty_hint.setVisible(n == 0)
+        self._sync_form()
+        self._update_actions()
+
+    def _restore_selection(self) -> None:
+        self._on_selection_changed(self.doc.selected)
+
+    def _on_selection_changed(self, index: int) -> None:
+        sm = self.list.selectionModel()
+        with QSignalBlocker(sm):
+            if index >= 0:
+                mi = self.model.index(index)
+                sm.setCurrentIndex(mi, sm.SelectionFlag.ClearAndSelect)
+                self.list.scrollTo(mi)
+            else:
+                sm.clear()
+        self.list.viewport().update()
+        self._sync_form()
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        i, n = self.doc.selected, len(self.doc.steps)
+        has = i >= 0
+        self.act_duplicate.setEnabled(has)
+        self.act_remove.setEnabled(has)
+        self.act_toggle.setEnabled(has)
+        self.act_up.setEnabled(has and i > 0)
+        self.act_down.setEnabled(has and i < n - 1)
+
+    def _sync_form(self) -> None:
+        i = self.doc.selected
+        if i < 0 or i >= len(self.doc.steps):
+            if self.form is not None:
+                self.form = None
+                self._form_index = -1
+                self.placeholder = QLabel("Select a step to edit its parameters."
+                                          if self.doc.steps else "")
+                self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.placeholder.setWordWrap(True)
+                self.form_area.setWidget(self.placeholder)
+            return
+        op = self.doc.steps[i].op
+        if self.form is None or self.form.cls is not type(op):
+            form = StepForm(type(op))
+            form.setContentsMargins(4, 4, 4, 4)
+            form.edited.connect(self._on_form_edited)
+            self.form_area.setWidget(form)  # deletes the previous form
+            self.form = form
+        self._form_index = i
+        self.form.set_op(op)
+        err = self.model.errors.get(i)
+        self.form.show_error(err)
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.doc.select(current.row() if current.isValid() else -1)
+
+    def _on_form_edited(self, op: Operation, key: str) -> None:
+        i = self._form_index
+        if 0 <= i < len(self.doc.steps):
+            self.doc.replace_op(i, op, merge_key=merge_id(i, key))
+
+    def _context_menu(self, pos) -> None:
+        index = self.list.indexAt(pos)
+        menu = QMenu(self)
+        if index.isValid():
+            self.doc.select(index.row())
+            menu.addAction(self.act_toggle)
+            menu.addAction(self.act_duplicate)
+            menu.addAction(self.act_remove)
+            menu.addSeparator()
+            menu.addAction(self.act_up)
+            menu.addAction(self.act_down)
+            menu.addSeparator()
+        menu.addMenu(self.palette_menu)
+        menu.exec(self.list.viewport().mapToGlobal(pos))
