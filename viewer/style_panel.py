@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Protocol
 
 import shiboken6
-from PySide6.QtCore import (QObject, QRunnable, QSettings, QSignalBlocker,
+from PySide6.QtCore import (QEvent, QObject, QRunnable, QSettings, QSignalBlocker, QSize,
                             QStandardPaths, Qt, QThreadPool, Signal)
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog,
@@ -127,6 +127,45 @@ class _Task(QRunnable):
             self.relay.finished.emit(self.generation, self.op, result, error)
         except RuntimeError:
             pass  # the panel is gone; nobody is waiting
+
+
+class InlineMessage(QWidget):
+    """A warning shown in place: the style's warning icon and selectable, wrapped text in
+    the palette's own text colour (readable in light and dark palettes; the icon is
+    re-rendered when the device pixel ratio changes). Hidden while empty."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.icon = QLabel(self)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.label, 1)
+        self._render_icon()
+        self.setVisible(False)
+
+    def _render_icon(self) -> None:
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        self.icon.setPixmap(icon.pixmap(QSize(size, size), self.devicePixelRatioF()))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        if event.type() in (QEvent.Type.DevicePixelRatioChange, QEvent.Type.StyleChange):
+            self._render_icon()
+        super().changeEvent(event)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (QLabel-like)
+        self.label.setText(text)
+        self.setVisible(bool(text))
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def clear(self) -> None:
+        self.setText("")
 
 
 # -- undo --------------------------------------------------------------------------------
@@ -339,13 +378,8 @@ class StyleLibraryPanel(QWidget):
         tree.header().setStretchLastSection(True)
         return tree
 
-    def _warning_label(self, parent: QWidget) -> QLabel:
-        # Palette text colour plus the style's warning icon: readable in light and dark.
-        label = QLabel(parent)
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        label.setVisible(False)
-        return label
+    def _warning_label(self, parent: QWidget) -> "InlineMessage":
+        return InlineMessage(parent)
 
     def _warning_icon(self):
         return self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
@@ -411,12 +445,11 @@ class StyleLibraryPanel(QWidget):
                 self.tree.addTopLevelItem(item)
         self.select(keep)
         n = len(self.library)
-        if self.library.at_limit:
-            self.limit_label.setText(
-                f"{n} styles: a bucket holds at most {LIMIT}; "
-                + ("this library will not fit in one bucket." if self.library.over_limit
-                   else "this is the limit."))
-        self.limit_label.setVisible(self.library.at_limit)
+        self.limit_label.setText(
+            "" if not self.library.at_limit else
+            f"{n} styles: a bucket holds at most {LIMIT}; "
+            + ("this library will not fit in one bucket." if self.library.over_limit
+               else "this is the limit."))
         self._update_buttons()
         self.libraryChanged.emit()
 
@@ -532,12 +565,12 @@ class StyleLibraryPanel(QWidget):
         if not report:
             return False
         self.last_import = report
-        self.status.setText(f"Imported {Path(path).name}: {report.summary()}")
         if report.invalid or report.conflicts:
             self._show_error(f"Not imported from {Path(path).name}: "
                              + "; ".join([f"{c.name} (already in the library with "
                                           "different content)" for c in report.conflicts]
                                          + [f"{e.name} ({e.error})" for e in report.invalid]))
+        self.status.setText(f"Imported {Path(path).name}: {report.summary()}")
         return True
 
     def export_file(self, path: str | os.PathLike, names: list[str] | None = None) -> bool:
@@ -576,11 +609,10 @@ class StyleLibraryPanel(QWidget):
     # -- inline messages ---------------------------------------------------------------
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
-        self.error_label.setVisible(True)
+        self.status.clear()
 
     def _clear_error(self) -> None:
         self.error_label.clear()
-        self.error_label.setVisible(False)
 
     # -- bucket ------------------------------------------------------------------------
     def _on_cred_source(self, *_args) -> None:
@@ -705,7 +737,7 @@ class StyleLibraryPanel(QWidget):
         if error is not None:
             self._bucket_failed(op, _message(error))  # type: ignore[arg-type]
             return
-        self.bucket_error.setVisible(False)
+        self.bucket_error.clear()
         styles = dict(result or [])  # type: ignore[arg-type]
         self.bucket_styles = styles
         self._fill_remote(styles)
@@ -719,7 +751,6 @@ class StyleLibraryPanel(QWidget):
 
     def _bucket_failed(self, op: str, message: str) -> None:
         self.bucket_error.setText(message)
-        self.bucket_error.setVisible(True)
         self.bucket_status.setText("")
         self.bucketFinished.emit(op, False)
 
