@@ -509,3 +509,18 @@ def test_bucket_through_core_client_on_loopback(qtbot, doc, lib_path, settings, 
     assert b.args == ["list", False]
     assert "signature" in panel.bucket_error.text().lower()
     assert "wrong-secret" not in panel.bucket_error.text()
+
+
+def test_delete_key_in_the_list_deletes_undoably(qtbot, doc, lib_path, settings):
+    from PySide6.QtCore import Qt
+
+    panel = make_panel(qtbot, doc, lib_path, settings)
+    panel.save_current("thumb")
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.tree.setFocus()
+    qtbot.waitUntil(panel.tree.hasFocus)
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Delete)
+    assert panel.names() == [] and on_disk(lib_path) == {}
+    panel.undo_button.click()
+    assert panel.names() == ["thumb"]

@@ -281,15 +281,14 @@ class StyleLibraryPanel(QWidget):
         self.replace_on_import = QCheckBox("Import replaces styles with the same name", local)
         lay.addWidget(self.replace_on_import)
 
-        # Shortcuts scoped to the panel, so they do not fight the document's Ctrl+Z.
-        for seq, slot in ((QKeySequence.StandardKey.Undo, self.undo_stack.undo),
-                          (QKeySequence.StandardKey.Redo, self.undo_stack.redo),
-                          (QKeySequence.StandardKey.Delete, self.delete_selected)):
-            action = QAction(self)
-            action.setShortcut(seq)
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(slot)
-            self.tree.addAction(action)
+        # Delete, scoped to the list. No Ctrl+Z here: the window's Ctrl+Z (document stack)
+        # is active everywhere, and two actions on one key in context cancel each other.
+        # A main window wanting Ctrl+Z for the library puts both stacks in a QUndoGroup.
+        action = QAction(self)
+        action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(self.delete_selected)
+        self.tree.addAction(action)
 
         self.limit_label = self._warning_label(local)
         lay.addWidget(self.limit_label)
