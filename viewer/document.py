@@ -89,7 +89,12 @@ class Document(QObject):
         cascade = parse(process)
         if cascade.is_style:
             raise ValueError("a style reference must be resolved before editing")
+        count = len(self._steps)
         self.set_steps(tuple(Step(op) for op in cascade.steps), "Edit process string")
+        if len(self._steps) != count:
+            # A different cascade: select its last step, so a preview that follows the
+            # selection shows the whole result. A tweak of a value keeps the selection.
+            self.select(len(self._steps) - 1)
 
     def add_step(self, op: Operation, index: int | None = None) -> None:
         steps = list(self._steps)

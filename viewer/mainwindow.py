@@ -8,6 +8,7 @@ part of the window it concerns.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 from pathlib import Path
 
@@ -36,9 +37,10 @@ APP_NAME = "oss-style-viewer"
 ICON_PATH = Path(__file__).resolve().parent.parent / "resources" / "icons" / "app.svg"
 
 # The first of these that the engine accepts opens with the app (watermark is newer).
+# Written in canonical order, so the process field shows them exactly as here.
 STARTER_CASCADES = (
     "image/resize,m_fill,w_320,h_240/rounded-corners,r_24"
-    "/watermark,text_T1NTIFN0eWxlIFZpZXdlcg,size_18,color_FFFFFF,shadow_60,g_se,x_14,y_12"
+    "/watermark,g_se,x_14,y_12,text_T1NTIFN0eWxlIFZpZXdlcg,color_FFFFFF,size_18,shadow_60"
     "/format,png",
     "image/resize,m_fill,w_320,h_240/rounded-corners,r_24/format,png",
 )
@@ -173,6 +175,8 @@ class MainWindow(QMainWindow):
         self._wire()
         self.setAcceptDrops(True)
         self.resize(1400, 880)
+        self.resizeDocks([self.steps_dock, self.info_dock], [360, 330],
+                         Qt.Orientation.Horizontal)
         self._restore(restore)
 
     # -- construction ---------------------------------------------------------------------------
@@ -192,7 +196,10 @@ class MainWindow(QMainWindow):
         for module, cls_name, title, name in OPTIONAL_DOCKS:
             try:
                 mod = importlib.import_module(module)
-                panel = getattr(mod, cls_name)(self.doc, self)
+                cls = getattr(mod, cls_name)
+                kwargs = {"settings": self.settings} \
+                    if "settings" in inspect.signature(cls).parameters else {}
+                panel = cls(self.doc, self, **kwargs)
             except ModuleNotFoundError as e:
                 if e.name == module:
                     continue  # not written yet

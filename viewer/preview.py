@@ -179,16 +179,12 @@ class ImageCanvas(QWidget):
         return axis(self.state.cx, w, self.width()), axis(self.state.cy, h, self.height())
 
     def before_rect(self, after_rect: QRectF) -> QRectF:
-        """The before image in split mode: over the after image when the aspect ratios
-        match (a resize), else fitted inside it."""
+        """The before image in split mode, scaled to cover the after image and centred:
+        exact for resizes, fill and circle (the common thumbnails), close for the rest."""
         b = self.before.size
         if b.isEmpty() or after_rect.isEmpty():
             return QRectF()
-        ar_b = b.width() / b.height()
-        ar_a = after_rect.width() / after_rect.height()
-        if abs(ar_b - ar_a) / ar_a < 0.01:
-            return after_rect
-        s = min(after_rect.width() / b.width(), after_rect.height() / b.height())
+        s = max(after_rect.width() / b.width(), after_rect.height() / b.height())
         w, h = b.width() * s, b.height() * s
         return QRectF(after_rect.center().x() - w / 2, after_rect.center().y() - h / 2, w, h)
 
@@ -217,7 +213,7 @@ class ImageCanvas(QWidget):
             split_x = rect.left() + self.state.split * rect.width()
             brect = self.before_rect(rect)
             p.save()
-            p.setClipRect(QRectF(0, 0, split_x, self.height()))
+            p.setClipRect(QRectF(rect.left(), rect.top(), split_x - rect.left(), rect.height()))
             self._draw(p, self.before.current(), brect)
             p.restore()
             p.save()
@@ -423,7 +419,7 @@ class PreviewPanel(QWidget):
         self.act_fit.setToolTip("Fit the image in the view, never enlarging it (Ctrl+0)")
         self.act_fit.setShortcut(QKeySequence("Ctrl+0"))
         self.act_fit.triggered.connect(self.fit)
-        self.act_actual = QAction("100%", self)
+        self.act_actual = QAction("1:1", self)
         self.act_actual.setToolTip("One image pixel per screen pixel (Ctrl+1)")
         self.act_actual.setShortcut(QKeySequence("Ctrl+1"))
         self.act_actual.triggered.connect(lambda: self.set_zoom(1.0))
@@ -436,12 +432,16 @@ class PreviewPanel(QWidget):
         self.act_zoom_out.setToolTip("Zoom out (Ctrl+- or Ctrl+wheel)")
         self.act_zoom_out.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.ZoomOut))
         self.act_zoom_out.triggered.connect(self.zoom_out)
-        for a in (self.act_fit, self.act_actual, self.act_zoom_out, self.act_zoom_in):
-            self.toolbar.addAction(a)
+        self.toolbar.addAction(self.act_fit)
+        self.toolbar.addAction(self.act_actual)
+        self.toolbar.addAction(self.act_zoom_out)
         self.zoom_label = QLabel(self)
-        self.zoom_label.setMinimumWidth(48)
+        self.zoom_label.setObjectName("zoomLabel")
+        self.zoom_label.setToolTip("Current zoom")
+        self.zoom_label.setMinimumWidth(52)
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.toolbar.addWidget(self.zoom_label)
+        self.toolbar.addAction(self.act_zoom_in)
         self.toolbar.addSeparator()
         self.act_follow = QAction("Result after selected step", self, checkable=True)
         self.act_follow.setChecked(True)

@@ -239,12 +239,16 @@ class ProcessField(QWidget):
     def _fit_height(self, min_lines: int = 2) -> None:
         # Grow with the wrapped text up to a few lines, then scroll.
         doc = self.edit.document()
-        lines = max(min_lines, min(5, int(doc.size().height()) or 1))
+        lines = max(min_lines, min(4, int(doc.size().height()) or 1))
         fm = self.edit.fontMetrics()
         margins = self.edit.contentsMargins()
         h = lines * fm.lineSpacing() + 2 * doc.documentMargin() + margins.top() \
             + margins.bottom() + 2
         self.edit.setFixedHeight(int(h))
+
+    def resizeEvent(self, e) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(e)
+        QTimer.singleShot(0, self._fit_height)  # after the text re-wrapped to the new width
 
     def changeEvent(self, e) -> None:  # noqa: N802 - Qt override
         if e.type() == e.Type.PaletteChange:

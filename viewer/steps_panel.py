@@ -29,7 +29,7 @@ ERROR_COLOR = QColor("#e5484d")
 # minimum. Names missing here (or whose example no longer parses) fall back to
 # :func:`generic_starter`, so new core actions appear in the palette with no change here.
 STARTERS = {
-    "resize": "resize,m_lfit,w_300",
+    "resize": "resize,w_300",
     "crop": "crop,w_200,h_200,g_center",
     "indexcrop": "indexcrop,x_100,i_0",
     "circle": "circle,r_100",
@@ -259,8 +259,6 @@ class StepDelegate(QStyledItemDelegate):
 class StepsPanel(QWidget):
     """Steps list + palette + the selected step's generated form."""
 
-    renderStepRequested = Signal(int)
-
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
@@ -349,6 +347,7 @@ class StepsPanel(QWidget):
         split.addWidget(self.form_area)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
+        split.setSizes([260, 420])
         split.setChildrenCollapsible(False)
         self.splitter = split
         lay = QVBoxLayout(self)

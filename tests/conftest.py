@@ -1,0 +1,24 @@
+"""Shared test set-up: Qt runs offscreen, and no test reads or writes the user's settings."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_qt_settings(tmp_path, monkeypatch):
+    """QSettings() and QStandardPaths point into the test's tmp dir."""
+    try:
+        from PySide6.QtCore import QSettings
+    except ImportError:  # core-only environments
+        yield
+        return
+    config = tmp_path / "xdg-config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(config))
+    yield
