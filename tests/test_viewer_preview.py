@@ -1,0 +1,148 @@
+"""The preview canvas: fit never enlarges, 100% is one image pixel per device pixel, zoom
+and pan are shared by every canvas, Ctrl+wheel zooms about the pointer, the split line
+drags, and transparent pixels show a checkerboard."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from tests.helpers import solid
+from viewer.preview import CompareMode, PreviewPanel
+from viewer.render import decode_for_display
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = PreviewPanel()
+    qtbot.addWidget(p)
+    p.resize(900, 700)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def frames(w, h, color=(200, 30, 30), mode="RGB"):
+    return decode_for_display(solid(w, h, color, mode=mode))
+
+
+def image_point(canvas, pos: QPointF) -> tuple[float, float]:
+    r = canvas.image_rect()
+    s = canvas.zoom() / canvas.dpr()
+    return (pos.x() - r.left()) / s, (pos.y() - r.top()) / s
+
+
+def test_fit_never_enlarges_a_small_image(panel):
+    panel.show_images(frames(100, 80), frames(60, 40))
+    assert panel.zoom() == 1.0
+    r = panel.single.image_rect()
+    assert (r.width(), r.height()) == (60, 40)
+
+
+def test_fit_shrinks_a_large_image(panel):
+    panel.show_images(frames(3000, 1500), frames(3000, 1500))
+    c = panel.single
+    assert c.zoom() < 1.0
+    r = c.image_rect()
+    assert r.width() <= c.width() and r.height() <= c.height()
+    assert r.center().x() == pytest.approx(c.width() / 2)
+
+
+def test_zoom_buttons_step_through_stops(panel):
+    panel.show_images(frames(400, 300), frames(400, 300))
+    panel.set_mode(CompareMode.AFTER)
+    panel.act_actual.trigger()
+    assert panel.zoom() == 1.0 and panel.zoom_label.text() == "100%"
+    panel.act_zoom_in.trigger()
+    assert panel.zoom() == 1.5
+    panel.act_zoom_out.trigger()
+    panel.act_zoom_out.trigger()
+    assert panel.zoom() == pytest.approx(2 / 3)
+    panel.act_fit.trigger()
+    assert panel.state.fit
+
+
+def test_side_by_side_shares_zoom_and_pan(qtbot, panel):
+    panel.show_images(frames(1600, 1200), frames(800, 600))
+    panel.set_mode(CompareMode.SIDE_BY_SIDE)
+    left, right = panel.left, panel.right
+    right.zoom_at(2.0)
+    assert left.zoom() == right.zoom() == 2.0
+    qtbot.mousePress(right, Qt.MouseButton.LeftButton, pos=QPoint(200, 200))
+    qtbot.mouseMove(right, QPoint(150, 170))
+    qtbot.mouseRelease(right, Qt.MouseButton.LeftButton, pos=QPoint(150, 170))
+    assert panel.state.cx > 0.5 and panel.state.cy > 0.5
+    # Both halves show the same region, as fractions of their own image.
+    lr, rr = left.image_rect(), right.image_rect()
+    lf = (left.width() / 2 - lr.left()) / lr.width()
+    rf = (right.width() / 2 - rr.left()) / rr.width()
+    assert lf == pytest.approx(rf, abs=1e-6)
+
+
+def test_ctrl_wheel_zooms_about_the_pointer(panel):
+    panel.show_images(frames(1600, 1200), frames(1600, 1200))
+    panel.set_mode(CompareMode.AFTER)
+    c = panel.single
+    panel.act_actual.trigger()
+    pos = QPointF(300, 220)
+    before = image_point(c, pos)
+    ev = QWheelEvent(pos, c.mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120),
+                     Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier,
+                     Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(c, ev)
+    assert c.zoom() > 1.0
+    after = image_point(c, pos)
+    assert after == pytest.approx(before, abs=0.5)
+
+
+def test_plain_wheel_pans(panel):
+    panel.show_images(frames(1600, 1200), frames(1600, 1200))
+    panel.set_mode(CompareMode.AFTER)
+    panel.act_actual.trigger()
+    c = panel.single
+    y0 = c.image_rect().top()
+    ev = QWheelEvent(QPointF(100, 100), c.mapToGlobal(QPointF(100, 100)), QPoint(0, 0),
+                     QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                     Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(c, ev)
+    assert c.image_rect().top() < y0 and c.zoom() == 1.0
+
+
+def test_split_line_drags(qtbot, panel):
+    panel.show_images(frames(400, 300, (0, 0, 255)), frames(400, 300, (255, 0, 0)))
+    panel.set_mode(CompareMode.SPLIT)
+    c = panel.single
+    r = c.image_rect()
+    handle = QPoint(int(r.left() + r.width() / 2), int(r.center().y()))
+    qtbot.mousePress(c, Qt.MouseButton.LeftButton, pos=handle)
+    qtbot.mouseMove(c, handle + QPoint(100, 0))
+    qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, pos=handle + QPoint(100, 0))
+    assert panel.state.split == pytest.approx(0.75, abs=0.01)
+    img = c.grab().toImage()
+    y = int(r.center().y()) + 30
+    assert img.pixelColor(int(r.left() + 0.6 * r.width()), y) == QColor(0, 0, 255)   # before
+    assert img.pixelColor(int(r.left() + 0.9 * r.width()), y) == QColor(255, 0, 0)   # after
+
+
+def test_checkerboard_under_transparent_pixels(panel):
+    clear = frames(64, 64, (0, 0, 0, 0), mode="RGBA")
+    panel.show_images(clear, clear)
+    panel.set_mode(CompareMode.AFTER)
+    c = panel.single
+    r = c.image_rect()
+    img = c.grab().toImage()
+    inside = {img.pixelColor(int(r.left()) + dx, int(r.top()) + 4).name()
+              for dx in (4, 12, 20, 28)}
+    assert len(inside) == 2  # two alternating checker colours
+    outside = img.pixelColor(5, 5).name()
+    assert outside not in inside
+
+
+def test_error_dims_the_last_image_and_clears(panel):
+    panel.show_images(frames(50, 50), frames(50, 50))
+    panel.show_error("<b>Step 1</b>: boom")
+    assert panel.banner.isVisibleTo(panel) and panel.single.stale
+    panel.show_images(frames(50, 50), frames(40, 40))
+    panel.show_error(None)
+    assert not panel.banner.isVisibleTo(panel) and not panel.single.stale
