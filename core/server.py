@@ -1398,9 +1398,10 @@ def _decode(text: str) -> str:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "oss-img"
-    sys_version = ""
     server: "OssHTTPServer"
+
+    def version_string(self) -> str:
+        return "oss-img"
 
     def setup(self) -> None:
         self.timeout = self.server.service.config.socket_timeout
@@ -1490,6 +1491,8 @@ class _Handler(BaseHTTPRequestHandler):
         rid = new_request_id()
         body = err.to_xml(rid, "").encode("utf-8")
         self.close_connection = True
+        if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"  # no HTTP/0.9 here: always a status line
         try:
             self.send_response(code)
             self.send_header("Content-Type", "application/xml")
@@ -1568,8 +1571,9 @@ class OssHTTPServer(ThreadingHTTPServer):
             self._slots.release()
 
     def start(self) -> threading.Thread:
-        self._thread = threading.Thread(target=self.serve_forever, name="oss-img-serve",
-                                        daemon=True)
+        # A short poll interval: stop() returns within ~50 ms instead of 500 ms.
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,),
+                                        name="oss-img-serve", daemon=True)
         self._thread.start()
         return self._thread
 
