@@ -112,6 +112,16 @@ def test_a_failing_step_is_reported_inline_and_recovers(qtbot, win):
     assert not win.preview.banner.isVisibleTo(win) and not win.steps_panel.model.errors
 
 
+def test_a_failure_on_a_new_source_does_not_show_the_old_image(qtbot, win):
+    win.open_path(str(sample_path("transparent.png")))
+    win.process_field.set_text("image/watermark,image_bWlzc2luZy5wbmc")
+    qtbot.waitUntil(lambda: win.last_error is not None, timeout=WAIT)
+    assert win.last_output.request.source.name == "example.jpg"
+    assert win.preview.single.after.size.isEmpty()
+    assert "Nothing to show" in win.preview.banner.text()
+    assert win.status_output.text().startswith("No output")
+
+
 def test_watermark_objects_come_from_the_samples(qtbot, win):
     # logo.png is a bundled sample: usable as a watermark object with no set-up.
     win.process_field.set_text("image/watermark,image_bG9nby5wbmc,g_center")

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QRegularExpression, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPalette, QPixmap, QRegularExpressionValidator
-from PySide6.QtCore import QRegularExpression
 from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QSizePolicy, QSpinBox, QToolButton,
                                QVBoxLayout, QWidget)
@@ -54,10 +53,6 @@ def describe(spec: ParamSpec) -> str:
     return "<br>".join(lines)
 
 
-def _shown_default(spec: ParamSpec) -> Any:
-    return spec.default
-
-
 # -- editors ----------------------------------------------------------------------------
 # Each editor: ``changed`` when the user edits, ``value()`` (None = not given) and
 # ``show_value(value, given)``. ``show_value`` never emits and leaves an unchanged editor
@@ -82,6 +77,9 @@ class _QuietComboBox(QComboBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # Long item texts (font names) must not widen the form past its dock.
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(8)
 
     def wheelEvent(self, event) -> None:  # noqa: N802 - Qt override
         if self.hasFocus():
@@ -272,7 +270,9 @@ class TextEditor(QWidget):
         self.edit.textEdited.connect(self._typed)
         self.hint = QLabel(self)
         self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hint.setWordWrap(True)
+        # The wire form is one long token: let it be clipped (full text in the tooltip)
+        # rather than widen the form.
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         _dim(self.hint)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -295,6 +295,7 @@ class TextEditor(QWidget):
         n = len(text.encode("utf-8"))
         limit = f" · {n}/{self.spec.max_bytes} bytes" if self.spec.max_bytes else ""
         self.hint.setText(f"{self.spec.key}_{encoded}{limit}")
+        self.hint.setToolTip(self.hint.text())
         self.hint.setVisible(True)
 
     def value(self) -> str | None:

@@ -15,7 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
-                               QLineEdit, QMainWindow, QMenu, QMessageBox, QToolButton,
+                               QLineEdit, QMainWindow, QMenu, QMessageBox, QScrollArea,
+                               QToolButton,
                                QVBoxLayout, QWidget)
 
 from core.cascade import parse
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         self.last_output: RenderOutput | None = None
         self.last_error: OssError | None = None
         self.extra_docks: dict[str, QDockWidget] = {}
+        self.extra_panels: dict[str, QWidget] = {}
         self.dock_errors: list[str] = []
 
         # Central: source bar, process string, preview ---------------------------------------
@@ -175,8 +177,7 @@ class MainWindow(QMainWindow):
         self._wire()
         self.setAcceptDrops(True)
         self.resize(1400, 880)
-        self.resizeDocks([self.steps_dock, self.info_dock], [360, 330],
-                         Qt.Orientation.Horizontal)
+        self._layout_restored = False
         self._restore(restore)
 
     # -- construction ---------------------------------------------------------------------------
@@ -208,9 +209,16 @@ class MainWindow(QMainWindow):
             except Exception as e:  # noqa: BLE001 - a broken panel must not stop the app
                 self.dock_errors.append(f"{title} panel unavailable: {type(e).__name__}: {e}")
                 continue
-            dock = self._dock(title, name, panel, Qt.DockWidgetArea.RightDockWidgetArea)
+            # In a scroll area: these panels are tall and wide (the style library's minimum
+            # width is ~550 px), and a dock must not squeeze the preview to make room.
+            scroll = QScrollArea(self)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            scroll.setWidget(panel)
+            dock = self._dock(title, name, scroll, Qt.DockWidgetArea.RightDockWidgetArea)
             self.tabifyDockWidget(self.info_dock, dock)
             self.extra_docks[name] = dock
+            self.extra_panels[name] = panel
         self.info_dock.raise_()
 
     def _act(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -572,8 +580,17 @@ class MainWindow(QMainWindow):
             where = f"Source {self.doc.source_name}"
         else:
             where = err.where() or "Cascade"
-        self.preview.show_error(f"<b>{where}</b>: {error_text(err)}"
-                                "<br>The preview shows the last good result.")
+        last = self.last_output
+        if last is not None and self.doc.source is not None \
+                and last.request.source.digest == self.doc.source.digest:
+            tail = "The preview shows the last good result."
+        else:
+            # The last good image is of another source: showing it would mislead.
+            self.preview.show_images(None, None)
+            tail = "Nothing to show for this image yet."
+        self.preview.show_error(f"<b>{where}</b>: {error_text(err)}<br>{tail}")
+        self.status_output.setText("No output: see the message above the preview.")
+        self.status_timings.clear()
         self.renderFailed.emit(err)
 
     def _on_process_error(self, err: OssError | None) -> None:
@@ -613,7 +630,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = s.value("window/state") if restore else None
         if state is not None:
-            self.restoreState(state)
+            self._layout_restored = self.restoreState(state)
         mode = s.value("preview/mode", str(CompareMode.SPLIT)) if restore else CompareMode.SPLIT
         try:
             self.preview.set_mode(CompareMode(mode))
@@ -668,6 +685,15 @@ class MainWindow(QMainWindow):
 
         apply_theme(QApplication.instance(), name)
         self.settings.setValue("view/theme", name)
+
+    def showEvent(self, e) -> None:  # noqa: N802
+        super().showEvent(e)
+        if not self._layout_restored:
+            # First run: give the preview the room; docks start at a comfortable width
+            # (resizeDocks only takes effect once the window has its real size).
+            self._layout_restored = True
+            QTimer.singleShot(0, lambda: self.resizeDocks(
+                [self.steps_dock, self.info_dock], [340, 330], Qt.Orientation.Horizontal))
 
     def closeEvent(self, e) -> None:  # noqa: N802
         self.save_settings()

@@ -14,7 +14,7 @@ from enum import StrEnum
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (QAction, QActionGroup, QBrush, QColor, QFont, QFontDatabase,
                            QKeySequence, QPainter, QPainterPath, QPalette, QPen, QPixmap)
-from PySide6.QtWidgets import (QLabel, QPlainTextEdit, QSizePolicy, QSplitter, QStackedWidget,
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QSplitter, QStackedWidget,
                                QToolBar, QVBoxLayout, QWidget)
 
 from .render import Frames
@@ -448,7 +448,11 @@ class PreviewPanel(QWidget):
         self.act_follow.setToolTip("Show the image after the selected step instead of the "
                                    "whole cascade (click a step to inspect it)")
         self.act_follow.toggled.connect(self.followSelectionChanged)
-        self.toolbar.addAction(self.act_follow)
+        self.follow_box = QCheckBox("Show the result after the selected step", self)
+        self.follow_box.setToolTip(self.act_follow.toolTip())
+        self.follow_box.setChecked(True)
+        self.follow_box.toggled.connect(self.act_follow.setChecked)
+        self.act_follow.toggled.connect(self.follow_box.setChecked)
         self.act_play = QAction("Pause", self, checkable=True)
         self.act_play.setToolTip("Pause or play the animation")
         self.act_play.toggled.connect(self._on_pause_toggled)
@@ -502,7 +506,10 @@ class PreviewPanel(QWidget):
         info = QVBoxLayout()
         info.setContentsMargins(8, 4, 8, 4)
         info.setSpacing(4)
-        info.addWidget(self.caption)
+        caption_row = QHBoxLayout()
+        caption_row.addWidget(self.caption, 1)
+        caption_row.addWidget(self.follow_box)
+        info.addLayout(caption_row)
         info.addWidget(self.banner)
         info.addWidget(self.notes)
         lay.addLayout(info)
