@@ -78,9 +78,9 @@ READ_OPERATIONS = frozenset({"GetObject", "HeadObject", "GetObjectMeta", "ListOb
 # Query names that are sub-resources OSS knows but this server does not implement; a
 # request that carries one gets 501 instead of being silently served as something else.
 _BUCKET_SUBRESOURCES_OK = frozenset({"style", "styleName", "security-token",
-                                     "continuation-token"})
+                                     "continuation-token", "acl"})
 _OBJECT_SUBRESOURCES_OK = frozenset({
-    "x-oss-process", "security-token", "objectMeta", "x-oss-traffic-limit",
+    "x-oss-process", "security-token", "objectMeta", "x-oss-traffic-limit", "acl",
     "response-content-type", "response-content-language", "response-expires",
     "response-cache-control", "response-content-disposition", "response-content-encoding",
 })
@@ -823,6 +823,11 @@ class OssService:
                     raise _error("MissingArgument", "Missing styleName.", 400)
                 raise self._not_allowed(m, "a style")
             self._refuse_subresources(q, _BUCKET_SUBRESOURCES_OK)
+            if "acl" in q:
+                if m == "GET":
+                    return _Operation("GetBucketAcl", self._get_acl)
+                raise _error("NotImplemented", "Changing the ACL is not implemented: the "
+                             "server's --acl applies to every bucket.", 501)
             table = {"GET": ("ListObjects", self._list_objects),
                      "HEAD": ("HeadBucket", self._head_bucket),
                      "PUT": ("PutBucket", self._put_bucket),
@@ -833,6 +838,11 @@ class OssService:
                 return _Operation(*table[m])
             raise self._not_allowed(m, "a bucket")
         self._refuse_subresources(q, _OBJECT_SUBRESOURCES_OK)
+        if "acl" in q:
+            if m == "GET":
+                return _Operation("GetObjectAcl", self._get_acl)
+            raise _error("NotImplemented", "Changing the ACL is not implemented: the "
+                         "server's --acl applies to every object.", 501)
         if m == "GET":
             return _Operation("GetObject", self._get_object)
         if m == "HEAD":
@@ -1135,6 +1145,21 @@ class OssService:
                         _xml("ListAllMyBucketsResult", "".join(parts)))
 
     # -- buckets -----------------------------------------------------------------------
+    def _get_acl(self, req: Request) -> Response:
+        """GetBucketAcl (the server's ACL) and GetObjectAcl (``default``: as the bucket)."""
+        if req.key:
+            _, resolved = self.store.paths(req.bucket, req.key)
+            if not resolved.is_file():
+                raise no_such_key(req.key)
+            grant = "default"
+        else:
+            self.store.bucket_dir(req.bucket)
+            grant = self.config.acl
+        owner = f"<Owner>{_el('ID', OWNER_ID)}{_el('DisplayName', OWNER_ID)}</Owner>"
+        body = owner + f"<AccessControlList>{_el('Grant', grant)}</AccessControlList>"
+        return Response(200, {"Content-Type": "application/xml"},
+                        _xml("AccessControlPolicy", body))
+
     def _head_bucket(self, req: Request) -> Response:
         self.store.bucket_dir(req.bucket)
         return Response(200)

@@ -297,8 +297,10 @@ def test_response_header_overrides(svc):
 
 
 def test_unimplemented_and_not_allowed(svc):
-    resp = svc.handle(req("GET", "img.png", query={"acl": ""}))
+    resp = svc.handle(req("GET", "img.png", query={"tagging": ""}))
     assert resp.status == 501 and error_of(resp)["Code"] == "NotImplemented"
+    resp = svc.handle(req("PUT", None, query={"acl": ""}, headers={"x-oss-acl": "private"}))
+    assert resp.status == 501
     resp = svc.handle(req("POST", "img.png", query={"append": "", "position": "0"}))
     assert resp.status == 501
     resp = svc.handle(req("PUT", "c.png", headers={"x-oss-copy-source": "/bkt/img.png"}))
@@ -340,6 +342,15 @@ def test_bucket_calls(svc, root):
     gone = svc.handle(req("HEAD", None, bucket="fresh"))
     assert gone.status == 404
     assert b"NoSuchBucket" in base64.b64decode(gone.headers["x-oss-err"])
+
+
+def test_acl_reads(svc):
+    acl = ET.fromstring(svc.handle(req("GET", None, query={"acl": ""})).body)
+    assert acl.find("AccessControlList/Grant").text == "private"
+    obj = ET.fromstring(svc.handle(req("GET", "img.png", query={"acl": ""})).body)
+    assert obj.find("AccessControlList/Grant").text == "default"
+    assert svc.handle(req("GET", "nope", query={"acl": ""})).status == 404
+    assert svc.handle(req("GET", None, bucket="nobucket", query={"acl": ""})).status == 404
 
 
 def test_hidden_folders_are_not_buckets(svc, root):
