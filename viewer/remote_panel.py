@@ -1,0 +1,484 @@
+"""Local vs remote: the current cascade rendered by our engine and by a server, side by side.
+
+The server is real OSS or ``oss-img serve`` (any endpoint the URLs panel accepts, e.g.
+``127.0.0.1:9000``). Fetch builds the URL exactly as the URLs panel does
+(:func:`viewer.url_panel.build_urls`, signed with :mod:`core.signing` when asked and
+credentials exist), downloads it with ``requests`` and renders the same cascade locally with
+:class:`core.engine.Engine`, both in a worker (:class:`viewer.render.LatestTask`: the latest
+fetch wins). The GUI thread then shows both images with their dimensions and the pixel
+difference from :func:`core.compare.compare`.
+
+Endpoint, bucket, key and signing options start from what the URLs panel remembered
+(QSettings ``urls/*``) and are remembered under ``remote/*``. Credentials come from the
+environment or :meth:`RemotePanel.set_credentials`; they are never persisted or shown.
+"""
+from __future__ import annotations
+
+import io
+import os
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, replace
+from typing import Callable, Mapping
+
+import requests
+from PIL import Image
+from PySide6.QtCore import QSettings, QSignalBlocker, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy,
+                               QVBoxLayout, QWidget)
+
+from core.compare import Comparison, compare
+from core.credentials import Credentials, mask
+from core.engine import Engine, Source
+from core.errors import OssError
+from core.picture import ObjectResolver
+from core.urls import encode_query_component, is_ip_or_localhost
+
+from .document import Document
+from .render import LatestTask, as_oss_error, qimage_from_pil
+from .url_panel import ENDPOINTS, UrlForm, build_urls, credentials_from_env
+
+LOCAL_ENDPOINT = "127.0.0.1:9000"   # oss-img serve's default
+LOCAL_REGION = "cn-hangzhou"        # ... and the region it verifies V4 against
+MAX_DOWNLOAD = 50 * 1024 * 1024
+SETTINGS_GROUP = "remote"
+URLS_GROUP = "urls"                 # the URLs panel's remembered fields (read as defaults)
+SIGNING = (("Unsigned", ""), ("Signed V4", "v4"), ("Signed V1", "v1"))
+PREVIEW_SIDE = 320
+
+
+@dataclass(frozen=True)
+class RemoteForm:
+    """Everything the fields hold (no credentials: safe to persist)."""
+
+    endpoint: str = LOCAL_ENDPOINT
+    bucket: str = ""
+    key: str = ""          # empty: the document's source name
+    https: bool = False
+    path_style: bool = False
+    region: str = ""       # empty: from the endpoint, or cn-hangzhou for a local server
+    signing: str = ""      # "", "v4" or "v1"
+
+
+def target_url(form: RemoteForm, default_key: str, process: str,
+               credentials: Credentials | None, now: float) -> str:
+    """The URL to fetch for ``process``, or OssError saying why there is none."""
+    region = form.region
+    if not region and form.signing == "v4" and is_ip_or_localhost(form.endpoint.split("/")[0]):
+        region = LOCAL_REGION
+    url_form = UrlForm(endpoint=form.endpoint, bucket=form.bucket, key=form.key,
+                       https=form.https, path_style=form.path_style, region=region,
+                       private=bool(form.signing), version=form.signing or "v4")
+    why = None if credentials else "No credentials: set OSS_ACCESS_KEY_ID and " \
+                                   "OSS_ACCESS_KEY_SECRET, or choose Unsigned."
+    results = build_urls(url_form, default_key, process, credentials, why, now)
+    kind = "signed" if form.signing else "plain"
+    if kind in results.texts:
+        return results.texts[kind]
+    raise OssError("InvalidArgument", results.errors.get(kind, "Cannot build the URL."))
+
+
+@dataclass(frozen=True)
+class Side:
+    """One rendering: decoded for display and for comparison (or the error instead)."""
+
+    image: QImage | None = None
+    pil: Image.Image | None = None
+    width: int = 0
+    height: int = 0
+    format: str = ""
+    nbytes: int = 0
+    seconds: float = 0.0
+    text: str = ""                 # JSON answers (info, average-hue)
+    error: OssError | None = None
+
+    def caption(self, label: str) -> str:
+        if self.error is not None:
+            return f"{label}: {self.error.code}"
+        size = f"{self.nbytes / 1024:.1f} KB" if self.nbytes >= 1024 else f"{self.nbytes} B"
+        what = f"{self.width}×{self.height} {self.format}" if self.pil is not None else "JSON"
+        return f"{label}: {what}, {size}, {self.seconds * 1000:.0f} ms"
+
+
+@dataclass(frozen=True)
+class RemoteOutcome:
+    url: str                       # for display: any security token masked
+    process: str
+    local: Side
+    remote: Side
+    comparison: Comparison | None
+
+
+def _decode(data: bytes) -> tuple[Image.Image, str]:
+    im = Image.open(io.BytesIO(data))
+    fmt = (im.format or "").lower().replace("jpeg", "jpg")
+    im.load()
+    return im, fmt
+
+
+def _image_side(data: bytes, seconds: float, is_json: bool) -> Side:
+    if is_json:
+        return Side(nbytes=len(data), seconds=seconds, text=data.decode("utf-8", "replace"),
+                    format="json")
+    im, fmt = _decode(data)
+    return Side(qimage_from_pil(im), im, im.width, im.height, fmt, len(data), seconds)
+
+
+def oss_error_from_response(resp: requests.Response, body: bytes) -> OssError:
+    """The OSS error a response carries (body XML, or x-oss-err for body-less answers)."""
+    import base64
+
+    xml = body
+    if not xml.strip() and resp.headers.get("x-oss-err"):
+        try:
+            xml = base64.b64decode(resp.headers["x-oss-err"])
+        except ValueError:
+            xml = b""
+    fields: dict[str, str] = {}
+    try:
+        root = ET.fromstring(xml)
+        fields = {child.tag: child.text or "" for child in root}
+    except ET.ParseError:
+        pass
+    code = fields.get("Code") or f"HTTP{resp.status_code}"
+    message = fields.get("Message") or resp.reason or "The server refused the request."
+    details = {k: v for k, v in fields.items() if k in ("StringToSign", "RequestId")}
+    return OssError(code, message, ec=fields.get("EC") or resp.headers.get("x-oss-ec"),
+                    status=resp.status_code, details=details)
+
+
+def fetch_remote(url: str, timeout: float = 60.0) -> Side:
+    """Download ``url`` (at most MAX_DOWNLOAD bytes) and decode it; errors in the Side."""
+    t0 = time.perf_counter()
+    try:
+        with requests.get(url, timeout=(10, timeout), stream=True) as resp:
+            body = resp.raw.read(MAX_DOWNLOAD + 1, decode_content=True)
+            if resp.status_code != 200:
+                return Side(error=oss_error_from_response(resp, body))
+            if len(body) > MAX_DOWNLOAD:
+                return Side(error=OssError("EntityTooLarge", "The remote answer is larger "
+                                           f"than {MAX_DOWNLOAD // (1024 * 1024)} MB."))
+            is_json = resp.headers.get("Content-Type", "").startswith("application/json")
+        return _image_side(body, time.perf_counter() - t0, is_json)
+    except requests.RequestException as e:
+        return Side(error=OssError("ConnectionError", f"Cannot reach the server: {e}"))
+    except Exception as e:  # noqa: BLE001 - undecodable answers are shown, not raised
+        return Side(error=as_oss_error(e))
+
+
+def render_local(engine: Engine, source: Source, process: str,
+                 resolver: ObjectResolver | None, cancelled: Callable[[], bool]) -> Side:
+    t0 = time.perf_counter()
+    try:
+        result = engine.process(source, process, resolver=resolver, cancelled=cancelled)
+        return _image_side(result.data, time.perf_counter() - t0, result.is_json)
+    except Exception as e:  # noqa: BLE001
+        return Side(error=as_oss_error(e))
+
+
+class _ImageView(QLabel):
+    """A label showing a pixmap scaled to fit, aspect kept (converted on the GUI thread)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(QSize(96, 96))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._pixmap: QPixmap | None = None
+
+    def set_image(self, image: QImage | None, text: str = "") -> None:
+        """Show ``image``, or ``text`` (an error, a JSON answer) when there is none."""
+        self._pixmap = QPixmap.fromImage(image) if image is not None else None
+        if self._pixmap is None:
+            self.clear()
+            self.setText(text)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        if self._pixmap is None:
+            return
+        side = max(1, min(self.width(), self.height()))
+        target = self._pixmap.size()
+        if target.width() > side or target.height() > side:
+            target.scale(QSize(side, side), Qt.AspectRatioMode.KeepAspectRatio)
+        self.setPixmap(self._pixmap.scaled(target, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._rescale()
+
+
+class RemotePanel(QWidget):
+    """Endpoint / bucket / key fields, a Fetch button, local and remote side by side.
+
+    ``fetched(RemoteOutcome)`` fires on the GUI thread once a fetch is shown. ``resolver``
+    resolves watermark objects for the local rendering (the main window passes the one
+    its preview uses). ``environ``: where OSS_* credentials are looked up.
+    """
+
+    fetched = Signal(object)
+
+    def __init__(self, doc: Document, parent: QWidget | None = None, *,
+                 settings: QSettings | None = None, clock: Callable[[], float] = time.time,
+                 environ: Mapping[str, str] | None = None,
+                 resolver: ObjectResolver | None = None, engine: Engine | None = None,
+                 pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.clock = clock
+        self.resolver = resolver
+        self.engine = engine or Engine(cache_entries=8)
+        self._settings = settings if settings is not None else QSettings()
+        self._credentials = credentials_from_env(os.environ if environ is None else environ)
+        self.outcome: RemoteOutcome | None = None
+        self._task = LatestTask(self, pool=pool)
+        self._task.finished.connect(self._show)
+        self._task.failed.connect(self._show_failure)
+        self._task.busyChanged.connect(self._on_busy)
+        self._build()
+        self._restore()
+        doc.stepsChanged.connect(self._mark_stale)
+        doc.sourceChanged.connect(self._on_source)
+        self._on_source()
+
+    # -- construction ------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        box = QGroupBox("Remote", self)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.endpoint = QComboBox(box)
+        self.endpoint.setEditable(True)
+        self.endpoint.addItem(LOCAL_ENDPOINT)
+        self.endpoint.addItems(ENDPOINTS)
+        self.endpoint.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.endpoint.setToolTip(f"{LOCAL_ENDPOINT} is `oss-img serve` on this machine; or "
+                                 "an OSS endpoint such as oss-cn-hangzhou.aliyuncs.com.")
+        self.bucket = QLineEdit(box)
+        self.bucket.setPlaceholderText("bucket")
+        self.key = QLineEdit(box)
+        self.https = QCheckBox("HTTPS", box)
+        self.path_style = QCheckBox("Path-style", box)
+        flags = QHBoxLayout()
+        flags.addWidget(self.https)
+        flags.addWidget(self.path_style)
+        flags.addStretch(1)
+        self.signing = QComboBox(box)
+        for label, value in SIGNING:
+            self.signing.addItem(label, value)
+        self.region = QLineEdit(box)
+        self.region.setPlaceholderText(f"from the endpoint ({LOCAL_REGION} for a local "
+                                       "server)")
+        self.credentials_info = QLabel(box)
+        form.addRow("Endpoint", self.endpoint)
+        form.addRow("Bucket", self.bucket)
+        form.addRow("Object key", self.key)
+        form.addRow("", flags)
+        form.addRow("Access", self.signing)
+        form.addRow("Region", self.region)
+        form.addRow("Credentials", self.credentials_info)
+        buttons = QHBoxLayout()
+        self.fetch_button = QPushButton("Fetch", box)
+        self.fetch_button.setToolTip("Fetch the current cascade from the server and render "
+                                     "it locally, side by side.")
+        self.fetch_button.clicked.connect(self.fetch)
+        buttons.addWidget(self.fetch_button)
+        buttons.addStretch(1)
+        form.addRow(buttons)
+        self.url = QLineEdit(box)
+        self.url.setReadOnly(True)
+        form.addRow("URL", self.url)
+        outer.addWidget(box)
+
+        grid = QGridLayout()
+        self.local_caption = QLabel("Local", self)
+        self.remote_caption = QLabel("Remote", self)
+        self.local_view = _ImageView(self)
+        self.remote_view = _ImageView(self)
+        for col, (caption, view) in enumerate(((self.local_caption, self.local_view),
+                                               (self.remote_caption, self.remote_view))):
+            caption.setWordWrap(True)
+            caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(caption, 0, col)
+            grid.addWidget(view, 1, col)
+        outer.addLayout(grid, 1)
+        self.difference = QLabel(self)
+        self.difference.setWordWrap(True)
+        self.difference.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.difference)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.status)
+
+        for w in (self.bucket, self.key, self.region):
+            w.textChanged.connect(self._on_edit)
+        self.endpoint.currentTextChanged.connect(self._on_edit)
+        for c in (self.https, self.path_style):
+            c.toggled.connect(self._on_edit)
+        self.signing.currentIndexChanged.connect(self._on_edit)
+
+    # -- the form ----------------------------------------------------------------------
+    def form(self) -> RemoteForm:
+        return RemoteForm(endpoint=self.endpoint.currentText().strip(),
+                          bucket=self.bucket.text().strip(), key=self.key.text(),
+                          https=self.https.isChecked(), path_style=self.path_style.isChecked(),
+                          region=self.region.text().strip(),
+                          signing=self.signing.currentData() or "")
+
+    def set_form(self, form: RemoteForm) -> None:
+        blockers = [QSignalBlocker(w) for w in (self.endpoint, self.bucket, self.key,
+                                                self.https, self.path_style, self.region,
+                                                self.signing)]
+        self.endpoint.setCurrentText(form.endpoint)
+        self.bucket.setText(form.bucket)
+        self.key.setText(form.key)
+        self.https.setChecked(form.https)
+        self.path_style.setChecked(form.path_style)
+        self.region.setText(form.region)
+        index = self.signing.findData(form.signing)
+        self.signing.setCurrentIndex(max(0, index))
+        del blockers
+        self._on_edit()
+
+    def set_credentials(self, credentials: Credentials | None) -> None:
+        """Use these credentials for signing (e.g. the ones typed in the URLs panel)."""
+        self._credentials = credentials
+        self._on_edit()
+
+    # -- fetching ----------------------------------------------------------------------
+    def fetch(self) -> int | None:
+        """Start a fetch of the current cascade; returns its generation (None: nothing to
+        do, the reason is in the status line)."""
+        source = self.doc.source
+        process = self.doc.process_string()
+        try:
+            url = target_url(self.form(), self.doc.source_name, process, self._credentials,
+                             self.clock())
+        except OssError as e:
+            self.status.setText(e.message)
+            return None
+        token = self._credentials.security_token if self._credentials else None
+        shown = _mask_token(url, token)
+        self.url.setText(shown)
+        self.url.setCursorPosition(0)
+        self.status.setText("Fetching…")
+        engine, resolver = self.engine, self.resolver
+
+        def job(cancelled: Callable[[], bool]) -> RemoteOutcome:
+            remote = fetch_remote(url)
+            local = (render_local(engine, source, process, resolver, cancelled)
+                     if source is not None else
+                     Side(error=OssError("MissingArgument", "No local image is open.")))
+            comparison = (compare(local.pil, remote.pil)
+                          if local.pil is not None and remote.pil is not None else None)
+            return RemoteOutcome(shown, process, local, remote, comparison)
+
+        return self._task.submit(job, immediate=True)
+
+    def wait(self, msecs: int = -1) -> bool:
+        return self._task.wait(msecs)
+
+    def _show(self, outcome: RemoteOutcome) -> None:
+        self.outcome = outcome
+        for side, caption, view, label in (
+                (outcome.local, self.local_caption, self.local_view, "Local"),
+                (outcome.remote, self.remote_caption, self.remote_view, "Remote")):
+            caption.setText(side.caption(label))
+            if side.error is not None:
+                err = side.error
+                detail = f"{err.code}: {err.message}"
+                if err.ec:
+                    detail += f" (EC {err.ec})"
+                sts = err.details.get("StringToSign")
+                if sts:
+                    detail += "\nServer's StringToSign:\n" + sts
+                view.set_image(None, detail)
+                caption.setToolTip(detail)
+            else:
+                view.set_image(side.image, side.text)
+                caption.setToolTip("")
+        if outcome.comparison is not None:
+            self.difference.setText(outcome.comparison.summary())
+        elif outcome.local.text and outcome.remote.text:
+            same = outcome.local.text.strip() == outcome.remote.text.strip()
+            self.difference.setText("Same JSON." if same else "The JSON answers differ.")
+        else:
+            self.difference.setText("")
+        self.status.setText("")
+        self.fetched.emit(outcome)
+
+    def _show_failure(self, error: OssError) -> None:
+        self.status.setText(f"{error.code}: {error.message}")
+
+    def _on_busy(self, busy: bool) -> None:
+        self.fetch_button.setText("Fetching…" if busy else "Fetch")
+
+    def _mark_stale(self) -> None:
+        if self.outcome is not None and self.outcome.process != self.doc.process_string():
+            self.status.setText("The cascade changed since this fetch: Fetch again to "
+                                "compare.")
+
+    def _on_source(self) -> None:
+        self.key.setPlaceholderText(self.doc.source_name or "object key, e.g. photos/cat.jpg")
+        if self.outcome is not None:
+            self.status.setText("A different image is open: Fetch again to compare.")
+
+    # -- reactions and settings --------------------------------------------------------
+    def _on_edit(self, *_args) -> None:
+        signing = bool(self.signing.currentData())
+        self.region.setEnabled(self.signing.currentData() == "v4")
+        creds = self._credentials
+        if creds is None:
+            self.credentials_info.setText("none (environment variables not set)"
+                                          if signing else "not needed")
+        else:
+            self.credentials_info.setText(f"key id {mask(creds.access_key_id)}"
+                                          + (", STS token set" if creds.is_sts else ""))
+        self._persist()
+
+    def _persist(self) -> None:
+        if not getattr(self, "_restored", False):
+            return
+        for name, value in self.form().__dict__.items():
+            self._settings.setValue(f"{SETTINGS_GROUP}/{name}", value)
+
+    def _restore(self) -> None:
+        s = self._settings
+        form = RemoteForm()
+        values: dict[str, object] = {}
+        urls_private = s.value(f"{URLS_GROUP}/private")
+        for name in form.__dict__:
+            raw = s.value(f"{SETTINGS_GROUP}/{name}")
+            if raw is None and name != "signing":
+                raw = s.value(f"{URLS_GROUP}/{name}")   # what the URLs panel remembered
+            if raw is None and name == "signing" and urls_private is not None:
+                raw = (str(s.value(f"{URLS_GROUP}/version", "v4"))
+                       if _to_bool(urls_private) else "")
+            if raw is None:
+                continue
+            default = getattr(form, name)
+            values[name] = _to_bool(raw) if isinstance(default, bool) else str(raw)
+        if values.get("signing") not in (None, "", "v1", "v4"):
+            values.pop("signing")
+        self.set_form(replace(form, **values))
+        self._restored = True
+
+
+def _mask_token(url: str, token: str | None) -> str:
+    if not token:
+        return url
+    return url.replace(encode_query_component(token), mask(token)).replace(token, mask(token))
+
+
+def _to_bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+__all__ = ["RemotePanel", "RemoteForm", "RemoteOutcome", "Side", "target_url",
+           "fetch_remote", "render_local", "oss_error_from_response"]
