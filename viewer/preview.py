@@ -125,6 +125,7 @@ class ImageCanvas(QWidget):
         self.stale = False            # the last render failed: the image shown is older
         self._drag: tuple[str, QPointF, float, float] | None = None
         self._checker = checker_brush(self.palette())
+        self._scaled: dict[tuple[int, int, int], QPixmap] = {}
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -242,6 +243,20 @@ class ImageCanvas(QWidget):
             p.setBrushOrigin(rect.topLeft())
             p.fillRect(rect.intersected(QRectF(self.rect())), self._checker)
             p.restore()
+        dpr = self.dpr()
+        w, h = round(rect.width() * dpr), round(rect.height() * dpr)
+        if w < pm.width() and h < pm.height():
+            # Shrinking a large pixmap smoothly on every paint costs tens of ms (dragging
+            # the split line, animations); scale once per zoom level and reuse it.
+            key = (pm.cacheKey(), w, h)
+            scaled = self._scaled.get(key)
+            if scaled is None:
+                scaled = pm.scaled(w, h, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                   Qt.TransformationMode.SmoothTransformation)
+                if len(self._scaled) > 8:
+                    self._scaled.clear()
+                self._scaled[key] = scaled
+            pm = scaled
         p.drawPixmap(rect, pm, QRectF(pm.rect()))
 
     def _draw_split_handle(self, p: QPainter, x: float, rect: QRectF) -> None:
@@ -531,7 +546,10 @@ class PreviewPanel(QWidget):
 
     # -- content ----------------------------------------------------------------------------
     def show_images(self, before: Frames | None, after: Frames | None) -> None:
-        self._before = _Animation(before)
+        # The renderer hands back the same before-Frames while the source is unchanged;
+        # converting a large source to a QPixmap again on every edit would stall the UI.
+        if before is None or before is not self._before.frames:
+            self._before = _Animation(before)
         self._after = _Animation(after)
         for c in self.canvases():
             c.stale = False
