@@ -360,3 +360,31 @@ def test_palettes_are_readable(qtbot, win, theme):
         app.setStyle(old_style)
         app.setPalette(old_palette)
         app.setStyleSheet(old_sheet)
+
+
+def test_colleague_panels_are_docked_over_the_same_document(win):
+    import importlib.util
+
+    from viewer.mainwindow import OPTIONAL_DOCKS
+
+    for module, _cls, title, name in OPTIONAL_DOCKS:
+        if importlib.util.find_spec(module) is None:
+            assert name not in win.extra_docks
+            continue
+        assert win.extra_docks[name].windowTitle() == title
+        assert win.extra_panels[name].doc is win.doc
+    assert not win.dock_errors
+
+
+def test_a_missing_or_broken_panel_never_stops_the_app(qtbot, settings, monkeypatch):
+    import viewer.mainwindow as mw
+
+    monkeypatch.setattr(mw, "OPTIONAL_DOCKS", (
+        ("viewer.not_written_yet", "Panel", "Later", "laterDock"),
+        ("viewer.sources", "NoSuchPanel", "Broken", "brokenDock"),
+    ))
+    w = mw.MainWindow(settings)
+    qtbot.addWidget(w)
+    assert not w.extra_docks
+    assert len(w.dock_errors) == 1 and "Broken" in w.dock_errors[0]
+    w.close()

@@ -55,6 +55,7 @@ IMAGE_FILTER = ("Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.he
 OPTIONAL_DOCKS = (
     ("viewer.url_panel", "UrlPanel", "URLs", "urlDock"),
     ("viewer.style_panel", "StyleLibraryPanel", "Style library", "styleDock"),
+    ("viewer.remote_panel", "RemotePanel", "Local vs remote", "remoteDock"),
 )
 
 
@@ -220,6 +221,8 @@ class MainWindow(QMainWindow):
             self.extra_docks[name] = dock
             self.extra_panels[name] = panel
         self.info_dock.raise_()
+        if self.dock_errors:
+            self.statusBar().showMessage("; ".join(self.dock_errors), 20000)
 
     def _act(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         act = QAction(text, self)
