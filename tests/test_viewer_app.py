@@ -211,8 +211,12 @@ def test_recent_files_are_remembered(qtbot, win, tmp_path):
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
+    hold = threading.Event()   # /slow/... answers only once the test sets it
+
     def do_GET(self):  # noqa: N802
-        if self.path == "/bucket/cat.jpg":
+        if self.path.startswith("/slow/"):
+            self.hold.wait(WAIT / 1000)
+        if self.path in ("/bucket/cat.jpg", "/slow/cat.jpg"):
             body = EXAMPLE.read_bytes()
             self.send_response(200)
             self.send_header("Content-Type", "image/jpeg")
@@ -233,7 +237,9 @@ def server():
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     t = threading.Thread(target=httpd.serve_forever, daemon=True)
     t.start()
+    _Handler.hold.clear()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    _Handler.hold.set()
     httpd.shutdown()
     httpd.server_close()
 
@@ -259,6 +265,28 @@ def test_url_errors_are_inline(qtbot, win, server):
     with qtbot.waitSignal(win.fetcher.failed, timeout=WAIT):
         win.open_url("ftp://example.invalid/x.jpg")
     assert "http" in win.source_bar.message.text()
+
+
+def test_url_timeout_is_inline(qtbot, win, server, monkeypatch):
+    import viewer.sources as sources
+
+    monkeypatch.setattr(sources, "FETCH_TIMEOUT", (2, 0.3))
+    with qtbot.waitSignal(win.fetcher.failed, timeout=WAIT) as blocker:
+        win.open_url(server + "/slow/cat.jpg")
+    assert blocker.args[0].code == "RequestTimeout"
+    assert "RequestTimeout" in win.source_bar.message.text()
+    assert win.doc.source_name == "example.jpg"
+
+
+def test_the_latest_url_wins(qtbot, win, server):
+    fetched = []
+    win.fetcher.fetched.connect(lambda src, url: fetched.append(url))
+    win.open_url(server + "/slow/cat.jpg")          # held by the server
+    with qtbot.waitSignal(win.fetcher.fetched, timeout=WAIT):
+        win.open_url(server + "/bucket/cat.jpg")
+    _Handler.hold.set()                              # now the first one completes too
+    qtbot.waitUntil(lambda: win.fetcher.task.stale == 1, timeout=WAIT)
+    assert fetched == [server + "/bucket/cat.jpg"]
 
 
 def test_url_connection_refused_is_inline(qtbot, win):
@@ -388,3 +416,16 @@ def test_a_missing_or_broken_panel_never_stops_the_app(qtbot, settings, monkeypa
     assert not w.extra_docks
     assert len(w.dock_errors) == 1 and "Broken" in w.dock_errors[0]
     w.close()
+
+
+def test_engine_notes_appear_next_to_the_preview(qtbot, win):
+    # fangzhengkaiti is proprietary: core renders a substitute and says so in the notes.
+    win.process_field.set_text(
+        "image/watermark,text_5rC05Y2w,type_ZmFuZ3poZW5na2FpdGk,size_30")
+    out = wait_output(qtbot, win, lambda o: "type_" in o.process)
+    assert out.result.notes
+    assert win.preview.notes.isVisibleTo(win)
+    assert "proprietary" in win.preview.notes.text()
+    win.process_field.set_text("image/resize,w_90")
+    wait_output(qtbot, win, lambda o: o.process == "image/resize,w_90")
+    assert not win.preview.notes.isVisibleTo(win)

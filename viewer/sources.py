@@ -82,10 +82,10 @@ def fetch_url(url: str, cancelled=lambda: False) -> Source:
         with requests.get(url, timeout=FETCH_TIMEOUT, stream=True,
                           headers={"User-Agent": USER_AGENT}) as resp:
             if resp.status_code != 200:
+                # OSS answers errors as XML with a <Code>: use it (NoSuchKey, AccessDenied).
                 code = _oss_code_from_xml(resp.text[:4096]) if resp.content else None
-                detail = f" ({code})" if code else ""
-                raise OssError("BadRequest",
-                               f"The server answered HTTP {resp.status_code}{detail}.",
+                raise OssError(code or "BadRequest",
+                               f"The server answered HTTP {resp.status_code}.",
                                status=resp.status_code)
             chunks, size = [], 0
             for chunk in resp.iter_content(64 * 1024):
@@ -100,9 +100,9 @@ def fetch_url(url: str, cancelled=lambda: False) -> Source:
         raise OssError("RequestTimeout", f"The server did not answer within "
                        f"{FETCH_TIMEOUT[1]} seconds.") from None
     except requests.ConnectionError as e:
-        raise OssError("BadRequest", f"Could not connect: {_short(e)}") from None
+        raise OssError("NetworkError", f"Could not connect: {_short(e)}") from None
     except requests.RequestException as e:
-        raise OssError("BadRequest", f"The download failed: {_short(e)}") from None
+        raise OssError("NetworkError", f"The download failed: {_short(e)}") from None
     return load_bytes(b"".join(chunks), object_name_from_url(url))
 
 
