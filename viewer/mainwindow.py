@@ -50,12 +50,13 @@ IMAGE_FILTER = ("Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.he
                 "*.avif);;All files (*)")
 
 # Integration points for the colleague's dock panels (issue 5, "URLs" and "Style library").
-# Each is (module, class, dock title, object name); a module that is not there yet is
-# skipped, any other import error is shown in the status bar, never raised.
+# Each is (module, class, dock title, object name); titles are short because the docks
+# share one tab bar. A module that is not there yet is skipped; any other import error is
+# shown in the status bar, never raised.
 OPTIONAL_DOCKS = (
     ("viewer.url_panel", "UrlPanel", "URLs", "urlDock"),
-    ("viewer.style_panel", "StyleLibraryPanel", "Style library", "styleDock"),
-    ("viewer.remote_panel", "RemotePanel", "Local vs remote", "remoteDock"),
+    ("viewer.style_panel", "StyleLibraryPanel", "Styles", "styleDock"),
+    ("viewer.remote_panel", "RemotePanel", "Remote", "remoteDock"),
 )
 
 
@@ -161,7 +162,7 @@ class MainWindow(QMainWindow):
         self.steps_dock = self._dock("Steps", "stepsDock", self.steps_panel,
                                      Qt.DockWidgetArea.LeftDockWidgetArea)
         self.info_panel = InfoPanel(parent=self)
-        self.info_dock = self._dock("Info and average hue", "infoDock", self.info_panel,
+        self.info_dock = self._dock("Info", "infoDock", self.info_panel,
                                     Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_optional_docks()
 
