@@ -134,6 +134,18 @@ def test_renderer_renders_in_background(qtbot):
     r.shutdown()
 
 
+def test_no_steps_serves_the_stored_object(qtbot):
+    r = Renderer(debounce_ms=0)
+    data = (EXAMPLE.parent / "exif-rotated.jpg").read_bytes()
+    with qtbot.waitSignal(r.rendered, timeout=WAIT) as blocker:
+        r.request(_request("", data))
+    out = blocker.args[0]
+    assert out.result.data == data and out.result.format == "jpg"
+    assert (out.result.width, out.result.height) == (267, 400)   # stored size, like info
+    assert (out.after.width, out.after.height) == (400, 267)     # shown upright, as a browser does
+    r.shutdown()
+
+
 def test_renderer_reuses_the_before_image(qtbot):
     r = Renderer(debounce_ms=0)
     with qtbot.waitSignal(r.rendered, timeout=WAIT) as first:

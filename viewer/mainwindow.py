@@ -12,7 +12,7 @@ import inspect
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
                                QLineEdit, QMainWindow, QMenu, QMessageBox, QScrollArea,
@@ -704,6 +704,8 @@ class MainWindow(QMainWindow):
         self.fetcher.cancel()
         self.info_panel.task.cancel()
         self.renderer.shutdown()
+        # Cancelled jobs stop at their next check; let them finish before widgets go away.
+        QThreadPool.globalInstance().waitForDone(3000)
         super().closeEvent(e)
 
     # -- help -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from PySide6.QtGui import QImage
 
 from core import codec
 from core.cascade import Cascade, parse
-from core.engine import Engine, Result, Source
+from core.engine import Engine, Result, Source, StepTiming
 from core.errors import Cancelled, OssError
 from core.picture import ObjectResolver
 
@@ -222,10 +222,19 @@ def render(engine: Engine, req: RenderRequest, cancelled: Callable[[], bool]) ->
     # watermark counts) that a cascade assembled by widgets has not been through yet, and
     # its errors carry the step index the steps panel marks.
     cascade = parse(process)
-    result = engine.process(req.source, cascade, resolver=req.resolver, cancelled=cancelled)
-    if cancelled():
-        raise Cancelled()
-    after = None if result.is_json else decode_for_display(result.data, orient=False)
+    if not cascade.steps:
+        # No x-oss-process at all: OSS serves the stored object byte for byte.
+        header = codec.read_header(req.source.data)
+        result = Result(req.source.data, header.format, header.width, header.height,
+                        timings=(StepTiming("original object", 0.0),))
+        after = decode_for_display(req.source.data)
+    else:
+        result = engine.process(req.source, cascade, resolver=req.resolver,
+                                cancelled=cancelled)
+        if cancelled():
+            raise Cancelled()
+        # The engine has applied the orientation and writes no EXIF: show pixels as stored.
+        after = None if result.is_json else decode_for_display(result.data, orient=False)
     before = decode_for_display(req.source.data) if req.want_before else None
     return RenderOutput(req, process, result, after, before, time.perf_counter() - t0)
 
