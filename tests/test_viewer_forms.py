@@ -55,6 +55,15 @@ def test_every_action_gets_a_form_from_its_declarations(qtbot, name):
         assert (form.reset_button(spec.key) is not None) == optional
 
 
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_action_has_a_valid_example_without_a_curated_one(name):
+    from viewer.steps_panel import generic_starter
+
+    op = generic_starter(REGISTRY[name])
+    op.check()
+    assert op.to_string().startswith(name)
+
+
 def test_palette_offers_every_action(panel):
     assert set(panel.add_actions) == set(REGISTRY)
 

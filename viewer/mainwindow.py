@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
-                               QLineEdit, QMainWindow, QMenu, QMessageBox, QScrollArea,
+                               QLineEdit, QMainWindow, QMessageBox, QScrollArea,
                                QToolButton,
                                QVBoxLayout, QWidget)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import (QColor, QFont, QFontDatabase, QKeyEvent, QPalette, QSyntaxHighlighter,
-                           QTextCharFormat, QTextCursor, QTextFormat)
+                           QTextCharFormat, QTextCursor)
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy,
                                QTextEdit, QToolButton, QVBoxLayout, QWidget)
 

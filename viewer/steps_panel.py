@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import zlib
 
-from PySide6.QtCore import (QAbstractListModel, QByteArray, QMimeData, QModelIndex,
-                            QPersistentModelIndex, QRect, QSignalBlocker, QSize, Qt, Signal)
+from PySide6.QtCore import (QAbstractListModel, QByteArray, QMimeData, QModelIndex, QRect,
+                            QSignalBlocker, QSize, Qt)
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListView, QMenu,
                                QScrollArea, QSplitter, QStyle, QStyledItemDelegate,
@@ -52,26 +52,34 @@ GROUPS = {"geometry": "Geometry", "adjust": "Tone and detail", "output": "Output
           "watermark": "Watermark", "query": "Query (JSON answers)"}
 
 
+def _example_value(cls: type[Operation], spec) -> object:
+    if spec.default is not None:
+        return spec.default
+    if spec.kind is Kind.ENUM and spec.choices:
+        return spec.choices[0]
+    if spec.kind is Kind.COLOR:
+        return "000000"
+    if spec.kind is Kind.BASE64:
+        return spec.choices[0] if spec.choices else cls.TITLE
+    return spec.min if spec.min is not None and spec.min > 0 else 1
+
+
 def generic_starter(cls: type[Operation]) -> Operation:
-    """A valid instance built from the declarations alone."""
-    values = {}
-    for spec in cls.SPECS:
-        if not (spec.required or cls.SINGLE_VALUE):
-            continue
-        if spec.default is not None:
-            values[spec.key] = spec.default
-        elif spec.kind is Kind.ENUM and spec.choices:
-            values[spec.key] = spec.choices[0]
-        elif spec.kind is Kind.COLOR:
-            values[spec.key] = "000000"
-        elif spec.kind is Kind.BASE64:
-            values[spec.key] = spec.choices[0] if spec.choices else cls.TITLE
-        else:
-            values[spec.key] = max(spec.min if spec.min is not None else 0, 1
-                                   if spec.kind is Kind.INT and (spec.min or 0) > 0 else 0)
-    op = cls(**values)
-    op.check()
-    return op
+    """A valid instance built from the declarations alone: required keys get an example
+    value, then each key a cross-parameter check asks for ("resize needs w, h, ...")."""
+    values = {s.key: _example_value(cls, s) for s in cls.SPECS
+              if s.required or cls.SINGLE_VALUE}
+    for _ in range(len(cls.SPECS) + 1):
+        op = cls(**values)
+        try:
+            op.check()
+            return op
+        except OssError as e:
+            spec = cls.spec(e.key or "")
+            if spec is None or spec.key in values:
+                raise
+            values[spec.key] = _example_value(cls, spec)
+    raise AssertionError("unreachable")
 
 
 def starter_op(name: str) -> Operation:
