@@ -67,6 +67,19 @@ class ViewState(QObject):
         self.changed.emit()
 
 
+def _clamp_center(cx: float, cy: float, w: float, h: float, view_w: float, view_h: float
+                  ) -> tuple[float, float]:
+    """Keep an image of w x h (view pixels) from being panned past its edges; an image
+    smaller than the view along an axis stays centred on that axis."""
+    def axis(c: float, extent: float, view: float) -> float:
+        if extent <= view:
+            return 0.5
+        half = view / (2 * extent)
+        return max(half, min(1 - half, c))
+
+    return axis(cx, w, view_w), axis(cy, h, view_h)
+
+
 def checker_brush(palette: QPalette, square: int = 8) -> QBrush:
     dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
     a, b = (QColor("#3b3b3b"), QColor("#2b2b2b")) if dark else (QColor("#ffffff"),
@@ -171,13 +184,7 @@ class ImageCanvas(QWidget):
         return QRectF(self.width() / 2 - cx * w, self.height() / 2 - cy * h, w, h)
 
     def _clamped_center(self, w: float, h: float) -> tuple[float, float]:
-        def axis(c: float, extent: float, view: float) -> float:
-            if extent <= view:
-                return 0.5
-            half = view / (2 * extent)
-            return max(half, min(1 - half, c))
-
-        return axis(self.state.cx, w, self.width()), axis(self.state.cy, h, self.height())
+        return _clamp_center(self.state.cx, self.state.cy, w, h, self.width(), self.height())
 
     def before_rect(self, after_rect: QRectF) -> QRectF:
         """The before image in split mode, scaled to cover the after image and centred:
@@ -330,13 +337,7 @@ class ImageCanvas(QWidget):
             self.state.pan_to(*self._clamp_fractions(cx, cy, rect))
 
     def _clamp_fractions(self, cx: float, cy: float, rect: QRectF) -> tuple[float, float]:
-        def axis(c: float, extent: float, view: float) -> float:
-            if extent <= view:
-                return 0.5
-            half = view / (2 * extent)
-            return max(half, min(1 - half, c))
-
-        return axis(cx, rect.width(), self.width()), axis(cy, rect.height(), self.height())
+        return _clamp_center(cx, cy, rect.width(), rect.height(), self.width(), self.height())
 
     def mouseReleaseEvent(self, e) -> None:  # noqa: N802
         self._drag = None

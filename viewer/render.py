@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import time
 import traceback
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from PIL import Image
@@ -185,7 +186,6 @@ class RenderOutput:
     after: Frames | None           # None for JSON answers (info / average-hue)
     before: Frames | None
     seconds: float                 # wall time of the whole job (engine + decoding for display)
-    extra: dict = field(default_factory=dict)
 
     @property
     def source_bytes(self) -> int:
@@ -263,8 +263,7 @@ class Renderer(QObject):
         self.last: RenderOutput | None = None
 
     def request(self, req: RenderRequest, *, immediate: bool = False) -> int:
-        want_before = req.source.digest != self._before_digest
-        req = RenderRequest(req.source, req.cascade, req.full_steps, req.resolver, want_before)
+        req = dataclasses.replace(req, want_before=req.source.digest != self._before_digest)
         engine = self.engine
         return self.task.submit(lambda cancelled: render(engine, req, cancelled),
                                 immediate=immediate)
@@ -281,8 +280,7 @@ class Renderer(QObject):
         if out.before is not None:
             self._before_digest, self._before = out.request.source.digest, out.before
         elif out.request.source.digest == self._before_digest:
-            out = RenderOutput(out.request, out.process, out.result, out.after, self._before,
-                               out.seconds, out.extra)
+            out = dataclasses.replace(out, before=self._before)
         self.last = out
         self.rendered.emit(out)
 
