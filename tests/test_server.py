@@ -865,6 +865,8 @@ def test_http_bad_requests_get_xml_and_the_server_survives(web):
     assert data.startswith(b"HTTP/1.") and b"<Error>" in data
     data = send_raw(web.port, b"PUT /bkt/x HTTP/1.1\r\nHost: a\r\nContent-Length: nope\r\n\r\n")
     assert b" 400 " in data.split(b"\r\n")[0] and b"<Error>" in data
+    rid = re.search(rb"x-oss-request-id: (\w+)", data)[1]
+    assert b"<RequestId>" + rid + b"</RequestId>" in data
     data = send_raw(web.port, b"PUT /bkt/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked"
                               b"\r\n\r\nzz\r\n")
     assert b" 400 " in data.split(b"\r\n")[0]
@@ -908,3 +910,15 @@ def test_cli_registers_serve_and_private_needs_credentials(root, monkeypatch, ca
     assert args.port == 0 and args.separators == "!" and callable(args.func)
     assert cli.main(["serve", str(root), "--acl", "private"]) == 1
     assert capsys.readouterr().err.startswith("MissingArgument: ")
+
+
+def test_connections_beyond_the_cap_get_slow_down(root):
+    with running(root, max_connections=1) as server:
+        held = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            held.request("GET", f"/{BUCKET}/img.png")   # accepted: holds the only slot
+            assert held.getresponse().read() == IMG
+            data = send_raw(server.port, b"GET /bkt/img.png HTTP/1.1\r\nHost: a\r\n\r\n")
+            assert data.startswith(b"HTTP/1.1 503") and b"<Code>SlowDown</Code>" in data
+        finally:
+            held.close()
