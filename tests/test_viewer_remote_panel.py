@@ -198,6 +198,18 @@ def test_credentials_from_the_environment(qtbot, doc, settings, private_server):
     assert fetch(qtbot, panel).remote.error is None
 
 
+def test_no_steps_compares_the_stored_bytes(qtbot, settings, public_server, root):
+    jpg = (root / BUCKET / "photo.jpg")
+    jpg.write_bytes(encode(quadrants(40, 30), "JPEG", quality=70))
+    d = Document()
+    d.set_source(Source.of(jpg.read_bytes()), "photo.jpg")
+    panel = make_panel(qtbot, d, settings, public_server)
+    outcome = fetch(qtbot, panel)
+    assert "x-oss-process" not in panel.url.text()
+    assert outcome.local.nbytes == outcome.remote.nbytes == len(jpg.read_bytes())
+    assert outcome.comparison.identical    # no JPEG re-encode on either side
+
+
 def test_target_url_is_the_url_panels_url():
     form = RemoteForm(endpoint="127.0.0.1:9000", bucket="bkt", key="k.png")
     assert target_url(form, "", "image/resize,w_1", None, 0) == \

@@ -172,6 +172,9 @@ def render_local(engine: Engine, source: Source, process: str,
                  resolver: ObjectResolver | None, cancelled: Callable[[], bool]) -> Side:
     t0 = time.perf_counter()
     try:
+        if not process:
+            # No x-oss-process: OSS serves the stored object byte for byte (as the preview).
+            return _image_side(source.data, time.perf_counter() - t0, False)
         result = engine.process(source, process, resolver=resolver, cancelled=cancelled)
         return _image_side(result.data, time.perf_counter() - t0, result.is_json)
     except Exception as e:  # noqa: BLE001
