@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
 
+from core import codec
 from core.compare import Comparison, compare
 from core.credentials import Credentials, mask
 from core.engine import Engine, Source
@@ -174,6 +175,7 @@ def render_local(engine: Engine, source: Source, process: str,
     try:
         if not process:
             # No x-oss-process: OSS serves the stored object byte for byte (as the preview).
+            codec.read_header(source.data)   # OSS's errors for what is not an image
             return _image_side(source.data, time.perf_counter() - t0, False)
         result = engine.process(source, process, resolver=resolver, cancelled=cancelled)
         return _image_side(result.data, time.perf_counter() - t0, result.is_json)
