@@ -117,7 +117,7 @@ def test_cancelled_engine_run_stops_between_steps():
 def _request(process: str, data: bytes | None = None) -> RenderRequest:
     src = Source.of(data if data is not None else EXAMPLE.read_bytes())
     cascade = parse(process)
-    return RenderRequest(src, cascade, len(cascade))
+    return RenderRequest(src, cascade)
 
 
 def test_renderer_renders_in_background(qtbot):

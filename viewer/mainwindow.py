@@ -503,9 +503,7 @@ class MainWindow(QMainWindow):
         if self.doc.source is None:
             return
         upto = self.preview_upto()
-        full = len(self._enabled_indices())
-        req = RenderRequest(self.doc.source, self.doc.cascade(upto), full,
-                            resolver=self._resolver)
+        req = RenderRequest(self.doc.source, self.doc.cascade(upto), resolver=self._resolver)
         self._update_caption(upto)
         self.renderer.request(req, immediate=immediate)
 

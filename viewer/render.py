@@ -152,7 +152,6 @@ class RenderRequest:
 
     source: Source
     cascade: Cascade               # the steps to preview (a prefix when a step is selected)
-    full_steps: int                # enabled steps in the whole cascade (for labels)
     resolver: ObjectResolver | None = None
     want_before: bool = True
 
