@@ -427,11 +427,7 @@ class StepForm(QWidget):
         _dim(self.help)
         outer.addWidget(self.header)
         outer.addWidget(self.help)
-        self.banner = QLabel(self)
-        self.banner.setWordWrap(True)
-        self.banner.setObjectName("formError")
-        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.banner.setVisible(False)
+        self.banner = message_label("formError", self)
         outer.addWidget(self.banner)
 
         self.form = QFormLayout()
@@ -469,10 +465,7 @@ class StepForm(QWidget):
                                     else ""))
                 reset.clicked.connect(lambda _=False, key=spec.key: self._reset(key))
                 h.addWidget(reset, 0, Qt.AlignmentFlag.AlignTop)
-            error = QLabel(field)
-            error.setObjectName("fieldError")
-            error.setWordWrap(True)
-            error.setVisible(False)
+            error = message_label("fieldError", field)
             col = QVBoxLayout()
             col.setContentsMargins(0, 0, 0, 0)
             col.setSpacing(1)
@@ -561,6 +554,17 @@ class StepForm(QWidget):
             self.edited.emit(op, key)
         if value is None:
             row.editor.show_value(None, False)
+
+
+def message_label(name: str, parent: QWidget | None = None) -> QLabel:
+    """A hidden, wrapping, selectable label for an inline message; ``name`` picks its look
+    in the app style sheet (errors red, notes blue: see viewer.app.stylesheet)."""
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setVisible(False)
+    return label
 
 
 def error_text(error: OssError) -> str:

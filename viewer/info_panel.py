@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPlainTextEdit
 
 from core.engine import Engine
 
-from .forms import error_text
+from .forms import error_text, message_label
 from .render import Inspection, LatestTask, inspect_image
 
 
@@ -70,10 +70,7 @@ class InfoPanel(QWidget):
         self.copy_button.setText("Copy JSON")
         self.copy_button.clicked.connect(
             lambda: QGuiApplication.clipboard().setText(self.text.toPlainText()))
-        self.message = QLabel(self)
-        self.message.setObjectName("infoError")
-        self.message.setWordWrap(True)
-        self.message.setVisible(False)
+        self.message = message_label("infoError", self)
 
         top = QHBoxLayout()
         top.addWidget(self.rb_source)

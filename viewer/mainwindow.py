@@ -24,7 +24,7 @@ from core.engine import Source
 from core.errors import OssError
 
 from .document import Document
-from .forms import error_text
+from .forms import error_text, message_label
 from .info_panel import InfoPanel
 from .preview import CompareMode, PreviewPanel, human_bytes, ratio_text
 from .process_field import ProcessField
@@ -81,11 +81,7 @@ class SourceBar(QWidget):
         self.url_go.setText("Fetch")
         self.url_cancel = QToolButton(self)
         self.url_cancel.setText("Cancel")
-        self.message = QLabel(self)
-        self.message.setObjectName("sourceError")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.setVisible(False)
+        self.message = message_label("sourceError", self)
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)

@@ -17,6 +17,7 @@ from PySide6.QtGui import (QAction, QActionGroup, QBrush, QColor, QFont, QFontDa
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QSplitter, QStackedWidget,
                                QToolBar, QVBoxLayout, QWidget)
 
+from .forms import message_label
 from .render import Frames
 
 ZOOM_STOPS = (1 / 16, 1 / 8, 1 / 6, 1 / 4, 1 / 3, 1 / 2, 2 / 3, 1, 1.5, 2, 3, 4, 6, 8, 12, 16,
@@ -485,15 +486,8 @@ class PreviewPanel(QWidget):
         # Caption, banner, notes --------------------------------------------------------------
         self.caption = QLabel(self)
         self.caption.setObjectName("previewCaption")
-        self.banner = QLabel(self)
-        self.banner.setObjectName("previewError")
-        self.banner.setWordWrap(True)
-        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.banner.setVisible(False)
-        self.notes = QLabel(self)
-        self.notes.setObjectName("previewNotes")
-        self.notes.setWordWrap(True)
-        self.notes.setVisible(False)
+        self.banner = message_label("previewError", self)
+        self.notes = message_label("previewNotes", self)
 
         # Canvases ----------------------------------------------------------------------------
         self.single = ImageCanvas(self.state, CompareMode.SPLIT, self)

@@ -18,7 +18,7 @@ from core.cascade import parse
 from core.errors import OssError
 
 from .document import Document
-from .forms import error_text
+from .forms import error_text, message_label
 from .sources import process_from_text
 
 PARSE_DELAY_MS = 250
@@ -109,11 +109,7 @@ class ProcessField(QWidget):
         self.revert_button.clicked.connect(self.revert)
         self.revert_button.setVisible(False)
 
-        self.message = QLabel(self)
-        self.message.setObjectName("processError")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.setVisible(False)
+        self.message = message_label("processError", self)
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
