@@ -16,7 +16,7 @@ Layers:
   tests drive it directly; signatures are checked with :mod:`core.signing`.
 * :class:`OssHTTPServer` and its handler: stdlib ``http.server`` plumbing only.
 
-Decisions (why, and how to change them) are in ``docs/notes/server.md``.
+Decisions (why, and how to change them) are in ``docs/COMPATIBILITY.md``.
 """
 from __future__ import annotations
 

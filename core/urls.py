@@ -237,7 +237,7 @@ def style_url(address: BucketAddress, key: str, style: str) -> str:
 
 
 def separator_url(address: BucketAddress, key: str, style: str, separator: str) -> str:
-    """The custom-separator form ``.../<key><sep><style>`` (unsigned, see docs/notes/signing.md).
+    """The custom-separator form ``.../<key><sep><style>`` (unsigned, see docs/COMPATIBILITY.md).
 
     The separator stays literal so the URL reads as the console shows it; the key's own
     characters are encoded as usual.

@@ -268,7 +268,7 @@ def test_v2_presigned_v4_url(server):
 
 def test_v2_v1_presign_does_not_sign_the_process_and_is_refused(server):
     """alibabacloud-oss-v2 1.4.1 leaves x-oss-process out of V1 presigned URLs (see
-    docs/notes/signing.md); OSS lists it as a sub-resource, and so does our verifier."""
+    docs/COMPATIBILITY.md); OSS lists it as a sub-resource, and so does our verifier."""
     c = v2_client(server, version="v1")
     plain = c.presign(osv2.GetObjectRequest(bucket=BUCKET, key="seed.jpg"))
     assert requests.get(plain.url).status_code == 200

@@ -3,7 +3,7 @@ placed at one of nine anchors or tiled over the whole image.
 
 The geometry lives in small pure helpers (:func:`anchor_origin`, :func:`tile_grid`,
 :func:`layout_block`, :func:`percent_size`, :func:`shadow_offset`) so each rule the spec
-leaves open is one function, tested alone and described in ``docs/notes/watermark.md``.
+leaves open is one function, tested alone and described in ``docs/COMPATIBILITY.md``.
 """
 from __future__ import annotations
 
