@@ -2,17 +2,10 @@
 # Set up a virtual environment (once) and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV="${OSS_VIEWER_VENV:-.venv}"
-if [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install --quiet --upgrade pip >/dev/null
-"$VENV/bin/python" -m pip install --quiet -e ".[test]"
+source scripts/setup.sh
+setup_venv ".[test]"
 # Qt needs a few system libraries even offscreen (xkbcommon, EGL, fontconfig, dbus).
-if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
-  if ! ldconfig -p | grep -q libxkbcommon.so.0 || ! ldconfig -p | grep -q libEGL.so.1; then
-    apt-get update -qq >/dev/null && apt-get install -y -qq libxkbcommon0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0 >/dev/null
-  fi
-fi
+ensure_libs "libxkbcommon.so.0 libEGL.so.1 libfontconfig.so.1" \
+  "libxkbcommon0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0"
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
 exec "$VENV/bin/python" -m pytest "$@"
