@@ -89,6 +89,11 @@ class Result:
         return "application/json" if self.is_json else codec.CONTENT_TYPES[self.format]
 
 
+def picture_bytes(pic: Picture) -> int:
+    """Approximate memory held by a picture's decoded frames."""
+    return sum(f.width * f.height * len(f.getbands()) for f in pic.frames)
+
+
 def effective_auto_orient(steps: tuple[Operation, ...]) -> bool:
     value = AUTO_ORIENT_DEFAULT
     for op in steps:
@@ -116,31 +121,45 @@ class Engine:
     engine per process.
     """
 
-    def __init__(self, cache_entries: int = 48) -> None:
-        self._cache: OrderedDict[tuple, Picture] = OrderedDict()
+    def __init__(self, cache_entries: int = 48, cache_bytes: int = 512 * 1024 * 1024) -> None:
+        self._cache: OrderedDict[tuple, tuple[Picture, int]] = OrderedDict()
         self._capacity = cache_entries
+        self._max_bytes = cache_bytes   # decoded pixels add up fast: 12 MP RGB is 36 MB
+        self._bytes = 0
         self._lock = threading.Lock()
 
     # -- cache -------------------------------------------------------------------------
     def _get(self, key: tuple) -> Picture | None:
         with self._lock:
-            pic = self._cache.get(key)
-            if pic is not None:
-                self._cache.move_to_end(key)
-            return pic
+            entry = self._cache.get(key)
+            if entry is None:
+                return None
+            self._cache.move_to_end(key)
+            return entry[0]
 
     def _put(self, key: tuple, pic: Picture) -> None:
-        if self._capacity <= 0:
+        size = picture_bytes(pic)
+        if self._capacity <= 0 or size > self._max_bytes:
             return
         with self._lock:
-            self._cache[key] = pic
-            self._cache.move_to_end(key)
-            while len(self._cache) > self._capacity:
-                self._cache.popitem(last=False)
+            old = self._cache.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._cache[key] = (pic, size)
+            self._bytes += size
+            while len(self._cache) > self._capacity or self._bytes > self._max_bytes:
+                _, (_, evicted) = self._cache.popitem(last=False)
+                self._bytes -= evicted
+
+    @property
+    def cache_bytes(self) -> int:
+        with self._lock:
+            return self._bytes
 
     def clear_cache(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._bytes = 0
 
     # -- decoding ----------------------------------------------------------------------
     def _draft_size(self, source: Source, steps: tuple[Operation, ...], orient: bool

@@ -240,3 +240,13 @@ def test_blur_and_sharpen_change_detail_but_not_size():
     assert blurred.size == (40, 40)
     assert blurred.getpixel((19, 5)) != (255, 0, 0)   # the edge got soft
     assert blurred.getpixel((2, 2))[0] > 240           # far from the edge: unchanged red
+
+
+def test_cache_is_bounded_by_bytes():
+    engine = Engine(cache_entries=100, cache_bytes=1_000_000)
+    src = Source.of(encode(quadrants(600, 400), "PNG"))   # 720 kB decoded
+    engine.process(src, "image/resize,w_500,limit_0")
+    engine.process(src, "image/rotate,90")
+    assert 0 < engine.cache_bytes <= 1_000_000
+    engine.clear_cache()
+    assert engine.cache_bytes == 0
