@@ -39,6 +39,7 @@ from core.urls import encode_query_component, is_ip_or_localhost
 
 from .document import Document
 from .render import LatestTask, as_oss_error, qimage_from_pil
+from .settings import to_bool
 from .url_panel import ENDPOINTS, UrlForm, build_urls, credentials_from_env
 
 LOCAL_ENDPOINT = "127.0.0.1:9000"   # oss-img serve's default
@@ -462,11 +463,11 @@ class RemotePanel(QWidget):
                 raw = s.value(f"{URLS_GROUP}/{name}")   # what the URLs panel remembered
             if raw is None and name == "signing" and urls_private is not None:
                 raw = (str(s.value(f"{URLS_GROUP}/version", "v4"))
-                       if _to_bool(urls_private) else "")
+                       if to_bool(urls_private) else "")
             if raw is None:
                 continue
             default = getattr(form, name)
-            values[name] = _to_bool(raw) if isinstance(default, bool) else str(raw)
+            values[name] = to_bool(raw) if isinstance(default, bool) else str(raw)
         if values.get("signing") not in (None, "", "v1", "v4"):
             values.pop("signing")
         self.set_form(replace(form, **values))
@@ -477,12 +478,6 @@ def _mask_token(url: str, token: str | None) -> str:
     if not token:
         return url
     return url.replace(encode_query_component(token), mask(token)).replace(token, mask(token))
-
-
-def _to_bool(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
 
 
 __all__ = ["RemotePanel", "RemoteForm", "RemoteOutcome", "Side", "target_url",

@@ -33,7 +33,8 @@ from core.errors import OssError
 from core.style_library import LIMIT, ConflictPolicy, StyleLibrary, validate_content
 
 from .document import Document
-from .url_panel import ENDPOINTS, _to_bool, credentials_from_env
+from .settings import to_bool
+from .url_panel import ENDPOINTS, credentials_from_env
 
 LIBRARY_FILE = "styles.json"
 SETTINGS_GROUP = "styles"
@@ -393,9 +394,9 @@ class StyleLibraryPanel(QWidget):
             self.endpoint.setCurrentText(str(endpoint))
         self.bucket_edit.setText(str(s.value(f"{SETTINGS_GROUP}/bucket", "") or ""))
         self.region.setText(str(s.value(f"{SETTINGS_GROUP}/region", "") or ""))
-        self.https.setChecked(_to_bool(s.value(f"{SETTINGS_GROUP}/https", True)))
+        self.https.setChecked(to_bool(s.value(f"{SETTINGS_GROUP}/https", True)))
         self.replace_on_import.setChecked(
-            _to_bool(s.value(f"{SETTINGS_GROUP}/replace_on_import", False)))
+            to_bool(s.value(f"{SETTINGS_GROUP}/replace_on_import", False)))
         self.endpoint.currentTextChanged.connect(self._save_settings)
         for w in (self.bucket_edit, self.region):
             w.textChanged.connect(self._save_settings)

@@ -34,6 +34,7 @@ from core.urls import (SEPARATORS, AddressStyle, BucketAddress, encode_query_com
                        validate_key)
 
 from .document import Document
+from .settings import to_bool
 
 # Public endpoints of OSS regions (https://www.alibabacloud.com/help/en/oss/user-guide/regions-and-endpoints).
 # The combo box is editable: internal, accelerate, dual-stack or local endpoints can be typed.
@@ -560,7 +561,7 @@ class UrlPanel(QWidget):
 
     def _restore(self) -> None:
         s = self._settings
-        remember = _to_bool(s.value(f"{SETTINGS_GROUP}/remember", True))
+        remember = to_bool(s.value(f"{SETTINGS_GROUP}/remember", True))
         with QSignalBlocker(self.remember):
             self.remember.setChecked(remember)
         form = UrlForm()
@@ -572,7 +573,7 @@ class UrlPanel(QWidget):
                     continue
                 default = getattr(form, f.name)
                 try:
-                    values[f.name] = (_to_bool(raw) if isinstance(default, bool)
+                    values[f.name] = (to_bool(raw) if isinstance(default, bool)
                                       else int(raw) if isinstance(default, int)
                                       else str(raw))
                 except (TypeError, ValueError):
@@ -587,12 +588,6 @@ def _hide(text: str, token: str | None) -> str:
     if not token or not text:
         return text
     return text.replace(encode_query_component(token), mask(token)).replace(token, mask(token))
-
-
-def _to_bool(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
 
 
 def _select_data(combo: QComboBox, data: object) -> None:
