@@ -2,7 +2,8 @@
 
 Views never talk to each other: the steps panel, the process field and the colleague's
 panels all edit the Document; this window listens to the Document and asks the renderer
-for a new preview. Everything that can fail (a file, a URL, a step) reports inline in the
+for a new preview. The panels that sign requests share one Session (the credentials),
+owned here. Everything that can fail (a file, a URL, a step) reports inline in the
 part of the window it concerns.
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .info_panel import InfoPanel
 from .preview import CompareMode, PreviewPanel, human_bytes, ratio_text
 from .process_field import ProcessField
 from .render import RenderOutput, RenderRequest, Renderer
+from .session import Session
 from .sources import (DEFAULT_SAMPLE, SAMPLES, ObjectsResolver, UrlFetcher, load_bytes,
                       load_file, process_from_text, read_mime, recent_files, remember_file,
                       sample_path)
@@ -118,7 +120,7 @@ class MainWindow(QMainWindow):
     renderFailed = Signal(object)      # OssError
 
     def __init__(self, settings: QSettings | None = None, *, restore: bool = True,
-                 renderer: Renderer | None = None) -> None:
+                 renderer: Renderer | None = None, session: Session | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
@@ -126,6 +128,8 @@ class MainWindow(QMainWindow):
             self.setWindowIcon(QIcon(str(ICON_PATH)))
         self.settings = settings or QSettings()
         self.doc = Document(self)
+        # Credentials for the whole window, typed once (never persisted).
+        self.session = session if session is not None else Session(self)
         self.renderer = renderer or Renderer(self)
         self.fetcher = UrlFetcher(self)
         self.source_path: str | None = None
@@ -190,14 +194,16 @@ class MainWindow(QMainWindow):
         return dock
 
     def _add_optional_docks(self) -> None:
-        # INTEGRATION POINT (issue 5, URLs and Style library): UrlPanel(doc, parent) and
-        # StyleLibraryPanel(doc, parent) are thin views over the same Document.
+        # Each panel is a thin view over the same Document; those that sign share the
+        # Session, and the Remote panel renders with the preview's watermark resolver.
+        # Only the keywords a panel declares are passed, so any panel(doc, parent) fits.
+        offered = {"settings": self.settings, "session": self.session}
         for module, cls_name, title, name in OPTIONAL_DOCKS:
             try:
                 mod = importlib.import_module(module)
                 cls = getattr(mod, cls_name)
-                kwargs = {"settings": self.settings} \
-                    if "settings" in inspect.signature(cls).parameters else {}
+                params = inspect.signature(cls).parameters
+                kwargs = {k: v for k, v in offered.items() if k in params}
                 panel = cls(self.doc, self, **kwargs)
             except ModuleNotFoundError as e:
                 if e.name == module:

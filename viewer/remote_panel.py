@@ -9,13 +9,13 @@ fetch wins). The GUI thread then shows both images with their dimensions and the
 difference from :func:`core.compare.compare`.
 
 Endpoint, bucket, key and signing options start from what the URLs panel remembered
-(QSettings ``urls/*``) and are remembered under ``remote/*``. Credentials come from the
-environment or :meth:`RemotePanel.set_credentials`; they are never persisted or shown.
+(QSettings ``urls/*``) and are remembered under ``remote/*``. Credentials are the shared
+:class:`viewer.session.Session`'s (the environment, or typed in the URLs or Styles panel, or
+:meth:`RemotePanel.set_credentials`); they are never persisted or shown.
 """
 from __future__ import annotations
 
 import io
-import os
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
@@ -39,8 +39,9 @@ from core.urls import encode_query_component, is_ip_or_localhost
 
 from .document import Document
 from .render import LatestTask, as_oss_error, qimage_from_pil
+from .session import Session
 from .settings import to_bool
-from .url_panel import ENDPOINTS, UrlForm, build_urls, credentials_from_env
+from .url_panel import ENDPOINTS, UrlForm, build_urls
 
 LOCAL_ENDPOINT = "127.0.0.1:9000"   # oss-img serve's default
 LOCAL_REGION = "cn-hangzhou"        # ... and the region it verifies V4 against
@@ -65,7 +66,8 @@ class RemoteForm:
 
 
 def target_url(form: RemoteForm, default_key: str, process: str,
-               credentials: Credentials | None, now: float) -> str:
+               credentials: Credentials | None, now: float,
+               why_no_credentials: str | None = None) -> str:
     """The URL to fetch for ``process``, or OssError saying why there is none."""
     region = form.region
     if not region and form.signing == "v4" and is_ip_or_localhost(form.endpoint.split("/")[0]):
@@ -73,8 +75,10 @@ def target_url(form: RemoteForm, default_key: str, process: str,
     url_form = UrlForm(endpoint=form.endpoint, bucket=form.bucket, key=form.key,
                        https=form.https, path_style=form.path_style, region=region,
                        private=bool(form.signing), version=form.signing or "v4")
-    why = None if credentials else "No credentials: set OSS_ACCESS_KEY_ID and " \
-                                   "OSS_ACCESS_KEY_SECRET, or choose Unsigned."
+    why = None if credentials else (
+        "No credentials. "
+        + (why_no_credentials or "Set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET.")
+        + " Or choose Unsigned.")
     results = build_urls(url_form, default_key, process, credentials, why, now)
     kind = "signed" if form.signing else "plain"
     if kind in results.texts:
@@ -222,7 +226,9 @@ class RemotePanel(QWidget):
 
     ``fetched(RemoteOutcome)`` fires on the GUI thread once a fetch is shown. ``resolver``
     resolves watermark objects for the local rendering (the main window passes the one
-    its preview uses). ``environ``: where OSS_* credentials are looked up.
+    its preview uses; :meth:`set_resolver` follows it when another image opens).
+    ``session``: the credentials shared with the other panels (default: a new one of its
+    own, reading the OSS_* variables from ``environ``, default ``os.environ``).
     """
 
     fetched = Signal(object)
@@ -231,14 +237,15 @@ class RemotePanel(QWidget):
                  settings: QSettings | None = None, clock: Callable[[], float] = time.time,
                  environ: Mapping[str, str] | None = None,
                  resolver: ObjectResolver | None = None, engine: Engine | None = None,
-                 pool: QThreadPool | None = None) -> None:
+                 pool: QThreadPool | None = None,
+                 session: Session | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
         self.clock = clock
         self.resolver = resolver
         self.engine = engine or Engine(cache_entries=8)
         self._settings = settings if settings is not None else QSettings()
-        self._credentials = credentials_from_env(os.environ if environ is None else environ)
+        self.session = session if session is not None else Session(self, environ=environ)
         self.outcome: RemoteOutcome | None = None
         self._task = LatestTask(self, pool=pool)
         self._task.finished.connect(self._show)
@@ -248,6 +255,7 @@ class RemotePanel(QWidget):
         self._restore()
         doc.stepsChanged.connect(self._mark_stale)
         doc.sourceChanged.connect(self._on_source)
+        self.session.changed.connect(self._on_edit)
         self._on_source()
 
     # -- construction ------------------------------------------------------------------
@@ -279,6 +287,9 @@ class RemotePanel(QWidget):
         self.region.setPlaceholderText(f"from the endpoint ({LOCAL_REGION} for a local "
                                        "server)")
         self.credentials_info = QLabel(box)
+        self.credentials_info.setWordWrap(True)
+        self.credentials_info.setToolTip("The session's credentials: from the environment, "
+                                         "or typed in the URLs or Styles panel.")
         form.addRow("Endpoint", self.endpoint)
         form.addRow("Bucket", self.bucket)
         form.addRow("Object key", self.key)
@@ -351,9 +362,8 @@ class RemotePanel(QWidget):
         self._on_edit()
 
     def set_credentials(self, credentials: Credentials | None) -> None:
-        """Use these credentials for signing (e.g. the ones typed in the URLs panel)."""
-        self._credentials = credentials
-        self._on_edit()
+        """Use these credentials for signing, in every panel sharing the session."""
+        self.session.set_credentials(credentials)
 
     # -- fetching ----------------------------------------------------------------------
     def fetch(self) -> int | None:
@@ -361,13 +371,14 @@ class RemotePanel(QWidget):
         do, the reason is in the status line)."""
         source = self.doc.source
         process = self.doc.process_string()
+        credentials = self.session.credentials()
         try:
-            url = target_url(self.form(), self.doc.source_name, process, self._credentials,
-                             self.clock())
+            url = target_url(self.form(), self.doc.source_name, process, credentials,
+                             self.clock(), self.session.problem())
         except OssError as e:
             self.status.setText(e.message)
             return None
-        token = self._credentials.security_token if self._credentials else None
+        token = credentials.security_token if credentials else None
         shown = _mask_token(url, token)
         self.url.setText(shown)
         self.url.setCursorPosition(0)
@@ -437,13 +448,9 @@ class RemotePanel(QWidget):
     def _on_edit(self, *_args) -> None:
         signing = bool(self.signing.currentData())
         self.region.setEnabled(self.signing.currentData() == "v4")
-        creds = self._credentials
-        if creds is None:
-            self.credentials_info.setText("none (environment variables not set)"
-                                          if signing else "not needed")
-        else:
-            self.credentials_info.setText(f"key id {mask(creds.access_key_id)}"
-                                          + (", STS token set" if creds.is_sts else ""))
+        creds = self.session.credentials()
+        self.credentials_info.setText("not needed" if creds is None and not signing
+                                      else self.session.describe())
         self._persist()
 
     def _persist(self) -> None:

@@ -9,7 +9,8 @@ edits on the document's stack. A main window can put both stacks in a ``QUndoGro
 
 The bucket section talks to OSS (ListStyle / PutStyle / DeleteStyle) through
 :mod:`core.client` on a ``QThreadPool``; each request carries a generation number and stale
-answers are dropped. Errors are shown in the section, never as dialogs.
+answers are dropped. Errors are shown in the section, never as dialogs. It signs with the
+shared :class:`viewer.session.Session`: credentials typed in the URLs panel work here too.
 """
 from __future__ import annotations
 
@@ -28,13 +29,15 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
                                QVBoxLayout, QWidget)
 
 from core.cascade import validate_style_name
-from core.credentials import Credentials, mask
+from core.credentials import Credentials
 from core.errors import OssError
 from core.style_library import LIMIT, ConflictPolicy, StyleLibrary, validate_content
 
 from .document import Document
+from .credentials_form import CredentialFields
+from .session import Session
 from .settings import to_bool
-from .url_panel import ENDPOINTS, credentials_from_env
+from .url_panel import ENDPOINTS
 
 LIBRARY_FILE = "styles.json"
 SETTINGS_GROUP = "styles"
@@ -198,7 +201,8 @@ class StyleLibraryPanel(QWidget):
 
     ``library_path``: the JSON file (default :func:`default_library_path`).
     ``client_factory``: builds the OSS client (tests inject a fake or a loopback one).
-    ``environ``: where to read OSS_* credentials (default ``os.environ``).
+    ``session``: the credentials shared with the other panels (default: a new one of its
+    own, reading the OSS_* variables from ``environ``, default ``os.environ``).
     ``settings``: where the bucket fields (endpoint, bucket, region, https) and the import
     option are remembered -- never the credentials (default: the application's QSettings).
     """
@@ -211,14 +215,14 @@ class StyleLibraryPanel(QWidget):
                  library_path: str | os.PathLike | None = None, *,
                  client_factory: ClientFactory = core_client,
                  environ: Mapping[str, str] | None = None,
-                 settings: QSettings | None = None) -> None:
+                 settings: QSettings | None = None,
+                 session: Session | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
         self.library = StyleLibrary(library_path or default_library_path())
         self.undo_stack = QUndoStack(self)
         self.client_factory = client_factory
-        self._env_credentials = credentials_from_env(os.environ if environ is None
-                                                     else environ)
+        self.session = session if session is not None else Session(self, environ=environ)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)  # one request at a time, in order
         self._relay = _Relay(self)
@@ -315,32 +319,14 @@ class StyleLibraryPanel(QWidget):
         self.https.setChecked(True)
         self.region = QLineEdit(bucket)
         self.region.setPlaceholderText("optional; derived from the endpoint")
-        self.cred_source = QComboBox(bucket)
-        env = self._env_credentials
-        self.cred_source.addItem("Environment variables" + (
-            f" ({mask(env.access_key_id)})" if env else " (not set)"), "env")
-        self.cred_source.addItem("Typed for this session", "typed")
-        if env is None:
-            self.cred_source.setCurrentIndex(1)
-        self.key_id = QLineEdit(bucket)
-        self.key_id.setPlaceholderText("access key id")
-        self.secret = QLineEdit(bucket)
-        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setPlaceholderText("access key secret (kept in memory only)")
-        self.token = QLineEdit(bucket)
-        self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText("STS security token (optional)")
         form.addRow("Endpoint", self.endpoint)
         form.addRow("Bucket", self.bucket_edit)
         form.addRow("", self.https)
         form.addRow("Region", self.region)
-        form.addRow("Credentials", self.cred_source)
-        form.addRow("Access key id", self.key_id)
-        form.addRow("Secret", self.secret)
-        form.addRow("STS token", self.token)
-        self._bform = form
-        self.cred_source.currentIndexChanged.connect(self._on_cred_source)
-        self._on_cred_source()
+        self.credential_fields = CredentialFields(self.session, form, bucket)
+        cf = self.credential_fields
+        self.cred_source, self.env_info = cf.source, cf.env_info
+        self.key_id, self.secret, self.token = cf.key_id, cf.secret, cf.token
         blay.addLayout(form)
         self.remote_tree = self._make_tree(bucket)
         self.remote_tree.itemSelectionChanged.connect(self._update_buttons)
@@ -615,16 +601,9 @@ class StyleLibraryPanel(QWidget):
         self.error_label.clear()
 
     # -- bucket ------------------------------------------------------------------------
-    def _on_cred_source(self, *_args) -> None:
-        typed = self.cred_source.currentData() == "typed"
-        for w in (self.key_id, self.secret, self.token):
-            self._bform.setRowVisible(w, typed)
-
     def set_typed_credentials(self, access_key_id: str, secret: str, token: str = "") -> None:
-        self.cred_source.setCurrentIndex(self.cred_source.findData("typed"))
-        self.key_id.setText(access_key_id)
-        self.secret.setText(secret)
-        self.token.setText(token)
+        """Type credentials for this session; every panel sharing the session uses them."""
+        self.session.set_typed(access_key_id, secret, token)
 
     def target(self) -> BucketTarget:
         """The bucket to talk to; raises OssError naming what is missing."""
@@ -632,17 +611,9 @@ class StyleLibraryPanel(QWidget):
         endpoint = self.endpoint.currentText().strip()
         if not endpoint or not bucket:
             raise OssError("MissingArgument", "Enter the endpoint and the bucket.")
-        if self.cred_source.currentData() == "env":
-            creds = self._env_credentials
-            if creds is None:
-                raise OssError("MissingArgument", "Set OSS_ACCESS_KEY_ID and "
-                               "OSS_ACCESS_KEY_SECRET, or type credentials for this session.")
-        else:
-            if not self.key_id.text().strip() or not self.secret.text().strip():
-                raise OssError("MissingArgument",
-                               "Type an access key id and secret (kept in memory only).")
-            creds = Credentials(self.key_id.text(), self.secret.text(),
-                                self.token.text() or None)
+        creds = self.session.credentials()
+        if creds is None:
+            raise OssError("MissingArgument", self.session.problem() or "No credentials.")
         return BucketTarget(endpoint, bucket, creds, self.region.text().strip() or None,
                             self.https.isChecked())
 

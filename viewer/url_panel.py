@@ -4,14 +4,14 @@ A thin view over :class:`viewer.document.Document` (the cascade and the source n
 over the pure builders in :mod:`core.urls` and :mod:`core.signing`; nothing here computes a
 URL or a signature itself.
 
-Secrets. The access key secret and the STS token live only in the password fields of this
-widget (or in the environment they were read from). They are not part of :class:`UrlForm`,
-which is the only thing persisted (QSettings), and they never reach a label, a tooltip, a
-log line or a generated snippet: snippets read the environment variables at run time.
+Secrets. The access key secret and the STS token live only in the shared
+:class:`viewer.session.Session` (typed into password fields here or in another panel, or
+read from the environment). They are not part of :class:`UrlForm`, which is the only thing
+persisted (QSettings), and they never reach a label, a tooltip, a log line or a generated
+snippet: snippets read the environment variables at run time.
 """
 from __future__ import annotations
 
-import os
 import shlex
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -33,7 +33,9 @@ from core.urls import (SEPARATORS, AddressStyle, BucketAddress, encode_query_com
                        resolve_region, separator_url, style_process, style_url,
                        validate_key)
 
+from .credentials_form import CredentialFields
 from .document import Document
+from .session import Session
 from .settings import to_bool
 
 # Public endpoints of OSS regions (https://www.alibabacloud.com/help/en/oss/user-guide/regions-and-endpoints).
@@ -208,19 +210,13 @@ def build_urls(form: UrlForm, default_key: str, cascade: str,
     return UrlResults(texts, errors, expires_at)
 
 
-def credentials_from_env(environ: Mapping[str, str]) -> Credentials | None:
-    try:
-        return Credentials.from_env(environ)
-    except OssError:
-        return None
-
-
 class UrlPanel(QWidget):
     """Fields for where the image lives; the URLs of the current cascade; copy buttons.
 
     ``settings``: where non-secret fields are remembered (default: the application's
-    QSettings). ``clock``: Unix seconds, for signing (tests freeze it). ``environ``: where
-    to look for the OSS_* credential variables (default ``os.environ``).
+    QSettings). ``clock``: Unix seconds, for signing (tests freeze it). ``session``: the
+    credentials shared with the other panels (default: a new one of its own, reading the
+    OSS_* variables from ``environ``, default ``os.environ``).
     """
 
     copied = Signal(str)  # the kind of output copied: one of OUTPUTS
@@ -231,18 +227,19 @@ class UrlPanel(QWidget):
     def __init__(self, doc: Document, parent: QWidget | None = None, *,
                  settings: QSettings | None = None,
                  clock: Callable[[], float] = time.time,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 environ: Mapping[str, str] | None = None,
+                 session: Session | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
         self.clock = clock
         self._settings = settings if settings is not None else QSettings()
-        self._env_credentials = credentials_from_env(os.environ if environ is None
-                                                     else environ)
+        self.session = session if session is not None else Session(self, environ=environ)
         self.results = UrlResults()
         self._build()
         self._restore()
         doc.stepsChanged.connect(self.refresh)
         doc.sourceChanged.connect(self._on_source)
+        self.session.changed.connect(self.refresh)
         self._on_source()
 
     # -- construction ------------------------------------------------------------------
@@ -313,34 +310,10 @@ class UrlPanel(QWidget):
         aform.addRow("Expires in", self.expiry)
         aform.addRow("Sign and snippets use", self.sign_style)
 
-        self.cred_source = QComboBox(access)
-        env_label = "Environment variables"
-        if self._env_credentials is None:
-            env_label += " (not set)"
-        self.cred_source.addItem(env_label, "env")
-        self.cred_source.addItem("Typed for this session", "typed")
-        self.env_info = QLabel(access)
-        self.env_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.key_id = QLineEdit(access)
-        self.key_id.setPlaceholderText("access key id")
-        self.secret = QLineEdit(access)
-        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setPlaceholderText("access key secret (kept in memory only)")
-        self.token = QLineEdit(access)
-        self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText("STS security token (optional)")
-        for w in (self.secret, self.token):
-            # Password fields already refuse copy; also keep them out of input-method
-            # history and predictive text.
-            w.setInputMethodHints(Qt.InputMethodHint.ImhSensitiveData
-                                  | Qt.InputMethodHint.ImhNoPredictiveText)
-        aform.addRow("Credentials", self.cred_source)
-        aform.addRow("", self.env_info)
-        aform.addRow("Access key id", self.key_id)
-        aform.addRow("Secret", self.secret)
-        aform.addRow("STS token", self.token)
-        self._typed_rows = (self.key_id, self.secret, self.token)
-        self._aform = aform
+        self.credential_fields = CredentialFields(self.session, aform, access)
+        cf = self.credential_fields
+        self.cred_source, self.env_info = cf.source, cf.env_info
+        self.key_id, self.secret, self.token = cf.key_id, cf.secret, cf.token
         self.remember = QCheckBox("Remember non-secret fields", access)
         self.remember.setToolTip("Endpoint, bucket, key, domain, style and signing options "
                                  "are saved in the settings. The secret and the STS token "
@@ -384,14 +357,12 @@ class UrlPanel(QWidget):
         outer.addWidget(out)
         outer.addStretch(1)
 
-        for w in (self.bucket, self.key, self.domain, self.style_name, self.region,
-                  self.key_id, self.secret, self.token):
+        for w in (self.bucket, self.key, self.domain, self.style_name, self.region):
             w.textChanged.connect(self._on_edit)
         self.endpoint.currentTextChanged.connect(self._on_edit)
         for c in (self.https, self.path_style):
             c.toggled.connect(self._on_edit)
-        for combo in (self.separator, self.access, self.version, self.sign_style,
-                      self.cred_source):
+        for combo in (self.separator, self.access, self.version, self.sign_style):
             combo.currentIndexChanged.connect(self._on_edit)
         self.expiry.valueChanged.connect(self._on_edit)
         self.remember.toggled.connect(self._on_remember)
@@ -449,26 +420,13 @@ class UrlPanel(QWidget):
         self._on_edit()
 
     def set_typed_credentials(self, access_key_id: str, secret: str, token: str = "") -> None:
-        """Type credentials for this session (also what a test or a login dialog calls)."""
-        _select_data(self.cred_source, "typed")
-        self.key_id.setText(access_key_id)
-        self.secret.setText(secret)
-        self.token.setText(token)
+        """Type credentials for this session (also what a test or a login dialog calls);
+        every panel sharing the session uses them."""
+        self.session.set_typed(access_key_id, secret, token)
 
     def credentials(self) -> tuple[Credentials | None, str | None]:
         """The credentials in use, or None and why not. Never includes the secret in text."""
-        if self.cred_source.currentData() == "env":
-            if self._env_credentials is None:
-                return None, (f"Set {ENV_ACCESS_KEY_ID} and {ENV_ACCESS_KEY_SECRET} in the "
-                              "environment, or type credentials for this session.")
-            return self._env_credentials, None
-        if not self.key_id.text().strip() or not self.secret.text().strip():
-            return None, "Type an access key id and secret (kept in memory only)."
-        try:
-            return Credentials(self.key_id.text(), self.secret.text(),
-                               self.token.text() or None), None
-        except OssError as e:
-            return None, e.message
+        return self.session.credentials(), self.session.problem()
 
     # -- reactions ---------------------------------------------------------------------
     def _on_source(self) -> None:
@@ -477,18 +435,8 @@ class UrlPanel(QWidget):
 
     def _on_edit(self, *_args) -> None:
         self._update_expiry_range()
-        typed = self.cred_source.currentData() == "typed"
-        for w in self._typed_rows:
-            self._aform.setRowVisible(w, typed)
-        self._aform.setRowVisible(self.env_info, not typed)
-        env = self._env_credentials
-        if env is None:
-            self.env_info.setText(f"{ENV_ACCESS_KEY_ID} / {ENV_ACCESS_KEY_SECRET} not set.")
-        else:
-            self.env_info.setText(f"Key id {mask(env.access_key_id)}, secret ••••••••"
-                                  + (", STS token set" if env.is_sts else ""))
         private = bool(self.access.currentData())
-        for w in (self.version, self.region, self.expiry, self.cred_source):
+        for w in (self.version, self.region, self.expiry, self.credential_fields):
             w.setEnabled(private)
         self.region.setPlaceholderText(self._region_hint())
         self._persist()
@@ -579,7 +527,6 @@ class UrlPanel(QWidget):
                 except (TypeError, ValueError):
                     continue
             form = replace(form, **values)
-        _select_data(self.cred_source, "env" if self._env_credentials else "typed")
         self.set_form(form)
         self._restored = True
 
