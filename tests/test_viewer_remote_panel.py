@@ -9,14 +9,19 @@ from PySide6.QtCore import QSettings
 from core.credentials import Credentials
 from core.engine import Source
 from core.server import serve
-from tests.helpers import encode, quadrants
+from tests.helpers import encode, quadrants, solid
 from viewer.document import Document
 from viewer.remote_panel import RemoteForm, RemotePanel, target_url
+from viewer.sources import ObjectsResolver, sample_path
 
 CREDS = Credentials("LTAI5tRemotePanelKey1", "Remote+Panel/Secret=1")
 STS = Credentials("STS.NRemotePanelKey02", "StsRemotePanelSecret02", "CAIS+panel/Token=2")
 BUCKET = "viewer-bkt"
 IMG = encode(quadrants(40, 30))
+MARK = solid(12, 8, (20, 200, 60))
+# Watermark objects: a bundled sample, and one that only exists beside a user's file.
+LOGO_WATERMARK = "image/watermark,g_center,image_bG9nby5wbmc"       # logo.png
+MARK_WATERMARK = "image/watermark,g_nw,x_3,y_3,image_bWFyay5wbmc"   # mark.png
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +30,9 @@ def root(tmp_path_factory):
     (r / BUCKET).mkdir()
     (r / BUCKET / "cat.png").write_bytes(IMG)
     (r / BUCKET / "other.png").write_bytes(encode(quadrants(40, 30).rotate(180)))
+    # On OSS a watermark object lives in the same bucket as the image.
+    (r / BUCKET / "logo.png").write_bytes(sample_path("logo.png").read_bytes())
+    (r / BUCKET / "mark.png").write_bytes(MARK)
     return r
 
 
@@ -217,3 +225,57 @@ def test_target_url_is_the_url_panels_url():
     signed = target_url(RemoteForm(endpoint="127.0.0.1:9000", bucket="bkt", signing="v4"),
                         "k.png", "", CREDS, 1700000000)
     assert "x-oss-credential=LTAI5tRemotePanelKey1%2F20231114%2Fcn-hangzhou%2F" in signed
+
+
+# -- watermark objects for the local side --------------------------------------------------
+
+def test_an_image_watermark_renders_locally_with_the_resolver(qtbot, settings,
+                                                             public_server):
+    d = Document()
+    d.set_source(Source.of(IMG), "cat.png")
+    d.set_process_string(LOGO_WATERMARK)
+    panel = RemotePanel(d, settings=settings, environ={}, resolver=ObjectsResolver())
+    qtbot.addWidget(panel)
+    panel.set_form(RemoteForm(endpoint=f"127.0.0.1:{public_server.port}", bucket=BUCKET))
+    outcome = fetch(qtbot, panel)
+    assert outcome.local.error is None, outcome.local.error
+    assert outcome.remote.error is None, outcome.remote.error
+    assert outcome.comparison.identical     # the same logo.png on both sides, lossless
+
+
+def test_without_a_resolver_the_local_side_says_the_object_is_missing(qtbot, settings,
+                                                                     public_server):
+    d = Document()
+    d.set_source(Source.of(IMG), "cat.png")
+    d.set_process_string(LOGO_WATERMARK)
+    panel = make_panel(qtbot, d, settings, public_server)
+    outcome = fetch(qtbot, panel)
+    assert outcome.local.error.code == "NoSuchKey"
+    assert outcome.remote.error is None
+
+
+def test_the_main_window_gives_the_remote_panel_the_previews_resolver(qtbot, tmp_path,
+                                                                      public_server):
+    from viewer.mainwindow import MainWindow
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "cat.png").write_bytes(IMG)
+    (folder / "mark.png").write_bytes(MARK)   # only here: not a bundled sample
+    win = MainWindow(QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    panel = win.extra_panels["remoteDock"]
+    assert panel.resolver is win.resolver
+    assert win.open_path(str(folder / "cat.png"))
+    assert panel.resolver is win.resolver   # followed the new source's folder
+    win.process_field.set_text(MARK_WATERMARK)
+    # The preview finds mark.png beside the file...
+    qtbot.waitUntil(lambda: win.last_output is not None
+                    and win.last_output.process == MARK_WATERMARK, timeout=30_000)
+    assert win.last_error is None
+    # ... and so does the Remote panel's local side.
+    panel.set_form(RemoteForm(endpoint=f"127.0.0.1:{public_server.port}", bucket=BUCKET))
+    outcome = fetch(qtbot, panel)
+    assert outcome.local.error is None, outcome.local.error
+    assert outcome.comparison.identical
+    win.close()

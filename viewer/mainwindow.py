@@ -197,7 +197,8 @@ class MainWindow(QMainWindow):
         # Each panel is a thin view over the same Document; those that sign share the
         # Session, and the Remote panel renders with the preview's watermark resolver.
         # Only the keywords a panel declares are passed, so any panel(doc, parent) fits.
-        offered = {"settings": self.settings, "session": self.session}
+        offered = {"settings": self.settings, "session": self.session,
+                   "resolver": self._resolver}
         for module, cls_name, title, name in OPTIONAL_DOCKS:
             try:
                 mod = importlib.import_module(module)
@@ -367,7 +368,7 @@ class MainWindow(QMainWindow):
             remember_file(self.settings, path)
         folder = os.path.dirname(self.source_path)
         if [f.root for f in self._resolver.folders][:1] != [Path(folder)]:
-            self._resolver = ObjectsResolver(folder)
+            self._use_resolver(ObjectsResolver(folder))
         self.source_bar.show_message(None)
         self.doc.set_source(source, os.path.basename(path))
         return True
@@ -380,10 +381,24 @@ class MainWindow(QMainWindow):
                                          "The current image stays.")
             return False
         self.source_path = None
-        self._resolver = ObjectsResolver()
+        self._use_resolver(ObjectsResolver())
         self.source_bar.show_message(None)
         self.doc.set_source(source, name)
         return True
+
+    def _use_resolver(self, resolver: ObjectsResolver) -> None:
+        # Called before doc.set_source, so a panel that snapshots the document's source
+        # always finds the matching watermark objects.
+        self._resolver = resolver
+        for panel in self.extra_panels.values():
+            if hasattr(panel, "set_resolver"):
+                panel.set_resolver(resolver)
+
+    @property
+    def resolver(self) -> ObjectsResolver:
+        """Where the preview (and the Remote panel's local side) finds watermark objects:
+        the open file's folder, then the bundled samples."""
+        return self._resolver
 
     def show_url_row(self) -> None:
         self.source_bar.url_row.setVisible(True)
@@ -407,7 +422,7 @@ class MainWindow(QMainWindow):
     @Slot(object, str)
     def _on_fetched(self, source: Source, url: str) -> None:
         self.source_path = None
-        self._resolver = ObjectsResolver()
+        self._use_resolver(ObjectsResolver())
         self.source_bar.show_message(None)
         self.source_bar.url_row.setVisible(False)
         self.doc.set_source(source, source.name)

@@ -361,6 +361,11 @@ class RemotePanel(QWidget):
         del blockers
         self._on_edit()
 
+    def set_resolver(self, resolver: ObjectResolver | None) -> None:
+        """Where the local rendering finds watermark objects from now on (a fetch already
+        running keeps the one it started with, as it keeps its source)."""
+        self.resolver = resolver
+
     def set_credentials(self, credentials: Credentials | None) -> None:
         """Use these credentials for signing, in every panel sharing the session."""
         self.session.set_credentials(credentials)
