@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QSettings, QUrl
+from PySide6.QtCore import QMimeData, QSettings, Qt, QUrl
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -357,6 +357,47 @@ def test_undo_redo_through_the_menu(qtbot, win):
     assert win.doc.process_string() == start
     win.act_redo.trigger()
     assert "blur,r_3,s_2" in win.doc.process_string()
+
+
+def _focus(qtbot, widget) -> None:
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
+
+
+def test_ctrl_z_undoes_in_the_panel_that_has_focus(qtbot, win):
+    """Cascade edits and library edits are on two stacks in one QUndoGroup: Ctrl+Z follows
+    focus, the document by default."""
+    styles = win.extra_panels["styleDock"]
+    win.extra_docks["styleDock"].raise_()
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
+    assert win.undo_group.activeStack() is win.doc.undo_stack
+    start = win.doc.process_string()
+    assert styles.save_current("thumb")
+    win.steps_panel.add("blur")
+    edited = win.doc.process_string()
+    assert edited != start
+
+    _focus(qtbot, win.steps_panel.list)
+    assert win.act_undo.text() == "&Undo Add blur"
+    qtbot.keyClick(win.steps_panel.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert win.doc.process_string() == start            # the cascade edit, undone
+    assert styles.library.names() == ["thumb"]           # the library untouched
+
+    _focus(qtbot, styles.tree)
+    assert win.undo_group.activeStack() is styles.undo_stack
+    assert win.act_undo.text() == "&Undo Save style thumb"
+    qtbot.keyClick(styles.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert styles.library.names() == []                  # the save, undone
+    assert win.doc.process_string() == start             # the cascade untouched
+    qtbot.keyClick(styles.tree, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert styles.library.names() == ["thumb"]           # redo follows focus too
+
+    # Back in the document's part of the window: the document's stack again.
+    _focus(qtbot, win.steps_panel.list)
+    win.act_redo.trigger()
+    assert win.doc.process_string() == edited
+    assert styles.library.names() == ["thumb"]
 
 
 def _contrast(a: QColor, b: QColor) -> float:

@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence,
+                           QUndoGroup, QUndoStack)
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
                                QLineEdit, QMainWindow, QMessageBox, QScrollArea,
                                QToolButton,
@@ -115,6 +116,17 @@ class SourceBar(QWidget):
         self.message.setVisible(bool(text))
 
 
+def _within(widget: QWidget, ancestor: QWidget) -> bool:
+    """``widget`` is ``ancestor`` or inside it, floating docks included (unlike
+    ``isAncestorOf``, which stops at window boundaries)."""
+    w: QWidget | None = widget
+    while w is not None:
+        if w is ancestor:
+            return True
+        w = w.parentWidget()
+    return False
+
+
 class MainWindow(QMainWindow):
     outputShown = Signal(object)       # RenderOutput, after the preview updated (tests)
     renderFailed = Signal(object)      # OssError
@@ -174,6 +186,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_output)
         self.statusBar().addPermanentWidget(self.status_timings)
 
+        self._build_undo_group()
         self._build_actions()
         self._build_menus()
         self._wire()
@@ -228,6 +241,33 @@ class MainWindow(QMainWindow):
         if self.dock_errors:
             self.statusBar().showMessage("; ".join(self.dock_errors), 20000)
 
+    def _build_undo_group(self) -> None:
+        # Library edits live on the style panel's own stack (undoing a cascade edit must
+        # not delete a saved style), so Edit > Undo and Ctrl+Z act on the stack of the
+        # panel that has focus: a panel with an ``undo_stack`` while focus is inside it,
+        # the document everywhere else.
+        self.undo_group = QUndoGroup(self)
+        self.undo_group.addStack(self.doc.undo_stack)
+        self._panel_stacks: list[tuple[QWidget, QUndoStack]] = []
+        for panel in self.extra_panels.values():
+            stack = getattr(panel, "undo_stack", None)
+            if isinstance(stack, QUndoStack):
+                self.undo_group.addStack(stack)
+                self._panel_stacks.append((panel, stack))
+        self.undo_group.setActiveStack(self.doc.undo_stack)
+        QApplication.instance().focusChanged.connect(self._on_focus_changed)
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        # Focus leaving for a dialog, a popup or another window keeps the stack: a menu's
+        # Undo must act on the panel the user was in.
+        if new is None or not _within(new, self):
+            return
+        for panel, stack in self._panel_stacks:
+            if _within(new, panel):
+                self.undo_group.setActiveStack(stack)
+                return
+        self.undo_group.setActiveStack(self.doc.undo_stack)
+
     def _act(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         act = QAction(text, self)
         if shortcut is not None:
@@ -250,10 +290,15 @@ class MainWindow(QMainWindow):
         self.act_save = self._act("&Save output as…", self.save_output, K.Save,
                                   "Save the processed image shown in the preview")
         self.act_quit = self._act("&Quit", self.close, K.Quit)
-        self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
         self.act_undo.setShortcuts(K.Undo)
-        self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
-        self.act_redo.setShortcuts(QKeySequence.keyBindings(K.Redo) + [QKeySequence("Ctrl+Y")])
+        self.act_redo = self.undo_group.createRedoAction(self, "&Redo")
+        redo_keys = QKeySequence.keyBindings(K.Redo)
+        if QKeySequence("Ctrl+Y") not in redo_keys:
+            # Listed twice (Windows' bindings already have it), a key is "ambiguous" and
+            # does nothing at all.
+            redo_keys.append(QKeySequence("Ctrl+Y"))
+        self.act_redo.setShortcuts(redo_keys)
         self.act_paste = self._act("&Paste", self.paste, K.Paste,
                                    "Paste an image, a file, a URL or a process string")
         self.act_copy_process = self._act("&Copy process string", self.process_field.copy,

@@ -5,7 +5,8 @@ document: *Apply* calls ``doc.set_process_string`` (undoable on the document's s
 *Save current as* reads ``doc.process_string()``. Library edits (save, rename, delete,
 import, copy from bucket) are undoable on the panel's own :attr:`undo_stack`: they change a
 file shared by every document, not the document, so they must not interleave with cascade
-edits on the document's stack. A main window can put both stacks in a ``QUndoGroup``.
+edits on the document's stack. The main window puts both stacks in a ``QUndoGroup``
+whose active stack follows focus, so Ctrl+Z in this panel undoes library edits.
 
 The bucket section talks to OSS (ListStyle / PutStyle / DeleteStyle) through
 :mod:`core.client` on a ``QThreadPool``; each request carries a generation number and stale
@@ -286,9 +287,9 @@ class StyleLibraryPanel(QWidget):
         self.replace_on_import = QCheckBox("Import replaces styles with the same name", local)
         lay.addWidget(self.replace_on_import)
 
-        # Delete, scoped to the list. No Ctrl+Z here: the window's Ctrl+Z (document stack)
-        # is active everywhere, and two actions on one key in context cancel each other.
-        # A main window wanting Ctrl+Z for the library puts both stacks in a QUndoGroup.
+        # Delete, scoped to the list. No Ctrl+Z here: the main window's Ctrl+Z acts on
+        # this stack while focus is in the panel (a QUndoGroup), and a second action on
+        # the same key would make both ambiguous, so neither would fire.
         action = QAction(self)
         action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
