@@ -445,6 +445,17 @@ def test_colleague_panels_are_docked_over_the_same_document(win):
     assert not win.dock_errors
 
 
+def test_docked_panels_fit_the_docks_natural_width(qtbot, win):
+    for name, panel in win.extra_panels.items():
+        dock = win.extra_docks[name]
+        dock.raise_()
+        qtbot.waitUntil(panel.isVisible)
+        assert panel.minimumSizeHint().width() <= dock.widget().viewport().width(), name
+        # The scroll area updates its bars on the next layout pass.
+        bar = dock.widget().horizontalScrollBar()
+        qtbot.waitUntil(lambda: not bar.isVisible())
+
+
 def test_a_missing_or_broken_panel_never_stops_the_app(qtbot, settings, monkeypatch):
     import viewer.mainwindow as mw
 

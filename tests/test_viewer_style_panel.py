@@ -524,3 +524,25 @@ def test_delete_key_in_the_list_deletes_undoably(qtbot, doc, lib_path, settings)
     assert panel.names() == [] and on_disk(lib_path) == {}
     panel.undo_button.click()
     assert panel.names() == ["thumb"]
+
+
+# -- layout ------------------------------------------------------------------------------
+
+DOCK_WIDTH = 320   # the main window's side docks start at 330 px, frame included
+
+
+def test_fits_a_side_dock_without_horizontal_scrolling(qtbot, doc, lib_path, settings):
+    env = {"OSS_ACCESS_KEY_ID": "LTAI5tStylePanelEnv01", "OSS_ACCESS_KEY_SECRET": "x"}
+    panel = make_panel(qtbot, doc, lib_path, settings, environ=env)
+    assert panel.minimumSizeHint().width() <= DOCK_WIDTH
+    # The widest states: the longest button texts, messages with long unbreakable words.
+    panel.save_current("a-rather-long-style-name.for.the-banner")
+    panel.name_edit.setText("a-rather-long-style-name.for.the-banner")
+    assert panel.save_button.text() == "Replace with current"
+    panel._show_error("Could not write /home/someone/.config/oss-style-viewer/styles.json")
+    panel.bucket_error.setText("Cannot reach the server: HTTPSConnectionPool(host="
+                               "'examplebucket.oss-cn-hangzhou.aliyuncs.com', port=443)")
+    panel.set_typed_credentials(KEY_ID, SECRET)
+    assert panel.minimumSizeHint().width() <= DOCK_WIDTH
+    # A cut message is still readable whole.
+    assert "port=443" in panel.bucket_error.label.toolTip()

@@ -14,6 +14,14 @@ from core.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, mask
 from .session import ENV, TYPED, Session
 
 
+def shrinkable_combo(combo: QComboBox, chars: int = 12) -> None:
+    """Let a combo box be narrower than its longest item (it elides instead): by default
+    it asks for the width of "Environment variables (LTAI****1234)" or the longest OSS
+    endpoint, which is what made side panels wider than their dock."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+
+
 class CredentialFields(QObject):
     """Adds "Credentials" (environment / typed), the masked environment key and the typed
     key id, secret and STS token rows to ``form``; only the rows of the chosen source show.
@@ -29,6 +37,7 @@ class CredentialFields(QObject):
                             + (f" ({mask(env.access_key_id)})" if env else " (not set)"), ENV)
         self.source.addItem("Typed for this session", TYPED)
         self.source.setToolTip("Shared by the URLs, Styles and Remote panels; never saved.")
+        shrinkable_combo(self.source)
         self.env_info = QLabel(parent)
         self.env_info.setWordWrap(True)
         self.env_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

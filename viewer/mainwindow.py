@@ -227,8 +227,9 @@ class MainWindow(QMainWindow):
             except Exception as e:  # noqa: BLE001 - a broken panel must not stop the app
                 self.dock_errors.append(f"{title} panel unavailable: {type(e).__name__}: {e}")
                 continue
-            # In a scroll area: these panels are tall and wide (the style library's minimum
-            # width is ~550 px), and a dock must not squeeze the preview to make room.
+            # In a scroll area: these panels are taller than the window may be. They fit
+            # the dock's width (~330 px); the horizontal bar only shows if the user
+            # drags the dock narrower than that.
             scroll = QScrollArea(self)
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)

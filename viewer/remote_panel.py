@@ -38,6 +38,7 @@ from core.picture import ObjectResolver
 from core.urls import encode_query_component, is_ip_or_localhost
 
 from .document import Document
+from .credentials_form import shrinkable_combo
 from .render import LatestTask, as_oss_error, qimage_from_pil
 from .session import Session
 from .settings import to_bool
@@ -337,6 +338,7 @@ class RemotePanel(QWidget):
         for c in (self.https, self.path_style):
             c.toggled.connect(self._on_edit)
         self.signing.currentIndexChanged.connect(self._on_edit)
+        shrinkable_combo(self.endpoint)
 
     # -- the form ----------------------------------------------------------------------
     def form(self) -> RemoteForm:
@@ -351,6 +353,7 @@ class RemotePanel(QWidget):
                                                 self.https, self.path_style, self.region,
                                                 self.signing)]
         self.endpoint.setCurrentText(form.endpoint)
+        self.endpoint.lineEdit().setCursorPosition(0)   # a narrow field shows "oss-cn-…"
         self.bucket.setText(form.bucket)
         self.key.setText(form.key)
         self.https.setChecked(form.https)

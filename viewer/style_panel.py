@@ -25,9 +25,10 @@ from PySide6.QtCore import (QEvent, QObject, QRunnable, QSettings, QSignalBlocke
                             QStandardPaths, Qt, QThreadPool, Signal)
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog,
-                               QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QPushButton, QStyle, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout, QWidget)
+                               QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QPushButton, QSizePolicy,
+                               QStyle,
+                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from core.cascade import validate_style_name
 from core.credentials import Credentials
@@ -35,7 +36,7 @@ from core.errors import OssError
 from core.style_library import LIMIT, ConflictPolicy, StyleLibrary, validate_content
 
 from .document import Document
-from .credentials_form import CredentialFields
+from .credentials_form import CredentialFields, shrinkable_combo
 from .session import Session
 from .settings import to_bool
 from .url_panel import ENDPOINTS
@@ -134,6 +135,16 @@ class _Task(QRunnable):
             pass  # the panel is gone; nobody is waiting
 
 
+def narrow_wrapping(label: QLabel) -> None:
+    """A wrapped label that never widens the panel: its minimum width is otherwise its
+    longest unbreakable word, and a host name or a requests error
+    ("HTTPSConnectionPool(host='bucket.oss-cn-hangzhou.aliyuncs.com', ...") pushed the
+    panel past the dock's width. Such a word is cut at the edge instead."""
+    policy = label.sizePolicy()
+    policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+    label.setSizePolicy(policy)
+
+
 class InlineMessage(QWidget):
     """A warning shown in place: the style's warning icon and selectable, wrapped text in
     the palette's own text colour (readable in light and dark palettes; the icon is
@@ -147,6 +158,7 @@ class InlineMessage(QWidget):
         self.label = QLabel(self)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        narrow_wrapping(self.label)
         row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.label, 1)
         self._render_icon()
@@ -164,6 +176,7 @@ class InlineMessage(QWidget):
 
     def setText(self, text: str) -> None:  # noqa: N802 (QLabel-like)
         self.label.setText(text)
+        self.label.setToolTip(text)   # whole, should a long token be cut at the edge
         self.setVisible(bool(text))
 
     def text(self) -> str:
@@ -250,7 +263,12 @@ class StyleLibraryPanel(QWidget):
         self.tree.itemDoubleClicked.connect(lambda *_: self.apply_selected())
         lay.addWidget(self.tree, 1)
 
-        name_row = QHBoxLayout()
+        # Buttons in grids, not rows: the dock is ~330 px wide, and a row of six buttons
+        # needed 550 px (a horizontal scroll bar at the dock's natural width). Three equal
+        # columns fit Fusion's 80 px minimum button width with room to spare.
+        grid = QGridLayout()
+        for col in range(3):
+            grid.setColumnStretch(col, 1)
         self.name_edit = QLineEdit(local)
         self.name_edit.setPlaceholderText("style name (letters, digits, _ - .)")
         self.name_edit.setMaxLength(63)
@@ -260,12 +278,7 @@ class StyleLibraryPanel(QWidget):
         self.save_button.clicked.connect(self.save_current_from_field)
         self.rename_button = QPushButton("Rename to", local)
         self.rename_button.clicked.connect(self.rename_selected_from_field)
-        name_row.addWidget(self.save_button)
-        name_row.addWidget(self.rename_button)
-        name_row.addWidget(self.name_edit, 1)
-        lay.addLayout(name_row)
 
-        buttons = QHBoxLayout()
         self.apply_button = QPushButton("Apply", local)
         self.apply_button.setToolTip("Replace the cascade by the selected style (undoable).")
         self.apply_button.clicked.connect(self.apply_selected)
@@ -279,12 +292,17 @@ class StyleLibraryPanel(QWidget):
         self.undo_button.clicked.connect(self.undo_stack.undo)
         self.redo_button = QPushButton("Redo", local)
         self.redo_button.clicked.connect(self.undo_stack.redo)
-        for b in (self.apply_button, self.delete_button, self.import_button,
-                  self.export_button, self.undo_button, self.redo_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        lay.addLayout(buttons)
-        self.replace_on_import = QCheckBox("Import replaces styles with the same name", local)
+        grid.addWidget(self.name_edit, 0, 0, 1, 3)
+        grid.addWidget(self.save_button, 1, 0, 1, 2)   # "Replace with current" needs two
+        grid.addWidget(self.rename_button, 1, 2)
+        for row, buttons in enumerate(((self.apply_button, self.delete_button,
+                                        self.import_button),
+                                       (self.undo_button, self.redo_button,
+                                        self.export_button)), start=2):
+            for col, b in enumerate(buttons):
+                grid.addWidget(b, row, col)
+        lay.addLayout(grid)
+        self.replace_on_import = QCheckBox("Import replaces styles of the same name", local)
         lay.addWidget(self.replace_on_import)
 
         # Delete, scoped to the list. No Ctrl+Z here: the main window's Ctrl+Z acts on
@@ -303,6 +321,7 @@ class StyleLibraryPanel(QWidget):
         self.status = QLabel(local)
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        narrow_wrapping(self.status)
         lay.addWidget(self.status)
         outer.addWidget(local, 1)
 
@@ -313,6 +332,7 @@ class StyleLibraryPanel(QWidget):
         self.endpoint = QComboBox(bucket)
         self.endpoint.setEditable(True)
         self.endpoint.addItems(ENDPOINTS)
+        shrinkable_combo(self.endpoint)
         self.endpoint.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.bucket_edit = QLineEdit(bucket)
         self.bucket_edit.setPlaceholderText("examplebucket")
@@ -332,7 +352,9 @@ class StyleLibraryPanel(QWidget):
         self.remote_tree = self._make_tree(bucket)
         self.remote_tree.itemSelectionChanged.connect(self._update_buttons)
         blay.addWidget(self.remote_tree, 1)
-        rb = QHBoxLayout()
+        rb = QGridLayout()
+        rb.setColumnStretch(0, 1)
+        rb.setColumnStretch(1, 1)
         self.list_button = QPushButton("List", bucket)
         self.list_button.clicked.connect(self.list_bucket)
         self.put_button = QPushButton("Upload selected", bucket)
@@ -342,15 +364,16 @@ class StyleLibraryPanel(QWidget):
         self.remote_delete_button.clicked.connect(self.delete_remote_selected)
         self.fetch_button = QPushButton("Copy to library", bucket)
         self.fetch_button.clicked.connect(self.copy_remote_selected)
-        for b in (self.list_button, self.put_button, self.remote_delete_button,
-                  self.fetch_button):
-            rb.addWidget(b)
-        rb.addStretch(1)
+        rb.addWidget(self.list_button, 0, 0)
+        rb.addWidget(self.fetch_button, 0, 1)
+        rb.addWidget(self.put_button, 1, 0)
+        rb.addWidget(self.remote_delete_button, 1, 1)
         blay.addLayout(rb)
         self.bucket_error = self._warning_label(bucket)
         blay.addWidget(self.bucket_error)
         self.bucket_status = QLabel(bucket)
         self.bucket_status.setWordWrap(True)
+        narrow_wrapping(self.bucket_status)
         blay.addWidget(self.bucket_status)
         outer.addWidget(bucket)
 
@@ -379,6 +402,8 @@ class StyleLibraryPanel(QWidget):
         endpoint = s.value(f"{SETTINGS_GROUP}/endpoint")
         if endpoint:
             self.endpoint.setCurrentText(str(endpoint))
+        # A narrow field shows the start of the host ("oss-cn-…"), not its tail.
+        self.endpoint.lineEdit().setCursorPosition(0)
         self.bucket_edit.setText(str(s.value(f"{SETTINGS_GROUP}/bucket", "") or ""))
         self.region.setText(str(s.value(f"{SETTINGS_GROUP}/region", "") or ""))
         self.https.setChecked(to_bool(s.value(f"{SETTINGS_GROUP}/https", True)))

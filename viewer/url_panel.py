@@ -33,7 +33,7 @@ from core.urls import (SEPARATORS, AddressStyle, BucketAddress, encode_query_com
                        resolve_region, separator_url, style_process, style_url,
                        validate_key)
 
-from .credentials_form import CredentialFields
+from .credentials_form import CredentialFields, shrinkable_combo
 from .document import Document
 from .session import Session
 from .settings import to_bool
@@ -249,6 +249,7 @@ class UrlPanel(QWidget):
         where = QGroupBox("Object", self)
         form = QFormLayout(where)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.endpoint = QComboBox(where)
         self.endpoint.setEditable(True)
         self.endpoint.addItems(ENDPOINTS)
@@ -282,14 +283,15 @@ class UrlPanel(QWidget):
         self.separator.setToolTip("The custom separator must be enabled on the bucket "
                                   "(console: IMG > Access Settings).")
         style_row = QHBoxLayout()
-        style_row.addWidget(self.style_name, 1)
-        style_row.addWidget(self.separator)
+        style_row.addWidget(self.style_name, 2)
+        style_row.addWidget(self.separator, 1)
         form.addRow("Style", style_row)
         outer.addWidget(where)
 
         access = QGroupBox("Access", self)
         aform = QFormLayout(access)
         aform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        aform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.access = QComboBox(access)
         self.access.addItem("Public (unsigned)", False)
         self.access.addItem("Private (signed URL)", True)
@@ -308,7 +310,10 @@ class UrlPanel(QWidget):
         aform.addRow("Signature", self.version)
         aform.addRow("Region", self.region)
         aform.addRow("Expires in", self.expiry)
-        aform.addRow("Sign and snippets use", self.sign_style)
+        self.sign_style.setToolTip("What the signed URL and the snippets process: the "
+                                   "cascade, or style/<name> (the style must exist in "
+                                   "the bucket).")
+        aform.addRow("Signed URL uses", self.sign_style)
 
         self.credential_fields = CredentialFields(self.session, aform, access)
         cf = self.credential_fields
@@ -324,6 +329,7 @@ class UrlPanel(QWidget):
         out = QGroupBox("URLs", self)
         oform = QFormLayout(out)
         oform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        oform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.fields: dict[str, QLineEdit] = {}
         self.copy_buttons: dict[str, QPushButton] = {}
         for kind in OUTPUTS:
@@ -366,6 +372,9 @@ class UrlPanel(QWidget):
             combo.currentIndexChanged.connect(self._on_edit)
         self.expiry.valueChanged.connect(self._on_edit)
         self.remember.toggled.connect(self._on_remember)
+        for combo in (self.endpoint, self.access, self.version, self.sign_style):
+            shrinkable_combo(combo)
+        shrinkable_combo(self.separator, 5)   # an advanced choice: the name comes first
 
     def _update_icon(self) -> None:
         # Rendered for the current device pixel ratio, again when it changes (high DPI).
@@ -403,6 +412,7 @@ class UrlPanel(QWidget):
             self.region, self.style_name, self.separator, self.access, self.version,
             self.expiry, self.sign_style)]
         self.endpoint.setCurrentText(form.endpoint)
+        self.endpoint.lineEdit().setCursorPosition(0)   # a narrow field shows "oss-cn-…"
         self.bucket.setText(form.bucket)
         self.key.setText(form.key)
         self.domain.setText(form.domain)
