@@ -1,0 +1,228 @@
+"""Viewer preview latency: prints a table; run by hand, record results in docs/PERFORMANCE.md.
+
+    python bench/bench_viewer.py [--edits 15] [--load N]
+
+Runs the real main window offscreen (``QT_QPA_PLATFORM=offscreen`` unless set) and, for
+each case, makes N document edits one after the other, each time measuring:
+
+- latency: from the edit (``Document.replace_op``, what a spin box does) to the window's
+  ``outputShown`` for that cascade, i.e. the preview, status bar and steps list updated
+  (includes the renderer's 40 ms debounce);
+- engine + display decode: the worker's own wall time (``RenderOutput.seconds``);
+- the longest GUI-thread stall: the largest gap between ticks of a 2 ms heartbeat
+  ``QTimer``, minus the interval, from the edit until 150 ms after the result showed
+  (so painting and the info panel's follow-up work count).
+
+Cases: example.jpg with the starter cascade changing resize ``w`` (PNG out); a 4000x2670
+photo-like JPEG with ``resize,w_600…/sharpen,100`` changing ``w`` (widths that let the
+decoder use a 1/2 DCT-scaled draft); the same changing only the last step (the prefix
+cache keeps decode and resize); the same with widths from 1200 (too large for a draft:
+the full 11 MP decode every time). Then a burst: ten edits 10 ms apart on the large JPEG,
+timed from the first edit to the last one's result.
+
+``--load N`` runs N busy-looping processes meanwhile (a machine doing other work).
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image, ImageFilter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "resources" / "samples" / "example.jpg"
+HEARTBEAT_MS = 2
+SETTLE_MS = 150
+
+
+def photo_like(w: int, h: int) -> bytes:
+    base = Image.open(EXAMPLE).convert("RGB").resize((w, h), Image.Resampling.BICUBIC)
+    base = base.filter(ImageFilter.DETAIL)
+    out = io.BytesIO()
+    base.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def _burn() -> None:
+    while True:
+        pass
+
+
+class Bench:
+    def __init__(self) -> None:
+        from PySide6.QtCore import QCoreApplication, QSettings, QThreadPool, QTimer, Qt
+        from PySide6.QtWidgets import QApplication
+
+        self.tmp = tempfile.mkdtemp(prefix="bench-viewer-")
+        os.environ["XDG_CONFIG_HOME"] = self.tmp   # the style library, not the user's
+        QCoreApplication.setOrganizationName("bench-viewer")
+        QCoreApplication.setApplicationName("bench-viewer")
+        self.app = QApplication.instance() or QApplication(sys.argv[:1])
+        from viewer.mainwindow import MainWindow
+
+        settings = QSettings(os.path.join(self.tmp, "viewer.ini"), QSettings.Format.IniFormat)
+        self.win = MainWindow(settings, restore=False)
+        self.win.resize(1400, 880)
+        self.win.show()
+        self.pool = QThreadPool.globalInstance()
+        self._last_tick = 0.0
+        self._max_gap = 0.0
+        self.heartbeat = QTimer(interval=HEARTBEAT_MS, timerType=Qt.TimerType.PreciseTimer)
+        self.heartbeat.timeout.connect(self._tick)
+        self.heartbeat.start()
+        self._QTimer = QTimer
+
+    # -- waiting without sleeping: the GUI thread keeps running its event loop ----------
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self._max_gap = max(self._max_gap, now - self._last_tick)
+        self._last_tick = now
+
+    def run_for(self, ms: float) -> None:
+        from PySide6.QtCore import QEventLoop
+
+        loop = QEventLoop()
+        self._QTimer.singleShot(int(ms), loop.quit)
+        loop.exec()
+
+    def wait_shown(self, process: str, timeout_s: float = 30.0):
+        """Run the event loop until the window shows ``process``; the output and the time."""
+        from PySide6.QtCore import QEventLoop
+
+        got = []
+        loop = QEventLoop()
+
+        def on_shown(out) -> None:
+            if out.process == process:
+                got.append((time.perf_counter(), out))
+                loop.quit()
+
+        self.win.outputShown.connect(on_shown)
+        self._QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+        if not self._shown(process, got):
+            loop.exec()
+        self.win.outputShown.disconnect(on_shown)
+        if not got:
+            raise SystemExit(f"timed out waiting for {process}: {self.win.last_error}")
+        return got[0]
+
+    def _shown(self, process: str, got: list) -> bool:
+        out = self.win.last_output
+        if out is not None and out.process == process and not self.win.renderer.task.busy:
+            got.append((time.perf_counter(), out))
+            return True
+        return False
+
+    def quiesce(self) -> None:
+        """Let every background job (info panel, renders) finish before the next edit."""
+        for _ in range(200):
+            self.run_for(20)
+            if (not self.win.renderer.task.busy and self.pool.activeThreadCount() == 0
+                    and self.win.renderer.pool.activeThreadCount() == 0):
+                return
+
+    # -- cases ------------------------------------------------------------------------
+    def setup(self, path: str, process: str) -> None:
+        assert self.win.open_path(path), path
+        self.win.process_field.set_text(process)
+        doc = self.win.doc
+        doc.select(len(doc.steps) - 1)          # the preview shows the whole cascade
+        self.wait_shown(doc.process_string())
+        self.quiesce()
+
+    def edits(self, n: int, index: int, key: str, values) -> dict:
+        doc = self.win.doc
+        latencies, engine, stalls = [], [], []
+        for value in list(values)[:n]:
+            op = doc.steps[index].op.replace(**{key: value})
+            self._last_tick = t0 = time.perf_counter()
+            self._max_gap = 0.0
+            doc.replace_op(index, op)
+            t1, out = self.wait_shown(doc.process_string())
+            self.run_for(SETTLE_MS)
+            latencies.append((t1 - t0) * 1000)
+            engine.append(out.seconds * 1000)
+            stalls.append(max(0.0, self._max_gap * 1000 - HEARTBEAT_MS))
+            self.quiesce()
+        return {"median": statistics.median(latencies), "max": max(latencies),
+                "engine": statistics.median(engine), "stall": max(stalls)}
+
+    def burst(self, count: int, spacing_ms: int, index: int, key: str, values) -> tuple:
+        doc = self.win.doc
+        task = self.win.renderer.task
+        rendered = []
+        self.win.renderer.rendered.connect(rendered.append)
+        stale0 = task.stale
+        values = list(values)[:count]
+        t0 = time.perf_counter()
+        for i, value in enumerate(values):
+            target = t0 + i * spacing_ms / 1000
+            while time.perf_counter() < target:
+                self.run_for(1)
+            doc.replace_op(index, doc.steps[index].op.replace(**{key: value}))
+        t1, _ = self.wait_shown(doc.process_string())
+        self.win.renderer.rendered.disconnect(rendered.append)
+        self.quiesce()
+        return (t1 - t0) * 1000, len(rendered), task.stale - stale0
+
+    def close(self) -> None:
+        self.heartbeat.stop()
+        self.win.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--edits", type=int, default=15)
+    ap.add_argument("--load", type=int, default=0, help="busy-looping processes meanwhile")
+    args = ap.parse_args()
+    n = args.edits
+    burners = [multiprocessing.Process(target=_burn, daemon=True) for _ in range(args.load)]
+    for p in burners:
+        p.start()
+    try:
+        bench = Bench()
+        big = os.path.join(bench.tmp, "photo-4000x2670.jpg")
+        Path(big).write_bytes(photo_like(4000, 2670))
+        from viewer.mainwindow import STARTER_CASCADES
+
+        rows = []
+        bench.setup(str(EXAMPLE), STARTER_CASCADES[0])
+        rows.append(("example.jpg 400×267", "starter cascade, change resize w (PNG out)",
+                     bench.edits(n, 0, "w", range(300, 300 + n))))
+        bench.setup(big, "image/resize,w_600/sharpen,100")
+        rows.append(("4000×2670 JPEG", "`resize,w_600…/sharpen,100`, change w",
+                     bench.edits(n, 0, "w", range(601, 601 + n))))
+        rows.append(("4000×2670 JPEG", "change only the last step (prefix cache)",
+                     bench.edits(n, 1, "value", range(101, 101 + n))))
+        rows.append(("4000×2670 JPEG", "`resize,w_1200…`, change w (full decode)",
+                     bench.edits(n, 0, "w", range(1201, 1201 + n))))
+        burst = bench.burst(10, 10, 0, "w", range(620, 630))
+        bench.close()
+    finally:
+        for p in burners:
+            p.terminate()
+
+    print(f"{n} edits each, {os.cpu_count()} CPUs, load {args.load}, "
+          f"heartbeat {HEARTBEAT_MS} ms\n")
+    print("| source | edit | median | max | engine + display decode | longest GUI stall |")
+    print("|---|---|---|---|---|---|")
+    for source, edit, r in rows:
+        print(f"| {source} | {edit} | {r['median']:.0f} ms | {r['max']:.0f} ms | "
+              f"{r['engine']:.0f} ms | {r['stall']:.0f} ms |")
+    ms, renders, dropped = burst
+    print(f"\nBurst: 10 edits 10 ms apart on the large JPEG -> {renders} render(s) shown, "
+          f"{dropped} dropped as stale; the last result showed {ms:.0f} ms after the "
+          "first edit.")
+
+
+if __name__ == "__main__":
+    main()
