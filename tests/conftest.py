@@ -22,3 +22,11 @@ def _isolated_qt_settings(tmp_path, monkeypatch):
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(config))
     yield
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """A QSettings of the test's own (INI, in tmp_path) for widgets that take one."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

@@ -16,9 +16,9 @@ import pytest
 import oss2
 import oss2.auth
 import alibabacloud_oss_v2 as osv2
-import alibabacloud_oss_v2.signer.v4 as v2_signer_v4
 
 from core.cli import main
+from tests.sdk_clock import freeze_sdk_clocks
 from tests.test_client import BUCKET, PLAIN, STS, oss  # noqa: F401  (fixture)
 from tests.test_signing import decoded
 
@@ -87,18 +87,7 @@ def test_url_errors(capsys):
 
 @pytest.fixture
 def frozen_sdks(monkeypatch):
-    class Frozen(_dt.datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return _dt.datetime.fromtimestamp(NOW, tz or _dt.timezone.utc)
-
-        @classmethod
-        def utcnow(cls):
-            return _dt.datetime.fromtimestamp(NOW, _dt.timezone.utc).replace(tzinfo=None)
-    monkeypatch.setattr(oss2.auth, "time", SimpleNamespace(time=lambda: NOW))
-    monkeypatch.setattr(oss2.auth, "datetime", Frozen)
-    monkeypatch.setattr(v2_signer_v4, "datetime", SimpleNamespace(
-        datetime=Frozen, timezone=_dt.timezone, timedelta=_dt.timedelta))
+    freeze_sdk_clocks(monkeypatch, NOW)
 
 
 @pytest.mark.parametrize("creds", [PLAIN, STS], ids=["ak", "sts"])

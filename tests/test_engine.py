@@ -9,7 +9,6 @@ import zlib
 import pytest
 from PIL import Image
 
-from core import codec
 from core.engine import Engine, Source
 from core.errors import Cancelled, OssError
 from tests.helpers import EXAMPLE, decode, encode, quadrants, solid

@@ -21,7 +21,6 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
-from PIL import Image
 
 from core import signing
 from core.credentials import Credentials

@@ -16,8 +16,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import base64
-from email.utils import formatdate
-from types import SimpleNamespace
 from urllib.parse import unquote, urlencode, quote, urlsplit
 
 import pytest
@@ -27,12 +25,12 @@ import oss2.auth
 import oss2.http
 import oss2.utils
 import alibabacloud_oss_v2 as osv2
-import alibabacloud_oss_v2.presigner as v2_presigner
 import alibabacloud_oss_v2.signer.v1 as v2_signer_v1
 import alibabacloud_oss_v2.signer.v4 as v2_signer_v4
 from alibabacloud_oss_v2.types import HttpRequest, SigningContext
 
 from core.credentials import Credentials
+from tests.sdk_clock import freeze_sdk_clocks
 from core.errors import OssError
 from core.urls import BucketAddress
 from core import signing
@@ -84,29 +82,9 @@ FORMS = {
 }
 
 
-class _FrozenDateTime(_dt.datetime):
-    @classmethod
-    def now(cls, tz=None):
-        return _dt.datetime.fromtimestamp(NOW, tz or _dt.timezone.utc)
-
-    @classmethod
-    def utcnow(cls):
-        return _dt.datetime.fromtimestamp(NOW, _dt.timezone.utc).replace(tzinfo=None)
-
-
 @pytest.fixture(autouse=True)
 def frozen_sdk_clocks(monkeypatch):
-    """Freeze the clocks the SDKs read (found by reading their source):
-    oss2.auth: ``time.time()``, ``datetime.utcnow()``, ``utils.http_date()``;
-    alibabacloud_oss_v2 signer.v1/v4 and presigner: ``datetime.datetime.now(tz)``."""
-    monkeypatch.setattr(oss2.auth, "time", SimpleNamespace(time=lambda: NOW))
-    monkeypatch.setattr(oss2.auth, "datetime", _FrozenDateTime)
-    monkeypatch.setattr(oss2.utils, "http_date",
-                        lambda timeval=None: formatdate(NOW, usegmt=True))
-    fake = SimpleNamespace(datetime=_FrozenDateTime, timezone=_dt.timezone,
-                           timedelta=_dt.timedelta)
-    for module in (v2_signer_v1, v2_signer_v4, v2_presigner):
-        monkeypatch.setattr(module, "datetime", fake)
+    freeze_sdk_clocks(monkeypatch, NOW)
 
 
 # ----------------------------------------------------------------------------- oracles

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -19,11 +19,6 @@ from viewer.mainwindow import STARTER_CASCADES, MainWindow
 from viewer.sources import SAMPLES, sample_path
 
 WAIT = 15_000
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "viewer.ini"), QSettings.Format.IniFormat)
 
 
 @pytest.fixture

@@ -53,11 +53,6 @@ def private_server(root):
 
 
 @pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
 def doc():
     d = Document()
     d.set_source(Source.of(IMG), "cat.png")

@@ -35,11 +35,6 @@ def doc():
 
 
 @pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
 def lib_path(tmp_path):
     return tmp_path / "config" / "styles.json"
 

@@ -3,10 +3,8 @@ that never hold a secret, errors shown inline."""
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import io
 import shlex
-from types import SimpleNamespace
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
@@ -20,6 +18,7 @@ from core.credentials import Credentials, static_lookup
 from core.errors import OssError
 from core.signing import V4_MAX_EXPIRES, verify_presigned_v1, verify_presigned_v4
 from core.urls import parse_query
+from tests.sdk_clock import freeze_sdk_clocks
 from viewer.document import Document
 from viewer.url_panel import (ENDPOINTS, UrlForm, UrlPanel, build_urls, curl_snippet)
 
@@ -27,11 +26,6 @@ NOW = 1700000000  # 2023-11-14T22:13:20Z
 PROCESS = "image/resize,w_100/rotate,90"
 KEY_ID, SECRET = "LTAI5tPanelKeyId0001", "Panel+Secret/Never=Shown0123"
 STS_ID, STS_SECRET, TOKEN = "STS.NPanelKeyId9876", "StsPanelSecret0123456789", "CAIS+tok/en=ABC123xyz"
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
 @pytest.fixture
@@ -126,16 +120,9 @@ def test_signed_style_url_verifies(qtbot, doc, settings):
     verify(url, "example-bucket", "photos/my cat+1.jpg", Credentials(KEY_ID, SECRET), NOW)
 
 
-class _FrozenDateTime(_dt.datetime):
-    @classmethod
-    def utcnow(cls):
-        return _dt.datetime.fromtimestamp(NOW, _dt.timezone.utc).replace(tzinfo=None)
-
-
 @pytest.fixture
 def frozen_oss2(monkeypatch):
-    monkeypatch.setattr(oss2.auth, "time", SimpleNamespace(time=lambda: NOW))
-    monkeypatch.setattr(oss2.auth, "datetime", _FrozenDateTime)
+    freeze_sdk_clocks(monkeypatch, NOW)
 
 
 @pytest.mark.parametrize("version", ["v1", "v4"])
