@@ -25,7 +25,6 @@ timed from the first edit to the last one's result.
 from __future__ import annotations
 
 import argparse
-import io
 import multiprocessing
 import os
 import statistics
@@ -34,22 +33,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from PIL import Image, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "resources" / "samples" / "example.jpg"
+from bench_core import EXAMPLE, photo_like  # noqa: E402  (same folder, run as a script)
 HEARTBEAT_MS = 2
 SETTLE_MS = 150
-
-
-def photo_like(w: int, h: int) -> bytes:
-    base = Image.open(EXAMPLE).convert("RGB").resize((w, h), Image.Resampling.BICUBIC)
-    base = base.filter(ImageFilter.DETAIL)
-    out = io.BytesIO()
-    base.save(out, "JPEG", quality=90)
-    return out.getvalue()
 
 
 def _burn() -> None:
