@@ -178,8 +178,6 @@ def decode(data: bytes, *, orient: bool = True, draft: tuple[int, int] | None = 
             frames = [ImageOps.exif_transpose(f) if i == 0 and not animated else f
                       for i, f in enumerate(frames)]
         frames = [_normalize(f) for f in frames]
-    except OssError:
-        raise
     except (OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError, KeyError,
             struct.error, ZeroDivisionError, MemoryError) as e:
         raise corrupt(type(e).__name__) from None

@@ -188,12 +188,6 @@ class Engine:
             return None
         return (dH, dW) if swap else (dW, dH)
 
-    def decode(self, source: Source, steps: tuple[Operation, ...] = ()
-               ) -> tuple[Picture, StepTiming]:
-        """The decoded source as the cascade ``steps`` needs it (orientation, draft)."""
-        orient = effective_auto_orient(steps)
-        return self._decode(source, orient, self._draft_size(source, steps, orient))
-
     def _decode(self, source: Source, orient: bool, draft: tuple[int, int] | None
                 ) -> tuple[Picture, StepTiming]:
         key = (source.digest, "decode", orient, draft)
@@ -262,8 +256,6 @@ class Engine:
         t0 = time.perf_counter()
         try:
             data, fmt = codec.encode(pic)
-        except OssError:
-            raise
         except (OSError, ValueError, MemoryError) as e:
             raise OssError("InternalError", f"Encoding failed: {e}") from None
         timings.append(StepTiming("encode", time.perf_counter() - t0))

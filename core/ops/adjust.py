@@ -1,9 +1,8 @@
 """Tone and detail actions: blur, bright, contrast, sharpen.
 
 OSS publishes no formulas for these; the mappings below are our choices (documented in
-docs/COMPATIBILITY.md). They keep the image size and alpha channel, and apply to every
-frame of an animation only where OSS keeps animations (it does not for these: they
-return the first frame).
+docs/COMPATIBILITY.md). They keep the image size and alpha channel; on an animation they
+return the first frame only, as OSS does for these actions.
 """
 from __future__ import annotations
 
