@@ -25,10 +25,10 @@ from PIL import Image, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.credentials import Credentials  # noqa: E402
-from core.server import serve  # noqa: E402
-from core.signing import presign  # noqa: E402
-from core.urls import BucketAddress  # noqa: E402
+from core.oss.credentials import Credentials  # noqa: E402
+from core.serve.server import serve  # noqa: E402
+from core.oss.signing import presign  # noqa: E402
+from core.oss.urls import BucketAddress  # noqa: E402
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "resources" / "samples" / "example.jpg"
 BUCKET = "bench"

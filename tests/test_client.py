@@ -1,7 +1,7 @@
 """The client against a real HTTP server on loopback.
 
 The server is a minimal OSS stand-in: it verifies every request's signature with
-``core.signing.verify_request`` (itself checked against the official SDKs in
+``core.oss.signing.verify_request`` (itself checked against the official SDKs in
 test_signing.py), records method, path, query, headers and body for the tests to assert,
 and answers errors in the OSS shape (XML body, or the base64 ``x-oss-err`` header for HEAD).
 """
@@ -19,12 +19,12 @@ import pytest
 import requests
 import urllib3
 
-from core.client import (DEFAULT_TIMEOUT, OssClient, OssNetworkError, OssServiceError,
+from core.oss.client import (DEFAULT_TIMEOUT, OssClient, OssNetworkError, OssServiceError,
                          parse_error)
-from core.credentials import Credentials, static_lookup
+from core.oss.credentials import Credentials, static_lookup
 from core.errors import OssError
-from core import signing
-from core.urls import BucketAddress, parse_query
+from core.oss import signing
+from core.oss.urls import BucketAddress, parse_query
 
 NOW = 1700000000.0
 BUCKET = "example-bucket"

@@ -22,11 +22,11 @@ from urllib.parse import quote, urlsplit
 import pytest
 import requests
 
-from core import signing
-from core.credentials import Credentials
-from core.server import (MAX_STYLES, STYLE_DIR, TMP_PREFIX, OssService, Request,
+from core.oss import signing
+from core.oss.credentials import Credentials
+from core.serve.server import (MAX_STYLES, STYLE_DIR, TMP_PREFIX, OssService, Request,
                          ServiceConfig, content_type_for, redact, serve, split_target)
-from core.urls import BucketAddress, parse_query
+from core.oss.urls import BucketAddress, parse_query
 from tests.helpers import decode, encode, quadrants, solid
 
 NOW = 1700000000  # 2023-11-14T22:13:20Z
@@ -313,7 +313,7 @@ def test_an_unexpected_failure_is_a_500_and_the_service_goes_on(svc, monkeypatch
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(svc.store, "open", boom)
-    with caplog.at_level(logging.ERROR, "core.server"):
+    with caplog.at_level(logging.ERROR, "core.serve.server"):
         resp = svc.handle(req("GET", "img.png"))
     assert resp.status == 500 and error_of(resp)["Code"] == "InternalError"
     assert "disk on fire" not in resp.body.decode()  # no internals in the response
@@ -889,7 +889,7 @@ def test_http_logs_never_carry_secrets(root, caplog):
     with running(root, acl="private") as server:
         address = BucketAddress.from_endpoint(f"127.0.0.1:{server.port}", BUCKET)
         url = signing.presign(address, "img.png", STS, version="v1").url
-        with caplog.at_level(logging.INFO, "core.server"):
+        with caplog.at_level(logging.INFO, "core.serve.server"):
             requests.get(url)
             requests.get(f"{server.url}/{BUCKET}/img.png?security-token=CAIS%2Bleak&x=1")
     text = "\n".join(r.getMessage() for r in caplog.records)
@@ -900,14 +900,14 @@ def test_http_logs_never_carry_secrets(root, caplog):
 
 
 def test_cli_registers_serve_and_private_needs_credentials(root, monkeypatch, capsys):
-    from core import cli
+    from core.cli import main as cli_main, build_parser
 
     for name in ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    args = cli.build_parser().parse_args(["serve", str(root), "--port", "0", "--acl",
+    args = build_parser().parse_args(["serve", str(root), "--port", "0", "--acl",
                                           "private", "--separators", "!"])
     assert args.port == 0 and args.separators == "!" and callable(args.func)
-    assert cli.main(["serve", str(root), "--acl", "private"]) == 1
+    assert cli_main(["serve", str(root), "--acl", "private"]) == 1
     assert capsys.readouterr().err.startswith("MissingArgument: ")
 
 

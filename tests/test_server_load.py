@@ -16,7 +16,7 @@ import pytest
 import requests
 from PIL import Image
 
-from core.server import TMP_PREFIX, serve
+from core.serve.server import TMP_PREFIX, serve
 from tests.helpers import decode, encode, quadrants
 
 CLIENTS = 8

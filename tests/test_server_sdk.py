@@ -20,8 +20,8 @@ import oss2
 import oss2.credentials
 import alibabacloud_oss_v2 as osv2
 
-from core.credentials import Credentials
-from core.server import serve
+from core.oss.credentials import Credentials
+from core.serve.server import serve
 from tests.helpers import encode, quadrants
 
 REGION = "cn-hangzhou"

@@ -1,7 +1,7 @@
 """Signatures checked against the official SDKs, run side by side with a frozen clock.
 
 The oracle is oss2 2.19.x and alibabacloud-oss-v2 1.4.x, not our reading of the docs. Each
-case builds the same request in both SDKs and in ``core.signing`` and compares host, decoded
+case builds the same request in both SDKs and in ``core.oss.signing`` and compares host, decoded
 path, every decoded query parameter (signature included) and, for header signing, the
 Authorization header.
 
@@ -29,12 +29,12 @@ import alibabacloud_oss_v2.signer.v1 as v2_signer_v1
 import alibabacloud_oss_v2.signer.v4 as v2_signer_v4
 from alibabacloud_oss_v2.types import HttpRequest, SigningContext
 
-from core.credentials import Credentials
+from core.oss.credentials import Credentials
 from tests.sdk_clock import freeze_sdk_clocks
 from core.errors import OssError
-from core.urls import BucketAddress
-from core import signing
-from core.signing import (presign, presign_v1, presign_v4, sign_headers_v1, sign_headers_v4,
+from core.oss.urls import BucketAddress
+from core.oss import signing
+from core.oss.signing import (presign, presign_v1, presign_v4, sign_headers_v1, sign_headers_v4,
                           signature_v1, string_to_sign_v1)
 
 NOW = 1700000000  # 2023-11-14T22:13:20Z
@@ -128,7 +128,7 @@ def v2_presign(form, triple, version, key, process, expires=3600) -> str:
 
 
 def decoded(url: str):
-    """(scheme, host, decoded path, decoded query) -- independent of core.urls."""
+    """(scheme, host, decoded path, decoded query) -- independent of core.oss.urls."""
     parts = urlsplit(url)
     query = {}
     for pair in filter(None, parts.query.split("&")):

@@ -39,7 +39,7 @@ def test_save_get_reload_round_trip(lib):
 
 
 def test_file_is_usable_by_cli_styles_option(lib):
-    from core.cli import _load_styles
+    from core.cli.main import _load_styles
 
     lib.save("thumb", THUMB)
     assert _load_styles(str(lib.path)) == {"thumb": THUMB}

@@ -13,7 +13,7 @@ import alibabacloud_oss_v2 as osv2
 from alibabacloud_oss_v2 import endpoints as v2_endpoints
 
 from core.errors import OssError
-from core.urls import (AddressStyle, BucketAddress, build_query, encode_key, parse_query,
+from core.oss.urls import (AddressStyle, BucketAddress, build_query, encode_key, parse_query,
                        process_url, region_from_endpoint, resolve_region, separator_url,
                        style_url)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings
 
-from core.credentials import Credentials
+from core.oss.credentials import Credentials
 from core.engine import Source
-from core.server import serve
+from core.serve.server import serve
 from tests.helpers import encode, quadrants, solid
 from viewer.document import Document
 from viewer.remote_panel import RemoteForm, RemotePanel, target_url
@@ -125,7 +125,7 @@ def test_signed_fetch_from_a_private_server(qtbot, doc, settings, private_server
     assert outcome.remote.error is None, outcome.remote.error
     assert outcome.comparison.identical
     if creds.is_sts:   # the token is masked in the display
-        from core.urls import encode_query_component
+        from core.oss.urls import encode_query_component
 
         shown = panel.url.text()
         assert creds.security_token not in shown

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QLineEdit
 
-from core.credentials import Credentials
+from core.oss.credentials import Credentials
 from core.engine import Source
-from core.server import serve
+from core.serve.server import serve
 from tests.helpers import encode, quadrants
 from viewer.document import Document
 from viewer.mainwindow import MainWindow

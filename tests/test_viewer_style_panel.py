@@ -1,5 +1,5 @@
 """The style library panel: save/rename/delete/apply/import/export with undo, atomic and
-crash-safe storage, inline errors, and the bucket's styles through core.client (a fake
+crash-safe storage, inline errors, and the bucket's styles through core.oss.client (a fake
 client, and the real one against a loopback server that checks every signature)."""
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from core import storage
-from core.credentials import Credentials, static_lookup
+from core.oss.credentials import Credentials, static_lookup
 from core.errors import OssError
-from core.signing import verify_request
+from core.oss.signing import verify_request
 from core.style_library import LIMIT, StyleLibrary
-from core.urls import parse_query
+from core.oss.urls import parse_query
 from viewer.document import Document
 from viewer.style_panel import StyleLibraryPanel
 
@@ -412,10 +412,10 @@ def test_bucket_fields_remembered_but_never_credentials(qtbot, doc, lib_path, tm
     assert again.secret.text() == ""
 
 
-# -- bucket (real core.client against a loopback server) ---------------------------------
+# -- bucket (real core.oss.client against a loopback server) ---------------------------------
 
 class _StyleServer(BaseHTTPRequestHandler):
-    """Just enough of OSS's style API, path-style, V4-verified with core.signing."""
+    """Just enough of OSS's style API, path-style, V4-verified with core.oss.signing."""
 
     styles: dict[str, str] = {}
     creds = Credentials(KEY_ID, SECRET)
@@ -475,7 +475,7 @@ def style_server():
 
 
 def test_bucket_through_core_client_on_loopback(qtbot, doc, lib_path, settings, style_server):
-    panel = make_panel(qtbot, doc, lib_path, settings)  # default factory: core.client
+    panel = make_panel(qtbot, doc, lib_path, settings)  # default factory: core.oss.client
     panel.endpoint.setCurrentText(f"127.0.0.1:{style_server.server_address[1]}")
     panel.https.setChecked(False)
     panel.region.setText("cn-hangzhou")

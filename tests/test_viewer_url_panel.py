@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 import oss2
 import oss2.auth
-from core.credentials import Credentials, static_lookup
+from core.oss.credentials import Credentials, static_lookup
 from core.errors import OssError
-from core.signing import V4_MAX_EXPIRES, verify_presigned_v1, verify_presigned_v4
-from core.urls import parse_query
+from core.oss.signing import V4_MAX_EXPIRES, verify_presigned_v1, verify_presigned_v4
+from core.oss.urls import parse_query
 from tests.sdk_clock import freeze_sdk_clocks
 from viewer.document import Document
 from viewer.url_panel import (ENDPOINTS, UrlForm, UrlPanel, build_urls, curl_snippet)

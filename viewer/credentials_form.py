@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QSignalBlocker, Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
 
-from core.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, mask
+from core.oss.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, mask
 
 from .session import ENV, TYPED, Session
 

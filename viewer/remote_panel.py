@@ -2,7 +2,7 @@
 
 The server is real OSS or ``oss-img serve`` (any endpoint the URLs panel accepts, e.g.
 ``127.0.0.1:9000``). Fetch builds the URL exactly as the URLs panel does
-(:func:`viewer.url_panel.build_urls`, signed with :mod:`core.signing` when asked and
+(:func:`viewer.url_panel.build_urls`, signed with :mod:`core.oss.signing` when asked and
 credentials exist), downloads it with ``requests`` and renders the same cascade locally with
 :class:`core.engine.Engine`, both in a worker (:class:`viewer.render.LatestTask`: the latest
 fetch wins). The GUI thread then shows both images with their dimensions and the pixel
@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
 
 from core import codec
 from core.compare import Comparison, compare
-from core.credentials import Credentials, mask
+from core.oss.credentials import Credentials, mask
 from core.engine import Engine, Source
 from core.errors import OssError
 from core.picture import ObjectResolver
-from core.urls import encode_query_component, is_ip_or_localhost
+from core.oss.urls import encode_query_component, is_ip_or_localhost
 
 from .document import Document
 from .credentials_form import shrinkable_combo

@@ -7,7 +7,7 @@ the session and hands it to each panel; a panel made on its own makes its own.
 
 Credentials come from the environment (read once, when the session is made) or are typed
 for the session. Either way they live in this object only: it is never persisted, and it
-gives out the secret only inside a :class:`core.credentials.Credentials` (whose repr hides
+gives out the secret only inside a :class:`core.oss.credentials.Credentials` (whose repr hides
 it). Views show the key id masked and the secret as password bullets.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Mapping
 
 from PySide6.QtCore import QObject, Signal
 
-from core.credentials import (ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, Credentials, mask)
+from core.oss.credentials import (ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, Credentials, mask)
 from core.errors import OssError
 
 ENV = "env"        # credentials from OSS_ACCESS_KEY_ID / _SECRET / OSS_SESSION_TOKEN

@@ -195,7 +195,7 @@ def process_from_text(text: str) -> str:
     text = text.strip()
     m = PROCESS_PARAM_RE.search(text if "?" in text or "&" in text else "?" + text)
     if m:
-        # OSS reads '+' in a query literally (core.urls), so only %-escapes are decoded.
+        # OSS reads '+' in a query literally (core.oss.urls), so only %-escapes are decoded.
         return unquote(m.group(1))
     return text
 

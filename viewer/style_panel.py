@@ -9,7 +9,7 @@ edits on the document's stack. The main window puts both stacks in a ``QUndoGrou
 whose active stack follows focus, so Ctrl+Z in this panel undoes library edits.
 
 The bucket section talks to OSS (ListStyle / PutStyle / DeleteStyle) through
-:mod:`core.client` on a ``QThreadPool``; each request carries a generation number and stale
+:mod:`core.oss.client` on a ``QThreadPool``; each request carries a generation number and stale
 answers are dropped. Errors are shown in the section, never as dialogs. It signs with the
 shared :class:`viewer.session.Session`: credentials typed in the URLs panel work here too.
 """
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from core.cascade import validate_style_name
-from core.credentials import Credentials
+from core.oss.credentials import Credentials
 from core.errors import OssError
 from core.style_library import LIMIT, ConflictPolicy, StyleLibrary, validate_content
 
@@ -73,7 +73,7 @@ class BucketTarget:
 
 
 class BucketStyles(Protocol):
-    """What the panel needs from an OSS client (``core.client`` provides it)."""
+    """What the panel needs from an OSS client (``core.oss.client`` provides it)."""
 
     def list_styles(self) -> list[tuple[str, str]]: ...
     def put_style(self, name: str, content: str) -> None: ...
@@ -84,16 +84,16 @@ ClientFactory = Callable[[BucketTarget], BucketStyles]
 
 
 def core_client(target: BucketTarget) -> BucketStyles:
-    """The default factory: :mod:`core.client` (imported lazily; it pulls in requests)."""
+    """The default factory: :mod:`core.oss.client` (imported lazily; it pulls in requests)."""
     return _CoreClientStyles(target)
 
 
 class _CoreClientStyles:
-    """:class:`BucketStyles` over :class:`core.client.OssClient` (header-signed V4)."""
+    """:class:`BucketStyles` over :class:`core.oss.client.OssClient` (header-signed V4)."""
 
     def __init__(self, target: BucketTarget) -> None:
-        from core.client import OssClient
-        from core.urls import BucketAddress
+        from core.oss.client import OssClient
+        from core.oss.urls import BucketAddress
 
         address = BucketAddress.from_endpoint(target.endpoint, target.bucket,
                                               https=target.https)

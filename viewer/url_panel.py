@@ -1,7 +1,7 @@
 """The URLs panel: where the current cascade lives on OSS, as plain, style and signed URLs.
 
 A thin view over :class:`viewer.document.Document` (the cascade and the source name) and
-over the pure builders in :mod:`core.urls` and :mod:`core.signing`; nothing here computes a
+over the pure builders in :mod:`core.oss.urls` and :mod:`core.oss.signing`; nothing here computes a
 URL or a signature itself.
 
 Secrets. The access key secret and the STS token live only in the shared
@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
                                QLabel, QLineEdit, QPushButton, QSizePolicy, QSpinBox,
                                QStyle, QVBoxLayout, QWidget)
 
-from core.credentials import (ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SESSION_TOKEN,
+from core.oss.credentials import (ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SESSION_TOKEN,
                               Credentials, mask)
 from core.errors import OssError
-from core.signing import V4_MAX_EXPIRES, presign
-from core.urls import (SEPARATORS, AddressStyle, BucketAddress, encode_query_component,
+from core.oss.signing import V4_MAX_EXPIRES, presign
+from core.oss.urls import (SEPARATORS, AddressStyle, BucketAddress, encode_query_component,
                        process_url,
                        resolve_region, separator_url, style_process, style_url,
                        validate_key)

@@ -1,6 +1,6 @@
 """Build OSS object URLs: virtual-hosted, path-style and custom-domain (CNAME) forms.
 
-Nothing here signs; :mod:`core.signing` adds the signature query parameters to what this
+Nothing here signs; :mod:`core.oss.signing` adds the signature query parameters to what this
 module builds. Encoding follows the official SDKs: the key keeps ``/`` literal and
 percent-encodes every other byte outside ``A-Z a-z 0-9 - _ . ~`` (alibabacloud-oss-v2);
 query names and values encode everything, ``/`` included (both SDKs).
@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Mapping
 from urllib.parse import quote, unquote, urlsplit
 
-from .errors import OssError
+from ..errors import OssError
 
 PROCESS_PARAM = "x-oss-process"
 SEPARATORS = ("-", "_", "/", "!")
@@ -226,7 +226,7 @@ def process_url(address: BucketAddress, key: str, process: str) -> str:
 
 
 def style_process(style: str) -> str:
-    from .cascade import validate_style_name
+    from ..cascade import validate_style_name
 
     return f"style/{validate_style_name(style)}"
 
@@ -245,7 +245,7 @@ def separator_url(address: BucketAddress, key: str, style: str, separator: str) 
     if separator not in SEPARATORS:
         raise OssError("InvalidArgument", f"The separator {separator!r} is not one of "
                        + " ".join(SEPARATORS) + ".", key="separator")
-    from .cascade import validate_style_name
+    from ..cascade import validate_style_name
 
     validate_style_name(style)
     return f"{address.url(validate_key(key))}{separator}{encode_key(style)}"

@@ -11,11 +11,11 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import OssError
+from ..errors import OssError
 
 # Modules that add sub-commands: each exposes ``register(subparsers)`` and sets ``func``
 # (a callable taking the parsed args and returning an exit status) on its parsers.
-SUBCOMMAND_MODULES = ["core.cli_remote", "core.server"]
+SUBCOMMAND_MODULES = ["core.cli.remote", "core.serve.server"]
 
 
 def _load_styles(path: str | None) -> dict[str, str]:
@@ -32,8 +32,8 @@ def _load_styles(path: str | None) -> dict[str, str]:
 
 
 def _cmd_process(args: argparse.Namespace) -> int:
-    from .engine import process
-    from .resolver import FolderResolver
+    from ..engine import process
+    from ..resolver import FolderResolver
 
     styles = _load_styles(args.styles)
     resolver = FolderResolver(args.bucket_dir) if args.bucket_dir else None
@@ -54,7 +54,7 @@ def _cmd_process(args: argparse.Namespace) -> int:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    from .storage import atomic_write
+    from ..storage import atomic_write
 
     try:
         atomic_write(path, data)

@@ -11,9 +11,9 @@ import argparse
 import json
 import sys
 
-from .credentials import Credentials
-from .errors import OssError
-from .urls import SEPARATORS, BucketAddress, process_url, separator_url, style_process
+from ..oss.credentials import Credentials
+from ..errors import OssError
+from ..oss.urls import SEPARATORS, BucketAddress, process_url, separator_url, style_process
 
 
 def _address_options(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +61,7 @@ def _cmd_url(args: argparse.Namespace) -> int:
 
 
 def _cmd_sign(args: argparse.Namespace) -> int:
-    from .signing import presign
+    from ..oss.signing import presign
 
     signed = presign(_address(args), args.key, Credentials.from_env(), version=args.version,
                      process=_process(args), region=args.region, expires=args.expires,
@@ -77,7 +77,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
 
 
 def _client(args: argparse.Namespace):
-    from .client import OssClient
+    from ..oss.client import OssClient
 
     return OssClient(_address(args), Credentials.from_env(), version=args.version,
                      region=args.region, timeout=(args.timeout, args.timeout))

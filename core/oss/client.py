@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape
 import requests
 
 from .credentials import Credentials
-from .errors import OssError
+from ..errors import OssError
 from .signing import SignedHeaders, SignedUrl, presign, sign_headers_v1, sign_headers_v4
 from .urls import BucketAddress, resolve_region, validate_key
 
@@ -320,7 +320,7 @@ class OssClient:
     # -- styles
 
     def put_style(self, name: str, content: str, *, category: str | None = None) -> None:
-        from .cascade import validate_style_name
+        from ..cascade import validate_style_name
 
         query = {"style": "", "styleName": validate_style_name(name)}
         if category:
@@ -331,7 +331,7 @@ class OssClient:
         self._send("PUT", None, query, headers, body).close()
 
     def get_style(self, name: str) -> Style:
-        from .cascade import validate_style_name
+        from ..cascade import validate_style_name
 
         response = self._send("GET", None, {"style": "", "styleName": validate_style_name(name)})
         return _style_from(_parse_xml(response.content, "GetStyle"))
@@ -341,7 +341,7 @@ class OssClient:
         return [_style_from(e) for e in root if _strip_ns(e.tag) == "Style"]
 
     def delete_style(self, name: str) -> None:
-        from .cascade import validate_style_name
+        from ..cascade import validate_style_name
 
         query = {"style": "", "styleName": validate_style_name(name)}
         self._send("DELETE", None, query).close()

@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Mapping
 from urllib.parse import quote
 
 from .credentials import Credentials
-from .errors import OssError
+from ..errors import OssError
 from .urls import BucketAddress, resolve_region
 
 V4_ALGORITHM = "OSS4-HMAC-SHA256"
@@ -652,7 +652,7 @@ def verify_request(method: str, bucket: str | None, key: str | None,
                    ) -> Verified | None:
     """Verify whichever signature a request carries; None for an anonymous request.
 
-    ``query`` holds decoded values (see :func:`core.urls.parse_query`); ``headers`` are
+    ``query`` holds decoded values (see :func:`core.oss.urls.parse_query`); ``headers`` are
     the request headers as received (Host included, for V4 additional headers).
     """
     lowered = _lower_headers(headers)

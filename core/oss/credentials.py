@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from .errors import OssError
+from ..errors import OssError
 
 ENV_ACCESS_KEY_ID = "OSS_ACCESS_KEY_ID"
 ENV_ACCESS_KEY_SECRET = "OSS_ACCESS_KEY_SECRET"
@@ -79,7 +79,7 @@ class Credentials:
 
 
 # Given an access key id, return its credentials, or None when the id is unknown.
-# The verifier in core.signing calls this; a server backs it with its key store.
+# The verifier in core.oss.signing calls this; a server backs it with its key store.
 def static_lookup(*credentials: Credentials):
     """A credentials lookup over a fixed set of keys (for servers and tests)."""
     table = {c.access_key_id: c for c in credentials}

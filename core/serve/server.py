@@ -13,7 +13,7 @@ Layers:
 * :class:`ObjectStore` and :class:`StyleStore`: the filesystem, with path-escape
   protection (:func:`core.resolver.safe_join`) and atomic writes.
 * :class:`OssService`: the OSS semantics, HTTP-free (``handle(Request) -> Response``) so
-  tests drive it directly; signatures are checked with :mod:`core.signing`.
+  tests drive it directly; signatures are checked with :mod:`core.oss.signing`.
 * :class:`OssHTTPServer` and its handler: stdlib ``http.server`` plumbing only.
 
 Decisions (why, and how to change them) are in ``docs/COMPATIBILITY.md``.
@@ -43,16 +43,17 @@ from typing import BinaryIO, Callable, Iterable, Sequence
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 from xml.sax.saxutils import escape
 
-from . import codec, signing
-from .cascade import Cascade, parse, resolve, validate_style_name
-from .credentials import Credentials, mask, static_lookup
-from .engine import Engine, Result
-from .errors import Cancelled, OssError
-from .resolver import no_such_key, safe_join
-from .storage import atomic_write
-from .urls import parse_query, validate_bucket
+from .. import codec
+from ..oss import signing
+from ..cascade import Cascade, parse, resolve, validate_style_name
+from ..oss.credentials import Credentials, mask, static_lookup
+from ..engine import Engine, Result
+from ..errors import Cancelled, OssError
+from ..resolver import no_such_key, safe_join
+from ..storage import atomic_write
+from ..oss.urls import parse_query, validate_bucket
 
-log = logging.getLogger("core.server")
+log = logging.getLogger("core.serve.server")
 
 ACLS = ("private", "public-read", "public-read-write")
 DEFAULT_HOST = "127.0.0.1"
@@ -210,7 +211,7 @@ class Request:
     """One request in OSS terms, independent of HTTP.
 
     ``key`` is the decoded object key ("" or None for bucket and service calls); ``query``
-    holds decoded values (:func:`core.urls.parse_query`); ``headers`` lower-case names.
+    holds decoded values (:func:`core.oss.urls.parse_query`); ``headers`` lower-case names.
     ``body`` is read by the service, at most ``max_body_bytes`` (+1 to detect excess);
     ``content_length`` is the declared length (None for a chunked body).
     """
@@ -1188,7 +1189,7 @@ class OssService:
 
     # -- styles ------------------------------------------------------------------------
     def _put_style(self, req: Request) -> Response:
-        from .style_library import validate_content
+        from ..style_library import validate_content
 
         self.store.bucket_dir(req.bucket)
         name = validate_style_name(req.query.get("styleName", ""))
