@@ -60,6 +60,7 @@ OPTIONAL_DOCKS = (
     ("viewer.url_panel", "UrlPanel", "URLs", "urlDock"),
     ("viewer.style_panel", "StyleLibraryPanel", "Styles", "styleDock"),
     ("viewer.remote_panel", "RemotePanel", "Remote", "remoteDock"),
+    ("viewer.quality_panel", "QualityPanel", "Quality", "qualityDock"),
 )
 
 
@@ -211,7 +212,7 @@ class MainWindow(QMainWindow):
         # Session, and the Remote panel renders with the preview's watermark resolver.
         # Only the keywords a panel declares are passed, so any panel(doc, parent) fits.
         offered = {"settings": self.settings, "session": self.session,
-                   "resolver": self._resolver}
+                   "resolver": self._resolver, "engine": self.renderer.engine}
         for module, cls_name, title, name in OPTIONAL_DOCKS:
             try:
                 mod = importlib.import_module(module)
@@ -765,6 +766,9 @@ class MainWindow(QMainWindow):
         self.fetcher.cancel()
         self.info_panel.task.cancel()
         self.renderer.shutdown()
+        for panel in self.extra_panels.values():
+            if hasattr(panel, "shutdown"):
+                panel.shutdown()
         # Cancelled jobs stop at their next check; let them finish before widgets go away.
         QThreadPool.globalInstance().waitForDone(3000)
         super().closeEvent(e)
