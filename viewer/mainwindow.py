@@ -25,6 +25,7 @@ from core.cascade import parse
 from core.engine import Source
 from core.errors import OssError
 
+from .ab import CompareController
 from .document import Document
 from .forms import error_text, message_label
 from .info_panel import InfoPanel
@@ -190,6 +191,8 @@ class MainWindow(QMainWindow):
         self._build_undo_group()
         self._build_actions()
         self._build_menus()
+        # A/B cascades and what the preview pairs (viewer/ab.py).
+        self.compare = CompareController(self)
         self._wire()
         self.setAcceptDrops(True)
         self.resize(1400, 880)
@@ -597,8 +600,7 @@ class MainWindow(QMainWindow):
         res = out.result
         if res.is_json:
             self.preview.show_json(res.data.decode("utf-8", "replace"))
-        else:
-            self.preview.show_images(out.before, out.after)
+        self.compare.present(out)
         self.preview.show_error(None)
         self.preview.set_notes(res.notes)
         self.steps_panel.set_step_error(None, None)
@@ -766,6 +768,7 @@ class MainWindow(QMainWindow):
         self.fetcher.cancel()
         self.info_panel.task.cancel()
         self.renderer.shutdown()
+        self.compare.renderer.shutdown()
         for panel in self.extra_panels.values():
             if hasattr(panel, "shutdown"):
                 panel.shutdown()
