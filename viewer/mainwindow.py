@@ -26,6 +26,7 @@ from core.engine import Source
 from core.errors import OssError
 
 from .ab import CompareController
+from .canvas_edit import CanvasEditor
 from .document import Document
 from .forms import error_text, message_label
 from .info_panel import InfoPanel
@@ -193,6 +194,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         # A/B cascades and what the preview pairs (viewer/ab.py).
         self.compare = CompareController(self)
+        self.canvas_editor = CanvasEditor(self)       # drag crops, watermarks, radii
         self._wire()
         self.setAcceptDrops(True)
         self.resize(1400, 880)
@@ -769,6 +771,7 @@ class MainWindow(QMainWindow):
         self.info_panel.task.cancel()
         self.renderer.shutdown()
         self.compare.renderer.shutdown()
+        self.canvas_editor.shutdown()
         for panel in self.extra_panels.values():
             if hasattr(panel, "shutdown"):
                 panel.shutdown()
