@@ -62,7 +62,7 @@ def click_side(qtbot, w, side: int) -> None:
 def test_b_is_a_copy_and_edits_go_to_the_focused_side(qtbot, win):
     c = win.compare
     win.preview.set_mode(CompareMode.SPLIT)
-    qtbot.mouseClick(win.preview.toolbar.widgetForAction(c.act_ab), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(c.bar.widgetForAction(c.act_ab), Qt.MouseButton.LeftButton)
     assert c.ws.active and c.ws.focused is Side.A
     assert c.expected(Side.B) == A
     wait_settled(qtbot, win)
@@ -182,7 +182,7 @@ def test_stop_keeps_a(qtbot, win):
     c.act_focus[Side.B].trigger()
     type_process(qtbot, win, B)
     c.act_ab.trigger()
-    assert not c.ws.active and not c.bar.isVisible()
+    assert not c.ws.active and not c.act_swap.isVisible()
     assert win.doc.process_string() == A
     wait_settled(qtbot, win)
     assert win.preview.single.labels == ("Before", "After")

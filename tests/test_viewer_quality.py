@@ -71,6 +71,16 @@ def test_lossless_output_is_refused_in_oss_terms():
     assert e.value.key == "format" and "png" in e.value.message
 
 
+def test_ssim_downsampling_follows_wangs_rule():
+    # F = max(1, round(min(W, H) / 256)): the sample is scored pixel for pixel, 12 MP
+    # (4000x3000) on 12x12 averages.
+    assert quality.downsample_factor(400, 267) == 1
+    assert quality.downsample_factor(4000, 3000) == 12
+    assert quality.downsample_factor(1000, 384) == 2
+    s = quality.sweep(Engine(), photo(800, 600), parse("image/format,jpg"), values=(50,))
+    assert s.factor == 2
+
+
 def test_smallest_reaching_picks_the_lowest_value_at_or_above_the_target():
     pts = tuple(quality.SweepPoint(v, v, v * 10, s) for v, s in
                 ((10, 0.80), (20, 0.949), (30, 0.95), (40, 0.94), (50, 0.99)))

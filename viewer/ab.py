@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup, QUndoStack
-from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QToolBar
+from PySide6.QtWidgets import QComboBox, QMenu, QToolBar
 
 from core import codec
 from core.cascade import Cascade
@@ -214,22 +214,21 @@ class CompareController(QObject):
         self.pair_box.activated.connect(
             lambda i: self.set_pair(Pair(self.pair_box.itemData(i))))
 
+        # A second toolbar row (the first is full at common widths): A/B and what goes
+        # with it, Flip, and room for other canvas tools (Edit on canvas).
         tb = self.preview.toolbar
-        before = self.preview.act_play
-        tb.insertSeparator(before)
-        tb.insertAction(before, self.act_ab)
-        tb.insertAction(before, self.preview.act_flip)
-        # A second row, shown while A/B is on: the main row is full at common widths.
         self.bar = QToolBar(self.preview)
         self.bar.setObjectName("compareBar")
+        self.bar.setIconSize(tb.iconSize())
         self.bar.setToolButtonStyle(tb.toolButtonStyle())
-        self.bar.addWidget(QLabel(" Compare ", self.bar))
-        self.bar.addWidget(self.pair_box)
-        self.bar.addSeparator()
+        self.bar.addAction(self.act_ab)
+        self.ab_only = [self.bar.addWidget(self.pair_box)]
         for act in (*self.act_focus.values(), self.act_swap, self.act_make_current):
             self.bar.addAction(act)
+            self.ab_only.append(act)
+        self.ab_only.append(self.bar.addSeparator())
+        self.bar.addAction(self.preview.act_flip)
         self.preview.layout().insertWidget(1, self.bar)
-        self.ab_only = [*self.act_focus.values(), self.act_swap, self.act_make_current]
 
         menu = QMenu("&Compare", self.win)
         for act in (self.act_ab, *self.act_focus.values(), self.act_swap,
@@ -249,9 +248,8 @@ class CompareController(QObject):
     def _sync_actions(self) -> None:
         on = self.ws.active
         self.act_ab.setChecked(on)
-        self.bar.setVisible(on)
         for act in self.ab_only:
-            act.setEnabled(on)
+            act.setVisible(on)
         self.act_focus[self.ws.focused].setChecked(True)
 
     def set_pair(self, pair: Pair) -> None:

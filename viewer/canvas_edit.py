@@ -134,7 +134,12 @@ class CanvasEditor(QObject):
                             "on the image (Ctrl+E)")
         self.act.toggled.connect(lambda _on: self.refresh())
         win.addAction(self.act)
-        self.preview.toolbar.insertAction(self.preview.act_play, self.act)
+        bar = getattr(getattr(win, "compare", None), "bar", None)
+        if bar is not None:
+            bar.addSeparator()
+            bar.addAction(self.act)
+        else:
+            self.preview.toolbar.insertAction(self.preview.act_play, self.act)
         self.doc.stepsChanged.connect(self.refresh)
         self.doc.selectionChanged.connect(lambda _i: self.refresh())
         self.doc.sourceChanged.connect(self.refresh)

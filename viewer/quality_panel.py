@@ -285,8 +285,9 @@ class QualityPanel(QWidget):
     def _readout_text(self) -> str:
         s = self.sweep
         cur = self.current_point()
+        scale = f", SSIM on {s.factor}×{s.factor} averages" if s.factor > 1 else ""
         head = (f"{s.format} {s.width}×{s.height}, {len(s.points)} qualities in "
-                f"{s.seconds:.1f} s.")
+                f"{s.seconds:.1f} s{scale}.")
         if cur is None:
             return head
         value = quality.current_value(self.doc.cascade(), s.key)
