@@ -240,6 +240,14 @@ class CanvasEditor(QObject):
                 and canvas.role is not CompareMode.BEFORE and self.target() is not None
                 and not self.frame(canvas).isEmpty())
 
+    def covers(self, canvas) -> bool:
+        """The canvas shows the step input under handles instead of its compare."""
+        return self._ready(canvas)
+
+    def label(self) -> str:
+        t = self.target()
+        return f"Editing step {t[0] + 1}: {t[1].NAME} (its input)" if t else ""
+
     def paint(self, p: QPainter, canvas) -> None:
         if not self._ready(canvas):
             return

@@ -247,7 +247,9 @@ class ImageCanvas(QWidget):
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         if self.stale:
             p.setOpacity(0.45)
-        if self.role is CompareMode.SPLIT and self.before.pixmaps and self.after.pixmaps:
+        editing = self.overlay is not None and self.overlay.covers(self)
+        if self.role is CompareMode.SPLIT and self.before.pixmaps and self.after.pixmaps \
+                and not editing:
             both = self.compare_rect()
             split_x = self.split_x()
             brect = self.before_rect(rect)
@@ -277,7 +279,9 @@ class ImageCanvas(QWidget):
             if self.overlay is not None:
                 self.overlay.paint(p, self)
             side = self.side_of(self.primary())
-            label = self.label or self.labels[side]
+            label = self.overlay.label() if editing else self.label or self.labels[side]
+            if editing:
+                rect = self.overlay.frame(self)     # tags go by the image being edited
             at = QPointF(max(rect.left(), 0) + 8, max(rect.top(), 0) + 8)
             if label:
                 self._draw_tag(p, label, at, left=True, focused=self.focus_side == side)
@@ -361,8 +365,11 @@ class ImageCanvas(QWidget):
         f.setBold(focused)
         p.setFont(f)
         fm = p.fontMetrics()
+        text = fm.elidedText(text, Qt.TextElideMode.ElideRight, max(20, self.width() - 20))
         w, h = fm.horizontalAdvance(text) + 12, fm.height() + 4
-        r = QRectF(at.x() if left else at.x() - w, at.y() - h if up else at.y(), w, h)
+        x = at.x() if left else at.x() - w
+        x = max(4.0, min(x, self.width() - 4 - w))     # keep the whole tag in view
+        r = QRectF(x, at.y() - h if up else at.y(), w, h)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(47, 127, 216, 220) if focused else QColor(0, 0, 0, 150))
@@ -373,6 +380,8 @@ class ImageCanvas(QWidget):
     # -- interaction --------------------------------------------------------------------------
     def _on_split_handle(self, pos: QPointF) -> bool:
         if self.role is not CompareMode.SPLIT or not (self.before.pixmaps and self.after.pixmaps):
+            return False
+        if self.overlay is not None and self.overlay.covers(self):
             return False
         rect = self.compare_rect()
         return abs(pos.x() - self.split_x()) <= SPLIT_GRAB_PX \
