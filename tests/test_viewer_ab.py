@@ -186,3 +186,12 @@ def test_stop_keeps_a(qtbot, win):
     assert win.doc.process_string() == A
     wait_settled(qtbot, win)
     assert win.preview.single.labels == ("Before", "After")
+
+
+def test_a_is_remembered_on_quit_even_with_b_focused(qtbot, win, settings):
+    c = win.compare
+    c.act_ab.trigger()
+    c.act_focus[Side.B].trigger()
+    type_process(qtbot, win, B)
+    win.save_settings()
+    assert settings.value("session/process") == A

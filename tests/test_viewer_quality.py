@@ -167,3 +167,15 @@ def test_png_output_says_quality_does_not_apply(qtbot, panel):
     panel.show()
     assert "quality applies to jpg, webp, avif, heic only" in panel.title.text()
     assert not panel.run_button.isEnabled()
+
+
+def test_the_window_has_the_quality_dock_on_the_preview_engine(qtbot, settings):
+    from viewer.mainwindow import MainWindow
+
+    w = MainWindow(settings, restore=False)
+    qtbot.addWidget(w)
+    assert not w.dock_errors
+    panel = w.extra_panels["qualityDock"]
+    assert isinstance(panel, QualityPanel) and panel.engine is w.renderer.engine
+    assert panel.doc is w.doc
+    w.close()

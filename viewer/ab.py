@@ -257,6 +257,10 @@ class CompareController(QObject):
         self.pair_box.setCurrentIndex(self.pair_box.findData(str(self.pair)))
         self._show()
 
+    def current_process(self) -> str:
+        """The current cascade (A's, whichever side has focus), e.g. to remember it."""
+        return Cascade(tuple(s.op for s in self.ws.steps_of(Side.A) if s.enabled)).to_string()
+
     # -- rendering ---------------------------------------------------------------------------
     def upto(self, side: Side) -> int | None:
         """Preview steps of ``side``: the same "result after the selected step" rule as

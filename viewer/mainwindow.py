@@ -745,7 +745,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/state", self.saveState())
         s.setValue("preview/mode", str(self.preview.mode))
         s.setValue("preview/follow", self.preview.act_follow.isChecked())
-        s.setValue("session/process", self.doc.process_string())
+        s.setValue("session/process", self.compare.current_process())   # A, with A/B on
         # Only local files are remembered: a URL may carry a signature (a secret).
         s.setValue("session/source", self.source_path or "")
         s.sync()

@@ -316,7 +316,7 @@ class QualityPanel(QWidget):
         key = quality.sweep_key(cascade, fmt)
         self._key = key
         self.title.setText(f"<b>{fmt}</b> output: size and SSIM (vs {key}_100) for {key} "
-                           "10…100. Click a point to use it.")
+                           "from 10 to 100. Click a point to use it.")
 
     # -- theme -------------------------------------------------------------------------------
     def changeEvent(self, e) -> None:  # noqa: N802
