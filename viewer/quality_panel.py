@@ -9,7 +9,7 @@ numpy; its colours follow the application palette (light or dark theme).
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QThreadPool, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QThreadPool, QTimer, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -59,6 +59,10 @@ class QualityPanel(QWidget):
         self.task.failed.connect(self._on_failed)
         self.task.busyChanged.connect(self._on_busy)
         self._point.connect(self._on_point)
+        # Points can arrive faster than a plot repaint on a busy machine: redraw at most
+        # every 150 ms while a sweep runs.
+        self._redraw_timer = QTimer(self, singleShot=True, interval=150)
+        self._redraw_timer.timeout.connect(self._redraw)
 
         self.title = QLabel(self)
         self.title.setObjectName("qualityTitle")
@@ -74,7 +78,6 @@ class QualityPanel(QWidget):
         self.readout.setWordWrap(True)
         self.message = message_label("qualityError", self)
 
-        pg.setConfigOptions(antialias=True)
         self.plot_view = pg.GraphicsLayoutWidget(self)
         self.plot_view.setMinimumSize(260, 300)
         self.bytes_plot = self.plot_view.addPlot(row=0, col=0)
@@ -89,8 +92,8 @@ class QualityPanel(QWidget):
             plot.hideButtons()
             plot.setMenuEnabled(False)
             plot.setXRange(5, 103, padding=0)
-        self.bytes_curve = self.bytes_plot.plot([], [])
-        self.score_curve = self.score_plot.plot([], [])
+        self.bytes_curve = self.bytes_plot.plot([], [], antialias=True)
+        self.score_curve = self.score_plot.plot([], [], antialias=True)
         self.bytes_dots = pg.ScatterPlotItem(size=9, hoverable=True)
         self.score_dots = pg.ScatterPlotItem(size=9, hoverable=True)
         self.bytes_plot.addItem(self.bytes_dots)
@@ -194,7 +197,8 @@ class QualityPanel(QWidget):
         if rid != self._request:
             return
         self.points.append(point)
-        self._redraw()
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
         self.readout.setText(f"{len(self.points)} of {len(quality.SWEEP_VALUES)} qualities…")
 
     @Slot(object)
@@ -202,6 +206,7 @@ class QualityPanel(QWidget):
         self.sweep = sweep
         self.points = list(sweep.points)
         self._key = sweep.key
+        self._redraw_timer.stop()
         self._redraw()
         best = sweep.smallest_reaching()
         self.target_button.setEnabled(best is not None)
