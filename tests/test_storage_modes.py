@@ -141,3 +141,24 @@ def test_server_objects_mode(tmp_path, umask):
     assert svc.handle(put_style).status == 200, svc.handle(put_style).body
     style_files = [p for p in root.rglob("*") if p.is_file() and p.suffix == ".json"]
     assert style_files and all(mode(p) == 0o640 for p in style_files)
+
+
+def test_viewer_save_output_mode(tmp_path, umask, qtbot, settings, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from viewer.mainwindow import MainWindow
+
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.last_output is not None, timeout=15_000)
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / "saved.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    umask(0o022)
+    w.save_output()
+    assert target.read_bytes() == w.last_output.result.data
+    assert mode(target) == 0o644
+    os.chmod(target, 0o660)
+    w.save_output()
+    assert mode(target) == 0o660
+    assert [p.name for p in target.parent.iterdir()] == ["saved.png"]  # no temporary left

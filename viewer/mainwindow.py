@@ -25,6 +25,7 @@ from core.cascade import parse
 from core.engine import Source
 from core.errors import OssError
 from core.resources import resource_path
+from core.storage import atomic_write
 
 from .document import Document
 from .forms import error_text, message_label
@@ -682,7 +683,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            Path(path).write_bytes(res.data)
+            atomic_write(path, res.data)  # 0666 & ~umask; a replaced file keeps its mode
         except OSError as e:
             self.statusBar().showMessage(f"Could not save {path}: {e.strerror}", 8000)
             return
