@@ -39,8 +39,9 @@ setup_venv() {
     "$VENV/bin/python" -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
   fi
   _install_is_current "$1" && return 0
-  echo "Installing oss-style-viewer into $VENV (pyproject.toml changed since the last" \
-       "install; log: $VENV/install.log) ..." >&2
+  local why="pyproject.toml changed since the last install"
+  [ -f "$STAMP" ] || why="first install"
+  echo "Installing oss-style-viewer into $VENV ($why; log: $VENV/install.log) ..." >&2
   rm -f "$STAMP"
   if ! "$VENV/bin/python" -m pip install --quiet -e "$1" >"$VENV/install.log" 2>&1; then
     cat "$VENV/install.log" >&2

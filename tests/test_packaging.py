@@ -6,7 +6,10 @@ and run in test_wheel.py."""
 from __future__ import annotations
 
 import fnmatch
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
 
 from core import resources
 from tests.helpers import ROOT
@@ -43,3 +46,26 @@ def test_every_resource_file_is_package_data():
 def test_resource_lookup_in_this_checkout():
     assert resources.resource_path("samples", "example.jpg").is_file()
     assert resources.resource_path("fonts") == resources.CHECKOUT_DIR / "fonts"
+
+
+def test_editable_install_maps_the_package_name_onto_the_checkout():
+    """test.sh installs the checkout editable: importlib finds the resources package
+    through setuptools' finder, in this checkout."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(resources.PACKAGE)
+    assert spec is not None and spec.origin is not None
+    assert Path(spec.origin).resolve() == ROOT / "resources" / "__init__.py"
+
+
+def test_bare_checkout_falls_back_to_the_folder(tmp_path):
+    """Nothing installed (the editable finder removed): the folder beside core/."""
+    code = ("import sys\n"
+            "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
+            "import importlib.util, core.resources as r\n"
+            f"assert importlib.util.find_spec({resources.PACKAGE!r}) is None\n"
+            "print(r.resource_root())\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(ROOT / "resources")
