@@ -40,7 +40,7 @@ setup_venv() {
   fi
   _install_is_current "$1" && return 0
   local why="pyproject.toml changed since the last install"
-  [ -f "$STAMP" ] || why="first install"
+  [ -f "$STAMP" ] || why="no record of an earlier install"
   echo "Installing oss-style-viewer into $VENV ($why; log: $VENV/install.log) ..." >&2
   rm -f "$STAMP"
   if ! "$VENV/bin/python" -m pip install --quiet -e "$1" >"$VENV/install.log" 2>&1; then
