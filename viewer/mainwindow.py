@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayo
 from core.cascade import parse
 from core.engine import Source
 from core.errors import OssError
+from core.resources import resource_path
+from core.storage import atomic_write
 
 from .ab import CompareController
 from .canvas_edit import CanvasEditor
@@ -40,7 +42,7 @@ from .sources import (DEFAULT_SAMPLE, SAMPLES, ObjectsResolver, UrlFetcher, load
 from .steps_panel import StepsPanel
 
 APP_NAME = "oss-style-viewer"
-ICON_PATH = Path(__file__).resolve().parent.parent / "resources" / "icons" / "app.svg"
+ICON_PATH = resource_path("icons", "app.svg")
 
 # The first of these that the engine accepts opens with the app (watermark is newer).
 # Written in canonical order, so the process field shows them exactly as here.
@@ -686,7 +688,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            Path(path).write_bytes(res.data)
+            atomic_write(path, res.data)  # 0666 & ~umask; a replaced file keeps its mode
         except OSError as e:
             self.statusBar().showMessage(f"Could not save {path}: {e.strerror}", 8000)
             return
