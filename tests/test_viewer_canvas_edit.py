@@ -144,3 +144,17 @@ def test_rounded_corners_radius_handle(qtbot, win):
     drag(qtbot, c, ed.to_widget(c, *ed.radius_handle()), 16, 0)
     assert win.doc.process_string() == "image/resize,w_300/rounded-corners,r_40"
     assert win.doc.undo_stack.count() == 1
+
+
+def test_no_handles_when_the_step_input_cannot_be_made(qtbot, win):
+    import base64
+
+    key = base64.urlsafe_b64encode(b"no-such-mark.png").decode().rstrip("=")
+    win.doc.set_process_string(f"image/watermark,image_{key}")
+    win.doc.select(0)
+    ed = win.canvas_editor
+    ed.act.setChecked(True)
+    qtbot.waitUntil(lambda: "Edit on canvas" in win.statusBar().currentMessage(),
+                    timeout=WAIT)
+    assert "does not exist" in win.statusBar().currentMessage()
+    assert ed.input is None and not ed.covers(win.preview.single)

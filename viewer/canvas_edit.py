@@ -23,6 +23,7 @@ from core.ops.watermark import VOFFSET_UP, Watermark, anchor_origin, with_opacit
 from core.params import Operation
 from core.picture import Context, ObjectResolver
 
+from .forms import error_text
 from .render import LatestTask, qimage_from_pil
 
 EDITABLE = (Crop, Watermark, Circle, RoundedCorners)
@@ -128,6 +129,7 @@ class CanvasEditor(QObject):
         self.pool.setMaxThreadCount(1)
         self.task = LatestTask(self, pool=self.pool, debounce_ms=30)
         self.task.finished.connect(self._on_prepared)
+        self.task.failed.connect(self._on_failed)
         self.act = QAction("Edit on canvas", win, checkable=True)
         self.act.setShortcut(QKeySequence("Ctrl+E"))
         self.act.setToolTip("Drag the crop, the watermark or the radius of the selected step "
@@ -168,6 +170,7 @@ class CanvasEditor(QObject):
         key = (self.doc.source.digest, steps, _position_free(op), id(self.win.resolver))
         if key != self._key:
             self._key = key
+            self.input, self._pixmaps = None, None    # never handles over another input
             engine, source, resolver = self.engine, self.doc.source, self.win.resolver
             self.task.submit(lambda cancelled: prepare(engine, source, steps, op, resolver,
                                                        cancelled))
@@ -181,6 +184,16 @@ class CanvasEditor(QObject):
         for c in self.preview.canvases():
             c.update()
         self.prepared.emit()
+
+    @Slot(object)
+    def _on_failed(self, err) -> None:
+        if err.code == "Cancelled":
+            return
+        # The step's input cannot be made (the preview says why, inline): no handles.
+        self.input, self._pixmaps, self._key = None, None, None
+        for c in self.preview.canvases():
+            c.update()
+        self.win.statusBar().showMessage(f"Edit on canvas: {error_text(err)}", 8000)
 
     # -- geometry ---------------------------------------------------------------------------
     def frame(self, canvas) -> QRectF:
