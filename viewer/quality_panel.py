@@ -338,7 +338,6 @@ class QualityPanel(QWidget):
                 axis = plot.getAxis(name)
                 axis.setPen(pg.mkPen(fg))
                 axis.setTextPen(pg.mkPen(fg))
-            plot.showGrid(x=True, y=True, alpha=0.15)
         line = pg.mkPen(ACCENT, width=2)
         self.bytes_curve.setPen(line)
         self.score_curve.setPen(line)
