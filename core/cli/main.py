@@ -1,8 +1,8 @@
 """``oss-img``: the command line over core.
 
 Contract (scripts depend on it): results go to stdout as JSON (with ``-o -`` the image
-goes to stdout and the JSON to stderr); on any error -- a bad command line included -- the
-exit status is 1 and the first line on stderr is ``<Code>: <Message>``. Warnings of
+goes to stdout and the JSON to stderr); on any error the first line on stderr is
+``<Code>: <Message>`` and the exit status is 1, or 2 for a bad command line (usage). Warnings of
 libraries (Pillow on a damaged EXIF block, ...) and notes such as keys OSS ignores are
 collected while a command runs and printed after its result or error line, never before.
 """
