@@ -293,17 +293,19 @@ def _with(anatomy: UrlAnatomy, problem: OssError) -> UrlAnatomy:
 # ----------------------------------------------------------------------------- time
 
 def human_duration(seconds: float) -> str:
-    """``3 h 2 min``, ``59 min 40 s``, ``12 s``: two units at most."""
+    """``3 h 2 min``, ``59 min 40 s``, ``12 s``: the largest unit and the next one."""
     seconds = int(abs(seconds))
     units = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
-    parts = []
-    for name, size in units:
-        if seconds >= size or (name == "s" and not parts):
-            parts.append(f"{seconds // size} {name}")
-            seconds %= size
-        if len(parts) == 2:
-            break
-    return " ".join(parts)
+    for i, (name, size) in enumerate(units):
+        if seconds >= size or name == "s":
+            text = f"{seconds // size} {name}"
+            if i + 1 < len(units):
+                sub_name, sub_size = units[i + 1]
+                rest = seconds % size // sub_size
+                if rest:
+                    text += f" {rest} {sub_name}"
+            return text
+    return "0 s"
 
 
 def relative(moment: int, now: float) -> str:
