@@ -415,4 +415,49 @@ def _diffs_masked(diffs, token, anatomy, server, ours):
                     _masked(ours.strings, token))
 
 
-__all__ = ["explain", "ExplainReport", "ErrorXml", "Side", "parse_error_xml"]
+# ----------------------------------------------------------------------------- loading
+
+def load_target(report: ExplainReport, credentials: Credentials | None = None, *,
+                now: float, expires: int = 900) -> tuple[str | None, str | None, str]:
+    """(URL of the original object or None, x-oss-process or None, note) for a viewer
+    that wants the URL's object and cascade apart.
+
+    An unsigned URL just loses its x-oss-process. A signed one without a process is the
+    object already. A signed one with a process cannot be stripped (the signature covers
+    x-oss-process), so it is signed again for the bare object when the credentials are
+    for its AccessKeyId; otherwise only the cascade can be loaded.
+    """
+    from .signing import presign
+    from .urls import AddressStyle, BucketAddress
+    from .explain_url import SIGNATURE_PARAMS
+
+    a = report.anatomy
+    if a.address is None or not a.key:
+        return None, None, "This URL names no object."
+    process = a.process.value if a.process else None
+    sig = a.signature
+    if sig.version == "none":
+        base, _, _ = a.url.partition("?")
+        rest = [f"{k}={v}" for k, v in a.raw_query if k != "x-oss-process"]
+        return base + ("?" + "&".join(rest) if rest else ""), process, ""
+    if process is None:
+        return a.url, None, ""
+    if (credentials is None or credentials.access_key_id != sig.access_key_id
+            or not a.address.bucket):
+        return None, process, ("The signature covers x-oss-process, so the original object "
+                               "needs credentials for this AccessKeyId: only the cascade "
+                               "is loaded.")
+    ad = a.address
+    style = {"virtual-hosted": AddressStyle.VIRTUAL, "cname": AddressStyle.CNAME}.get(
+        ad.style, AddressStyle.PATH)
+    address = BucketAddress(ad.bucket, ad.endpoint or ad.host, ad.scheme, style,
+                            ad.host if style is AddressStyle.CNAME else None)
+    params = {k: v for k, v in a.query if k not in SIGNATURE_PARAMS
+              and k not in ("x-oss-process", "security-token", "x-oss-security-token")}
+    kwargs = {"region": sig.scope_region} if sig.version == "v4" else {}
+    signed = presign(address, a.key, credentials, version=sig.version, params=params,
+                     expires=expires, now=now, **kwargs)
+    return signed.url, process, "The original object is fetched with a new signature."
+
+
+__all__ = ["explain", "ExplainReport", "ErrorXml", "Side", "parse_error_xml", "load_target"]

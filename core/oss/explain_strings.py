@@ -241,7 +241,10 @@ def diff_strings(version: str, name: str, server: str, ours: str) -> StringDiff:
             continue
         pairs = min(i2 - i1, j2 - j1) if tag == "replace" else 0
         for k in range(pairs):
-            sa, sb = char_spans(a[i1 + k], b[j1 + k])
+            if labels_a[i1 + k] == "hash":  # a digest differs as a whole
+                sa, sb = ((0, len(a[i1 + k])),), ((0, len(b[j1 + k])),)
+            else:
+                sa, sb = char_spans(a[i1 + k], b[j1 + k])
             out.append(DiffLine("changed", labels_a[i1 + k], a[i1 + k], b[j1 + k], sa, sb))
         out += [DiffLine("server-only", labels_a[i], a[i], None, ((0, len(a[i])),))
                 for i in range(i1 + pairs, i2)]
