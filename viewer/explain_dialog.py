@@ -43,6 +43,7 @@ class _PasteField(QPlainTextEdit):
         self.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
         height = self.fontMetrics().lineSpacing() * lines + 12
         self.setMinimumHeight(height)
+        self.setMaximumHeight(2 * height)
 
     def insertFromMimeData(self, source) -> None:  # noqa: N802
         if source.hasText():
@@ -98,6 +99,8 @@ class ExplainDialog(QDialog):
         self.view = QTextBrowser()
         self.view.setObjectName("explainReport")
         self.view.setOpenExternalLinks(False)
+        # Canonical queries are long and have no spaces: wrap them anywhere.
+        self.view.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.load_button = QPushButton("Load object and cascade")
         self.load_button.setToolTip("Open the URL's object in the viewer with its "
                                     "x-oss-process as the cascade")
@@ -112,8 +115,10 @@ class ExplainDialog(QDialog):
         top = QWidget()
         form = QVBoxLayout(top)
         form.setContentsMargins(0, 0, 0, 0)
+        form.addWidget(QLabel("URL"))
         form.addWidget(self.url_edit)
         form.addLayout(request)
+        form.addWidget(QLabel("OSS error response (optional)"))
         form.addWidget(self.error_edit)
         form.addWidget(self.credentials_label)
         form.addWidget(self.message)
@@ -121,6 +126,7 @@ class ExplainDialog(QDialog):
         split.addWidget(top)
         split.addWidget(self.view)
         split.setStretchFactor(1, 1)
+        split.setSizes([260, 600])
         split.setChildrenCollapsible(False)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.load_button, QDialogButtonBox.ButtonRole.ActionRole)

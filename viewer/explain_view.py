@@ -22,7 +22,7 @@ def marked(text: str, spans, colour: str) -> str:
     """``text`` escaped, with ``spans`` on a coloured background; an empty span (text
     missing on this side) shows as a thin coloured bar."""
     def esc(part: str) -> str:
-        return escape(part).replace(" ", "&nbsp;")
+        return escape(part)
 
     out, pos = [], 0
     for start, end in sorted(spans):
@@ -30,10 +30,10 @@ def marked(text: str, spans, colour: str) -> str:
         if end > start:
             out.append(f'<span style="background:{colour}">{esc(text[start:end])}</span>')
         else:
-            out.append(f'<span style="background:{colour}">&nbsp;</span>')
+            out.append(f'<span style="background:{colour}"> </span>')
         pos = max(pos, end)
     out.append(esc(text[pos:]))
-    return "".join(out) or "&nbsp;"
+    return "".join(out)
 
 
 def _row(label: str, value: str) -> str:
@@ -44,18 +44,19 @@ def _row(label: str, value: str) -> str:
 def _diff_html(diff: StringDiff) -> str:
     head = (f"<h3>{diff.name} — "
             + ("identical" if diff.equal else "<span style='color:#b3261e'>differs</span>")
-            + "</h3>")
+            + "</h3><p style='color:#777'>OSS: what OSS verified &middot; ours: what was "
+            "signed</p>")
     rows = []
     for line in diff.lines:
         label = escape(line.label)
         if line.kind == "equal":
             rows.append(f"<tr><td style='color:#777'>{label}</td><td></td>"
-                        f"<td><code>{marked(line.server or '', (), '')}</code></td></tr>")
+                        f"<td><code style='white-space:pre-wrap'>{marked(line.server or '', (), '')}</code></td></tr>")
             continue
         server = ("<i>(no such line)</i>" if line.server is None
-                  else "<code>" + marked(line.server, line.server_spans, MARK_SERVER) + "</code>")
+                  else "<code style='white-space:pre-wrap'>" + marked(line.server, line.server_spans, MARK_SERVER) + "</code>")
         ours = ("<i>(no such line)</i>" if line.ours is None
-                else "<code>" + marked(line.ours, line.ours_spans, MARK_OURS) + "</code>")
+                else "<code style='white-space:pre-wrap'>" + marked(line.ours, line.ours_spans, MARK_OURS) + "</code>")
         rows.append(f"<tr><td style='color:#b3261e'><b>{label}</b></td><td>OSS</td>"
                     f"<td>{server}</td></tr>")
         rows.append(f"<tr><td></td><td>ours</td><td>{ours}</td></tr>")
@@ -86,19 +87,19 @@ def report_html(report: ExplainReport) -> str:
         region = f"{ad.region} (from the {ad.region_source})" if ad.region else "unknown"
         rows.append(_row("Endpoint", escape(f"{ad.endpoint or '(custom domain)'}, "
                                             f"region {region}")))
-        rows.append(_row("Key", f"<code>{escape(a.key or '(none)')}</code>"
-                         + (f" &nbsp;<span style='color:#777'>encoded</span> <code>"
+        rows.append(_row("Key", f"<code style='white-space:pre-wrap'>{escape(a.key or '(none)')}</code>"
+                         + (f" &nbsp;<span style='color:#777'>encoded</span> <code style='white-space:pre-wrap'>"
                             f"{escape(a.key_encoded)}</code>"
                             if a.key_encoded and a.key_encoded != a.key else "")))
     if a.process is not None:
         p = a.process
-        value = f"<code>{escape(p.value)}</code>"
+        value = f"<code style='white-space:pre-wrap'>{escape(p.value)}</code>"
         if p.error:
             value += (f"<br><span style='color:#b3261e'>{escape(p.error['code'])}: "
                       f"{escape(p.error['message'])}</span>")
         elif p.steps:
             value += "<ol style='margin:0'>" + "".join(
-                f"<li><code>{escape(s)}</code></li>" for s in p.steps) + "</ol>"
+                f"<li><code style='white-space:pre-wrap'>{escape(s)}</code></li>" for s in p.steps) + "</ol>"
         rows.append(_row("Process", value))
     for c in a.separators:
         rows.append(_row("Separator", escape(f"with '{c.separator}': key {c.key!r}, "
@@ -109,7 +110,7 @@ def report_html(report: ExplainReport) -> str:
             ("V4 (OSS4-HMAC-SHA256)" if s.version == "v4" else "V1 (HMAC-SHA1)")
             + f", key id {s.access_key_id}")))
         if s.version == "v4":
-            rows.append(_row("Scope", f"<code>{escape(s.scope)}</code>"))
+            rows.append(_row("Scope", f"<code style='white-space:pre-wrap'>{escape(s.scope)}</code>"))
             if s.additional_headers:
                 rows.append(_row("Also signs", escape(", ".join(s.additional_headers))))
         if "expires_at" in t:
