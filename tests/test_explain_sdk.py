@@ -400,3 +400,64 @@ def test_the_server_returns_what_oss_returns_for_v1_and_v4(server):
             assert tag in xml
     assert "<CanonicalRequest>" in v4 and "<CanonicalRequest>" not in v1
     assert "<EC>0002-00000040</EC>" in v1 and "<EC>0002-00000201</EC>" in v4
+
+
+@pytest.mark.parametrize("sdk", SDKS)
+@pytest.mark.parametrize("version", VERSIONS)
+def test_valid_on_an_ip_endpoint(server, sdk, version):
+    """Both SDKs switch to path-style for an IP endpoint; the region is then the
+    credential's (nothing in the URL says the bucket's)."""
+    endpoint = f"127.0.0.1:{server.port}"
+    if sdk == "oss2":
+        auth = (oss2.ProviderAuthV4(oss2.credentials.StaticCredentialsProvider(
+            PLAIN.access_key_id, PLAIN.access_key_secret)) if version == "v4"
+            else oss2.Auth(PLAIN.access_key_id, PLAIN.access_key_secret))
+        url = oss2.Bucket(auth, f"http://{endpoint}", BUCKET, region=REGION).sign_url(
+            "GET", "dir/photo 1.jpg", 3600)
+    else:
+        cfg = osv2.config.load_default()
+        cfg.credentials_provider = osv2.credentials.StaticCredentialsProvider(
+            PLAIN.access_key_id, PLAIN.access_key_secret)
+        cfg.region, cfg.signature_version = REGION, version
+        cfg.endpoint, cfg.disable_ssl = endpoint, True
+        request = osv2.models.GetObjectRequest(bucket=BUCKET, key="dir/photo 1.jpg")
+        url = osv2.Client(cfg).presign(request, expiration=_dt.datetime.fromtimestamp(
+            NOW + 3600, _dt.timezone.utc)).url
+    assert send(server, url)[0] == 200
+    report = explain(url, now=NOW + 5, credentials=PLAIN)
+    assert report.verdict == "valid"
+    assert (report.anatomy.address.style, report.anatomy.address.bucket) == ("ip", BUCKET)
+
+
+def test_valid_with_additional_host_header(server):
+    """oss2 signs ``x-oss-additional-headers=host``: the URL's own host is what is sent."""
+    auth = oss2.ProviderAuthV4(oss2.credentials.StaticCredentialsProvider(
+        PLAIN.access_key_id, PLAIN.access_key_secret))
+    host = f"{BUCKET}.{DOMAIN}"
+    url = oss2.Bucket(auth, f"http://{DOMAIN}", BUCKET, region=REGION).sign_url(
+        "GET", "cat.jpg", 3600, headers={"Host": host}, additional_headers=["host"])
+    assert "x-oss-additional-headers=host" in url
+    assert send(server, url)[0] == 200
+    report = explain(url, now=NOW + 5, credentials=PLAIN)
+    assert report.verdict == "valid" and report.anatomy.signature.additional_headers == ("host",)
+
+
+def test_cli_reads_the_error_from_stdin(server, monkeypatch, capsys):
+    import io
+    import json
+
+    from core.cli.main import main
+
+    url = oss2_url(PLAIN, "v4", "cat.jpg", region="cn-beijing")
+    xml = rejected(server, url)
+    monkeypatch.setenv("OSS_ACCESS_KEY_ID", PLAIN.access_key_id)
+    monkeypatch.setenv("OSS_ACCESS_KEY_SECRET", PLAIN.access_key_secret)
+    monkeypatch.delenv("OSS_SESSION_TOKEN", raising=False)
+    monkeypatch.setattr("core.cli.explain.time.time", lambda: NOW + 5)
+    monkeypatch.setattr("sys.stdin", io.StringIO(xml))
+    assert main(["explain", url, "--error-xml", "-", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert [c["id"] for c in data["causes"]] == ["region"]
+    assert data["error"]["code"] == "SignatureDoesNotMatch"
+    scope = [line for line in data["diffs"][0]["lines"] if line["label"] == "scope"][0]
+    assert scope["server"] == "20231114/cn-hangzhou/oss/aliyun_v4_request"
