@@ -28,9 +28,9 @@ def marked(text: str, spans, colour: str) -> str:
     for start, end in sorted(spans):
         out.append(esc(text[pos:start]))
         if end > start:
-            out.append(f'<span style="background:{colour}">{esc(text[start:end])}</span>')
+            out.append(f'<span style="background:{colour};color:#000000">{esc(text[start:end])}</span>')
         else:
-            out.append(f'<span style="background:{colour}"> </span>')
+            out.append(f'<span style="background:{colour};color:#000000"> </span>')
         pos = max(pos, end)
     out.append(esc(text[pos:]))
     return "".join(out)
