@@ -277,3 +277,17 @@ def test_cli_exit_status_and_json(monkeypatch, capsys, tmp_path):
                  "--method", "get"]) == 1
     assert main(["explain", signed(), "--header", "nocolon"]) == 1
     assert "InvalidArgument" in capsys.readouterr().err
+
+
+def test_signed_headers_are_those_sent_that_the_signature_covers():
+    host = "example-bucket.oss-cn-hangzhou.aliyuncs.com"
+    sent = {"Content-Type": "image/jpeg", "x-oss-meta-a": "1", "Host": host,
+            "User-Agent": "curl/8"}
+    url = presign(HZ, "a.jpg", CREDS, version="v4", method="PUT", now=NOW, headers=sent,
+                  additional_headers=["host"]).url
+    report = explain(url, now=NOW, method="PUT", headers=sent, credentials=CREDS)
+    assert report.verdict == "valid"
+    assert report.signed_headers == ("content-type", "host", "x-oss-meta-a")
+    # the Host header is taken from the URL when not given
+    assert explain(url, now=NOW, method="PUT", credentials=CREDS,
+                   headers={"Content-Type": "image/jpeg", "x-oss-meta-a": "1"}).valid

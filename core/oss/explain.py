@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import tzinfo
 from typing import Mapping
 from urllib.parse import quote
@@ -128,6 +128,7 @@ class ExplainReport:
     causes: tuple[Cause, ...] = ()
     suspects: tuple[Cause, ...] = ()
     notes: tuple[str, ...] = ()
+    signed_headers: tuple[str, ...] = ()   # the sent headers the signature covers
 
     @property
     def valid(self) -> bool:
@@ -164,6 +165,7 @@ class ExplainReport:
             "problems": [{"code": p.code, "message": p.message, "key": p.key}
                          for p in a.problems],
             "notes": list(self.notes),
+            "signed_headers": list(self.signed_headers),
         }
 
 
@@ -231,7 +233,6 @@ def _with_xml_context(anatomy: UrlAnatomy, err: ErrorXml | None, bucket: str | N
     if not new_bucket and not new_region:
         return anatomy
     out = parse_url(url, bucket=new_bucket or bucket, region=new_region or region)
-    from dataclasses import replace
 
     address = out.address
     if address and new_bucket and not bucket and address.bucket_source == "given":
@@ -342,8 +343,16 @@ def explain(url: str, *, now: float, method: str = "GET",
         if not found and not any(c.confirmed for c in causes):
             found = [_secret_cause(credentials, ours, err)]
         causes += found
-    return _finish(shown_url, anatomy, method, now, times, err, causes, notes, server, ours,
-                   diffs, check, token)
+    report = _finish(shown_url, anatomy, method, now, times, err, causes, notes, server, ours,
+                     diffs, check, token)
+    return replace(report, signed_headers=_signed_headers(sig, sent_headers))
+
+
+def _signed_headers(sig, headers: dict[str, str]) -> tuple[str, ...]:
+    always = ("content-md5", "content-type")
+    extra = sig.additional_headers if sig.version == "v4" else ()
+    return tuple(sorted(h for h in headers
+                        if h in always or h.startswith("x-oss-") or h in extra))
 
 
 def _token_causes(credentials: Credentials, anatomy: UrlAnatomy,

@@ -14,7 +14,7 @@ from .explain_url import SIGNATURE_PARAMS
 
 VERDICTS = {"valid": "VALID", "invalid": "INVALID", "unchecked": "NOT CHECKED",
             "unsigned": "UNSIGNED", "unparseable": "UNPARSEABLE"}
-_W = 12  # label column
+_W = 14  # label column
 
 
 def _width(text: str) -> int:
@@ -124,7 +124,7 @@ def render_text(report: ExplainReport) -> str:
             lines.append(f"  ? {c.title} [{c.id}]: {c.detail}")
     for n in report.notes:
         lines.append(_row("Note", n))
-    return "\n".join(lines) + "\n"
+    return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def _signature_lines(report: ExplainReport) -> list[str]:
@@ -137,16 +137,17 @@ def _signature_lines(report: ExplainReport) -> list[str]:
     if s.version == "v4":
         out.append(_row("  scope", s.scope))
         out.append(_row("  region", s.scope_region or "(empty)"))
-        signed = "content-type, content-md5, x-oss-* as sent"
         if s.additional_headers:
-            signed += " + " + ", ".join(s.additional_headers)
-        out.append(_row("  headers", signed))
+            out.append(_row("  additional", ", ".join(s.additional_headers)
+                            + " (x-oss-additional-headers)"))
         if "signed_at" in t:
             out.append(_row("  signed at", f"{t['signed_at']} ({t['signed_at_local']}), "
                             f"{t['signed_relative']}"))
     else:
         subs = ", ".join(s.signed_params) or "none"
         out.append(_row("  signs", f"/bucket/key + sub-resources: {subs}"))
+    out.append(_row("  headers", ", ".join(report.signed_headers) + " (signed, as sent)"
+                    if report.signed_headers else "none sent that the signature covers"))
     if "expires_at" in t:
         out.append(_row("  expires", f"{t['expires_at']} ({t['expires_at_local']}), "
                         f"{t['expires_relative']}"))
