@@ -86,6 +86,9 @@ def test_valid_url_is_reported_valid(qtbot):
     assert "VALID" in text and "photos/cat 1.jpg" in text and "resize,w_20" in text
     assert dlg.load_button.isEnabled()
     assert CREDS.access_key_secret not in dlg.view.toHtml()
+    dlg.copy_button.click()
+    copied = QGuiApplication.clipboard().text()
+    assert copied.startswith("VALID: ") and "resize,w_20" in copied.split("step 1")[1]
 
 
 def test_region_diff_highlights_the_differing_characters(qtbot):

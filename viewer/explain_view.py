@@ -113,6 +113,9 @@ def report_html(report: ExplainReport) -> str:
             rows.append(_row("Scope", f"<code style='white-space:pre-wrap'>{escape(s.scope)}</code>"))
             if s.additional_headers:
                 rows.append(_row("Also signs", escape(", ".join(s.additional_headers))))
+        rows.append(_row("Headers", escape(", ".join(report.signed_headers) + " (signed, as sent)"
+                                           if report.signed_headers
+                                           else "none sent that the signature covers")))
         if "expires_at" in t:
             rows.append(_row("Expires", escape(f"{t['expires_at_local']} "
                                                f"({t['expires_at']}), {t['expires_relative']}")))
