@@ -291,3 +291,11 @@ def test_signed_headers_are_those_sent_that_the_signature_covers():
     # the Host header is taken from the URL when not given
     assert explain(url, now=NOW, method="PUT", credentials=CREDS,
                    headers={"Content-Type": "image/jpeg", "x-oss-meta-a": "1"}).valid
+
+
+def test_additional_header_listed_but_not_sent():
+    url = presign(HZ, "a.jpg", CREDS, version="v4", now=NOW, headers={"X-Custom": "1"},
+                  additional_headers=["x-custom"]).url
+    assert explain(url, now=NOW, credentials=CREDS, headers={"X-Custom": "1"}).valid
+    report = explain(url, now=NOW, credentials=CREDS)
+    assert report.verdict == "invalid" and report.cause_ids == ["header-signed-not-sent"]

@@ -294,6 +294,10 @@ def explain(url: str, *, now: float, method: str = "GET",
     sent_headers = {k.lower(): str(v).strip() for k, v in (headers or {}).items()}
     if sig.version == "v4" and "host" in sig.additional_headers and "host" not in sent_headers:
         sent_headers["host"] = address.host
+    for name in sig.additional_headers:
+        if name not in sent_headers:
+            causes.append(Cause("header-signed-not-sent", f"{name} is listed in "
+                                "x-oss-additional-headers but the request does not send it"))
     sent = SignedRequest(sig.version, method, address.bucket, anatomy.key, anatomy.query,
                          tuple(sent_headers.items()))
     server_region = address.region or sig.scope_region
