@@ -310,6 +310,8 @@ class MainWindow(QMainWindow):
                                           "Ctrl+L", "Put the cursor in the process string")
         self.act_add = self._act("&Add step…", self._show_palette, "Ctrl+Shift+A")
         self.act_clear = self._act("Clear all steps", lambda: self.doc.set_steps((), "Clear steps"))
+        from .explain_dialog import ExplainTool
+        self.explain_tool = ExplainTool(self)  # Tools > Explain URL, and a paste target
         for a in (self.act_open, self.act_open_url, self.act_save, self.act_undo, self.act_redo,
                   self.act_paste, self.act_copy_process, self.act_edit_process, self.act_add):
             self.addAction(a)
@@ -367,6 +369,9 @@ class MainWindow(QMainWindow):
             act.setData(name)
             act.triggered.connect(lambda _=False, n=name: self.set_theme(n))
             self.theme_group.addAction(act)
+
+        m = mb.addMenu("&Tools")
+        m.addActions([self.explain_tool.act_explain, self.explain_tool.act_paste])
 
         m = mb.addMenu("&Help")
         m.addAction(self._act("Sample images and licences", self._about_samples))
