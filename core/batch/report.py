@@ -7,6 +7,7 @@ first, then outputs from the least saved; it stops at :data:`MAX_THUMBS` and say
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import os
 from html import escape
@@ -43,10 +44,14 @@ font-weight:600;background:repeating-linear-gradient(45deg,#fee,#fee 8px,#fdd 8p
 """
 
 
-def thumbnail_uri(path: str | os.PathLike, size: int = THUMB) -> str | None:
-    """A small PNG/JPEG data: URI of the image at ``path``, or None if it can't be read."""
+def thumbnail_uri(path: str | os.PathLike, size: int = THUMB,
+                  sha256: str | None = None) -> str | None:
+    """A small PNG/JPEG data: URI of the image at ``path``, or None if it can't be read
+    (or, given ``sha256``, if the file no longer holds those bytes)."""
     try:
         data = Path(path).read_bytes()
+        if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+            return None
         im = codec.open_image(data)
         im.seek(0)
         im.thumbnail((size, size))
@@ -116,7 +121,9 @@ def _card(record: dict, out_dir: Path) -> str:
     name = escape(record["source"])
     err = record.get("error")
     if err:
-        uri = thumbnail_uri(record["ref"]) if os.path.isfile(record["ref"]) else None
+        # The source as it was when it failed, if it is a local file that still holds it.
+        uri = thumbnail_uri(record["ref"], sha256=record["source_sha256"]) \
+            if record.get("source_sha256") and os.path.isfile(record["ref"]) else None
         img = (f'<img src="{uri}" alt="{name}">' if uri else
                f'<div class="box">{escape(err["code"])}</div>')
         return (f'<div class="card fail" data-source="{name}">{img}<div class="name">{name}'
