@@ -159,15 +159,20 @@ def _oss_items(sources: str, oss: OssSpec | None) -> Iterator[Item]:
     # Names are relative to the prefix's folder: oss://b/photos/ and oss://b/photos/im
     # both put photos/img1.jpg at img1.jpg.
     folder = prefix[:prefix.rfind("/") + 1]
-    with oss.client() as client:
-        for key in client.list_objects(prefix):
-            if not key.endswith("/"):
-                yield Item(safe_name(key[len(folder):]), OSS, key)
+    for key in _client(oss).list_objects(prefix):
+        if not key.endswith("/"):
+            yield Item(safe_name(key[len(folder):]), OSS, key)
 
 
 # -- reading (runs where the item is processed) ----------------------------------------
 
 _clients: dict[OssSpec, object] = {}
+
+
+def use_client(spec: OssSpec, client) -> None:
+    """Read ``spec``'s objects with ``client`` in this process (the viewer signs with the
+    session's credentials this way; other processes build their own from the environment)."""
+    _clients[spec] = client
 
 
 def read_bytes(item: Item, oss: OssSpec | None = None) -> bytes:
@@ -188,10 +193,15 @@ def read_bytes(item: Item, oss: OssSpec | None = None) -> bytes:
         return _read_url(item.ref)
     if oss is None:
         raise OssError("MissingArgument", "An oss:// source needs --endpoint.")
+    return _client(oss).get_object(item.ref).data
+
+
+def _client(oss: OssSpec):
+    """This process's client for ``oss`` (kept open: one connection pool per process)."""
     client = _clients.get(oss)
     if client is None:
         client = _clients[oss] = oss.client()
-    return client.get_object(item.ref).data
+    return client
 
 
 def _read_url(url: str) -> bytes:
