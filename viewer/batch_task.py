@@ -20,7 +20,7 @@ from core.batch.sources import OssSpec, discover, use_client
 from core.batch.work import Job
 from core.errors import Cancelled, OssError
 
-THUMB_SIDE = 64
+THUMB_SIDE = 48
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,11 @@ def thumbnail_png(path: str, side: int = THUMB_SIDE) -> bytes | None:
             im = codec.open_image(f.read())
         im.seek(0)
         im.thumbnail((side, side))
-        im = im.convert("RGBA")
+        # Centred on a square, so every row's text starts at the same place.
+        square = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+        square.paste(im.convert("RGBA"), ((side - im.width) // 2, (side - im.height) // 2))
         buf = io.BytesIO()
-        im.save(buf, "PNG")
+        square.save(buf, "PNG")
         return buf.getvalue()
     except (OSError, OssError, ValueError, EOFError, SyntaxError):
         return None

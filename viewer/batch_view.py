@@ -200,7 +200,7 @@ class BatchView(QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setIconSize(QSize(THUMB_SIDE, THUMB_SIDE))
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(THUMB_SIDE + 6)
+        self.table.verticalHeader().setDefaultSectionSize(THUMB_SIDE + 4)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setSortingEnabled(True)

@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 from ..errors import OssError
 from .remote import _positive_int
@@ -20,7 +21,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from ..batch import runner
     from ..batch.sources import OssSpec, discover, parse_oss
     from ..batch.work import Job
-    from .main import _load_styles
+    from .common import load_styles
 
     oss = None
     if args.sources.startswith("oss://"):
@@ -30,7 +31,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         oss = OssSpec(args.endpoint, parse_oss(args.sources)[0], https=args.https,
                       cname=args.cname, path_style=args.path_style, version=args.version,
                       region=args.region, timeout=args.timeout)
-    job = Job(args.process, os.path.abspath(args.output), _load_styles(args.styles), args.bucket_dir, oss)
+    job = Job(args.process, os.path.abspath(args.output), load_styles(args.styles), args.bucket_dir, oss)
     job.cascade  # noqa: B018 - a bad cascade or unknown style is fatal before any work
     items = discover(args.sources, oss)
     bar = None
@@ -55,12 +56,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             bar.close()
     if args.report:
         from ..batch.report import batch_report
-        from .main import _write_atomic
-        from pathlib import Path
+        from .common import write_atomic
 
         html = batch_report(outcome.records, args.output, process=args.process,
                             sources=args.sources)
-        _write_atomic(Path(args.report), html.encode("utf-8"))
+        write_atomic(Path(args.report), html.encode("utf-8"))
     from ..batch.stats import summarize
 
     summary = summarize(outcome.records).to_dict()
@@ -71,23 +71,19 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from ..batch.diff import diff
-    from .main import _write_atomic
+    from .common import write_atomic
 
     d = diff(args.old, args.new)
     if args.report:
         from ..batch.report import diff_report
 
-        _write_atomic(Path(args.report), diff_report(d).encode("utf-8"))
+        write_atomic(Path(args.report), diff_report(d).encode("utf-8"))
     print(json.dumps(d.to_dict(), ensure_ascii=False))
     return 0
 
 
 def register(subparsers) -> None:
-    from pathlib import Path
-
     p = subparsers.add_parser(
         "batch", help="run one process/style over many images; manifest, outputs, report",
         description="SOURCES: a folder (recursive), a text file of paths or URLs (one a "

@@ -12,23 +12,11 @@ import sys
 from pathlib import Path
 
 from ..errors import OssError
+from .common import load_styles as _load_styles, write_atomic as _write_atomic
 
 # Modules that add sub-commands: each exposes ``register(subparsers)`` and sets ``func``
 # (a callable taking the parsed args and returning an exit status) on its parsers.
 SUBCOMMAND_MODULES = ["core.cli.remote", "core.serve.server", "core.cli.batch"]
-
-
-def _load_styles(path: str | None) -> dict[str, str]:
-    if not path:
-        return {}
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise OssError("InvalidArgument", f"Cannot read styles file {path}: {e}") from None
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise OssError("InvalidArgument",
-                       f"Styles file {path} must be a JSON object of name -> process string.")
-    return data
 
 
 def _cmd_process(args: argparse.Namespace) -> int:
@@ -51,15 +39,6 @@ def _cmd_process(args: argparse.Namespace) -> int:
     print(json.dumps({"width": result.width, "height": result.height,
                       "format": result.format, "bytes": len(result.data)}))
     return 0
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    from ..storage import atomic_write
-
-    try:
-        atomic_write(path, data)
-    except OSError as e:
-        raise OssError("InternalError", f"Cannot write {path}: {e.strerror or e}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
