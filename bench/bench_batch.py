@@ -80,14 +80,16 @@ def main() -> None:
     size = sum(p.stat().st_size for p in paths)
     print(f"{len(paths)} photos 4000x3000, {size / len(paths) / 1e6:.2f} MB average "
           f"(ready in {time.perf_counter() - t0:.1f} s)")
-    print(f"cpus: {os.cpu_count()}, affinity: {runner.default_workers()}")
+    print(f"cpus: {os.cpu_count()}, affinity: {runner.default_workers()}, load average "
+          f"{os.getloadavg()[0]:.1f} (the machine is shared: compare runs taken together)")
     out = Path(tempfile.mkdtemp(prefix="oss-bench-batch-out-"))
     results = {}
     try:
         for label, kw in (("1 worker", {"workers": 1}), ("2 workers", {"workers": 2})):
             secs, info = timed_run(src, out / label.replace(" ", ""), **kw)
             results[label] = (secs, info)
-            print(f"{label:<28} {secs:7.1f} s  {len(paths) / secs:6.2f} images/s")
+            print(f"{label:<28} {secs:7.1f} s  {len(paths) / secs:6.2f} images/s  "
+                  f"(load average {os.getloadavg()[0]:.1f})")
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -99,7 +101,8 @@ def main() -> None:
                 label = f"LocalCluster {args.dask_workers}x1 thread"
                 secs, info = timed_run(src, out / "dask", dask=client)
                 results[label] = (secs, info)
-                print(f"{label:<28} {secs:7.1f} s  {len(paths) / secs:6.2f} images/s")
+                print(f"{label:<28} {secs:7.1f} s  {len(paths) / secs:6.2f} images/s  "
+                      f"(load average {os.getloadavg()[0]:.1f})")
         digests = {info["outputs_digest"] for _, info in results.values()}
         print("same output bytes in every run:", len(digests) == 1)
         print(json.dumps({k: round(len(paths) / v[0], 2) for k, v in results.items()}))

@@ -266,3 +266,23 @@ def test_stats_from_known_records():
     assert h.counts == (4, 0, 1) and h.edges == (1, 4, 7, 10)
     order = [r["source"] for r in stats.worst_first(recs)]
     assert order[0] == "x" and order[1] == "10" and order[-1] == "1"
+
+
+def test_cli_dask_address_gives_the_same_outputs(tmp_path, src, capsys):
+    distributed = pytest.importorskip("distributed")
+    run_cli(capsys, "batch", src, PROCESS, "-o", tmp_path / "local", "--workers", "1")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        status, summary, _ = run_cli(capsys, "batch", src, PROCESS, "-o", tmp_path / "dask",
+                                     "--dask", cluster.scheduler_address)
+    assert status == 3 and summary["count"] == 6
+    assert comparable(tmp_path / "dask") == comparable(tmp_path / "local")
+    assert output_bytes(tmp_path / "dask") == output_bytes(tmp_path / "local")
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path, src, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    status, summary, err = run_cli(capsys, "batch", src, PROCESS, "-o", tmp_path / "o",
+                                   "--workers", "1")
+    assert status == 3 and summary["count"] == 6      # stdout stays pure JSON
+    assert "6/6" in err and "failed=3" in err

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import tempfile
 
-import pyqtgraph as pg
 import threading
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
@@ -32,6 +31,7 @@ from core.storage import atomic_write
 
 from .batch_task import THUMB_SIDE, BatchRequest, BatchTask
 from .forms import message_label
+from .histogram import Histogram
 
 COLUMNS = ("Source", "Output", "Bytes in", "Bytes out", "Saved", "Error")
 SORTS = ("Least saved first", "Errors first", "Name")
@@ -64,38 +64,6 @@ def _sort_key(record: dict, column: int):
     if column == 5:                      # failures first, by code
         return (err is None, err["code"] if err else "", record["source"])
     return (record.get("output") or "")
-
-
-class Histogram(pg.PlotWidget):
-    """Bars of a :func:`core.batch.stats.histogram`."""
-
-    def __init__(self, title: str, unit: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background=None)
-        self.setTitle(title)
-        self.setLabel("bottom", unit)
-        self.setLabel("left", "sources")
-        self.setMouseEnabled(False, False)
-        self.hideButtons()
-        self.setMinimumHeight(160)
-        self.bars: pg.BarGraphItem | None = None
-        self.hist = stats.Histogram((), ())
-
-    def set_values(self, values: list[float]) -> None:
-        self.hist = stats.histogram(values)
-        if self.bars is not None:
-            self.removeItem(self.bars)
-            self.bars = None
-        h = self.hist
-        if h.counts:
-            edges = list(h.edges)
-            if len(edges) == 2 and edges[0] == edges[1]:     # all values equal
-                edges = [edges[0] - 0.5, edges[0] + 0.5]
-            x0 = edges[:-1]
-            widths = [b - a for a, b in zip(edges, edges[1:])]
-            self.bars = pg.BarGraphItem(x0=x0, width=widths, height=list(h.counts),
-                                        brush=QColor("#3b7dd8"), pen=QColor("#2a5ea8"))
-            self.addItem(self.bars)
-        self.autoRange()
 
 
 class BatchView(QWidget):
