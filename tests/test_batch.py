@@ -286,3 +286,22 @@ def test_progress_bar_only_on_a_terminal(tmp_path, src, capsys, monkeypatch):
                                    "--workers", "1")
     assert status == 3 and summary["count"] == 6      # stdout stays pure JSON
     assert "6/6" in err and "failed=3" in err
+
+
+def test_out_dir_inside_the_sources_is_not_walked(tmp_path, src, capsys):
+    out = src / "out"
+    assert run_cli(capsys, "batch", src, PROCESS, "-o", out, "--workers", "1")[0] == 3
+    status, summary, _ = run_cli(capsys, "batch", src, PROCESS, "-o", out, "--workers", "1")
+    assert summary["count"] == 6 and summary["reused"] == 6
+    assert not any(name.startswith("out/") for name in records(out))
+
+
+def test_same_stem_sources_keep_their_extension(tmp_path, capsys):
+    src = tmp_path / "s"
+    src.mkdir()
+    Image.new("RGB", (40, 20), "red").save(src / "a.png")
+    Image.new("RGB", (40, 20), "blue").save(src / "a.gif")
+    out = tmp_path / "o"
+    assert run_cli(capsys, "batch", src, "image/format,jpg", "-o", out, "--workers", "1")[0] == 0
+    recs = records(out)
+    assert (recs["a.png"]["output"], recs["a.gif"]["output"]) == ("a.png.jpg", "a.gif.jpg")

@@ -93,7 +93,7 @@ class BatchTask(QObject):
                                             region=r.oss.region,
                                             timeout=(r.oss.timeout, r.oss.timeout)))
                 workers = 1
-            items = discover(r.sources, r.oss)
+            items = discover(r.sources, r.oss, exclude=r.out_dir)
             if self._cancel.is_set():
                 raise Cancelled()
             self.started.emit(len(items))

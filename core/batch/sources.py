@@ -73,14 +73,17 @@ def safe_name(text: str) -> str:
     return "/".join(parts) or "_"
 
 
-def discover(sources: str, oss: OssSpec | None = None) -> list[Item]:
-    """The items of a run, sorted by name (so every run lists them in the same order)."""
+def discover(sources: str, oss: OssSpec | None = None,
+             exclude: str | os.PathLike | None = None) -> list[Item]:
+    """The items of a run, sorted by name (so every run lists them in the same order).
+    ``exclude``: a folder never walked into (OUT_DIR inside the source folder must not
+    feed the outputs of one run to the next)."""
     if sources.startswith("oss://"):
         items = list(_oss_items(sources, oss))
     else:
         path = Path(os.path.abspath(sources))   # workers may run in another folder
         if path.is_dir():
-            items = list(_folder_items(path))
+            items = list(_folder_items(path, exclude))
         elif path.is_file():
             items = list(_list_items(path))
         else:
@@ -104,9 +107,11 @@ def discover(sources: str, oss: OssSpec | None = None) -> list[Item]:
     return items
 
 
-def _folder_items(root: Path) -> Iterator[Item]:
+def _folder_items(root: Path, exclude: str | os.PathLike | None) -> Iterator[Item]:
+    skip = os.path.realpath(exclude) if exclude is not None else None
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and os.path.realpath(os.path.join(folder, d)) != skip)
         for f in sorted(files):
             if f.startswith("."):
                 continue

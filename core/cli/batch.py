@@ -33,7 +33,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
                       region=args.region, timeout=args.timeout)
     job = Job(args.process, os.path.abspath(args.output), load_styles(args.styles), args.bucket_dir, oss)
     job.cascade  # noqa: B018 - a bad cascade or unknown style is fatal before any work
-    items = discover(args.sources, oss)
+    items = discover(args.sources, oss, exclude=job.out_dir)
     bar = None
     if sys.stderr.isatty():
         from tqdm import tqdm
