@@ -305,3 +305,26 @@ def test_same_stem_sources_keep_their_extension(tmp_path, capsys):
     assert run_cli(capsys, "batch", src, "image/format,jpg", "-o", out, "--workers", "1")[0] == 0
     recs = records(out)
     assert (recs["a.png"]["output"], recs["a.gif"]["output"]) == ("a.png.jpg", "a.gif.jpg")
+
+
+def test_diff_orders_changes_worst_first(tmp_path):
+    src = tmp_path / "s"
+    src.mkdir()
+    # bright,40 leaves white pixels white: "half" changes half its pixels, "gray" all,
+    # "white" none; "wide" gets other dimensions from the edited cascade's limit.
+    Image.new("RGB", (100, 100), (120, 120, 120)).save(src / "gray.png")
+    half = Image.new("RGB", (100, 100), (255, 255, 255))
+    half.paste((120, 120, 120), (0, 0, 100, 50))
+    half.save(src / "half.png")
+    Image.new("RGB", (100, 100), (255, 255, 255)).save(src / "white.png")
+    Image.new("RGB", (400, 100), (120, 120, 120)).save(src / "wide.png")
+    old, new = tmp_path / "old", tmp_path / "new"
+    runner.run(discover(str(src)), Job("image/resize,h_100", str(old)), workers=1)
+    runner.run(discover(str(src)), Job("image/resize,h_100,w_200/bright,40", str(new)),
+               workers=1)
+    d = diff(old, new)
+    assert [c.source for c in d.changed] == ["wide.png", "gray.png", "half.png"]
+    assert d.changed[0].dims_changed and d.changed[0].pixels is None
+    assert d.changed[1].pixels["differing"] == 1.0
+    assert d.changed[2].pixels["differing"] == 0.5
+    assert d.unchanged == 1

@@ -31,7 +31,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         oss = OssSpec(args.endpoint, parse_oss(args.sources)[0], https=args.https,
                       cname=args.cname, path_style=args.path_style, version=args.version,
                       region=args.region, timeout=args.timeout)
-    job = Job(args.process, os.path.abspath(args.output), load_styles(args.styles), args.bucket_dir, oss)
+    job = Job(args.process, os.path.abspath(args.output), load_styles(args.styles),
+              os.path.abspath(args.bucket_dir) if args.bucket_dir else None, oss)
     job.cascade  # noqa: B018 - a bad cascade or unknown style is fatal before any work
     items = discover(args.sources, oss, exclude=job.out_dir)
     bar = None
@@ -115,7 +116,11 @@ def register(subparsers) -> None:
     g.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
     p.set_defaults(func=_cmd_batch)
 
-    p = subparsers.add_parser("batch-diff", help="compare two batch runs' manifests")
+    p = subparsers.add_parser(
+        "batch-diff", help="compare two batch runs' manifests",
+        description="Prints JSON: new and fixed errors, outputs whose bytes changed (size, "
+                    "dimensions, pixel difference; worst first), added and removed "
+                    "sources. Exit status 0 whatever changed, 1 on a fatal error.")
     p.add_argument("old", metavar="OLD_DIR")
     p.add_argument("new", metavar="NEW_DIR")
     p.add_argument("--report", metavar="HTML", help="write a self-contained HTML report")
