@@ -375,8 +375,13 @@ class BatchView(QWidget):
             + (f" · p50 {1000 * p['p50']:.0f} ms, p90 {1000 * p['p90']:.0f} ms"
                if p["p50"] is not None else ""))
 
+    def _forget_task(self) -> None:
+        if self.task is not None:
+            self.task.deleteLater()     # its thread has emitted its last signal
+            self.task = None
+
     def _on_finished(self, outcome) -> None:
-        self.task = None
+        self._forget_task()
         self._set_running(False)
         self._plot_timer.stop()
         self._update_figures()
@@ -387,7 +392,7 @@ class BatchView(QWidget):
         self.runFinished.emit(outcome)
 
     def _on_failed(self, error: OssError) -> None:
-        self.task = None
+        self._forget_task()
         self._set_running(False)
         self._plot_timer.stop()
         if self.records:
