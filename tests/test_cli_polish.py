@@ -146,15 +146,15 @@ def test_library_warning_after_success_goes_to_stderr_only(tmp_path):
 
 # -- command-line errors ------------------------------------------------------------------
 
-def test_bad_command_line_answers_code_first_and_exits_1(capsys):
-    assert main(["process", str(EXAMPLE)]) == 1
+def test_bad_command_line_answers_code_first_and_exits_2(capsys):
+    assert main(["process", str(EXAMPLE)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "MissingArgument: The following arguments are required: process"
     assert err[1].startswith("usage: oss-img process")
 
 
 def test_misspelt_command_suggests_the_closest(capsys):
-    assert main(["proces", str(EXAMPLE), "image/info"]) == 1
+    assert main(["proces", str(EXAMPLE), "image/info"]) == 2
     first = capsys.readouterr().err.splitlines()[0]
     assert first.startswith("InvalidArgument: Argument command: invalid choice: 'proces'")
     assert first.endswith(". Did you mean process?")

@@ -83,12 +83,12 @@ def test_url_errors(capsys):
     # argparse: --process and --style exclude each other; still <Code>: <Message> first
     code, out, err = run(capsys, "url", "--endpoint", ENDPOINT, "--bucket", BUCKET,
                          "--key", "a", "--process", "image/resize,w_1", "--style", "s")
-    assert (code, out) == (1, "")
+    assert (code, out) == (2, "")  # argparse's mutual exclusion: a usage error
     assert err.splitlines()[0] == ("InvalidArgument: Argument --style: not allowed with "
                                    "argument --process")
     code, _, err = run(capsys, "url", "--endpoint", ENDPOINT, "--bucket", BUCKET,
                        "--key", "a", "--http", "--https")
-    assert code == 1 and err.startswith("InvalidArgument: Argument --https: not allowed")
+    assert code == 2 and err.startswith("InvalidArgument: Argument --https: not allowed")
 
 
 @pytest.mark.parametrize("endpoint, expected", [

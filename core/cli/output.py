@@ -120,7 +120,7 @@ class UsageError(Exception):
             message += did_you_mean(closest(m.group(1), choices), ". ")
         print(f"{code}: {message}", file=sys.stderr)
         sys.stderr.write(self.usage)
-        return 1
+        return 2  # the usage error, as argparse and every Unix tool: 1 is an OSS error
 
 
 class _Parser(argparse.ArgumentParser):
