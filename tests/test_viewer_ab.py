@@ -195,3 +195,23 @@ def test_a_is_remembered_on_quit_even_with_b_focused(qtbot, win, settings):
     type_process(qtbot, win, B)
     win.save_settings()
     assert settings.value("session/process") == A
+
+
+def test_no_two_window_actions_share_a_shortcut(win):
+    # An ambiguous shortcut does nothing at all. A window-wide key must belong to one
+    # action, and to no action scoped to a widget (inside that widget both would die);
+    # scoped keys may repeat in different widgets (Del in the steps and the styles).
+    from collections import Counter
+
+    from PySide6.QtGui import QAction
+
+    window, scoped = Counter(), set()
+    for act in set(win.findChildren(QAction)):
+        keys = [seq.toString() for seq in act.shortcuts()]
+        if act.shortcutContext() in (Qt.ShortcutContext.WindowShortcut,
+                                     Qt.ShortcutContext.ApplicationShortcut):
+            window.update(keys)
+        else:
+            scoped.update(keys)
+    assert [k for k, n in window.items() if n > 1] == []
+    assert sorted(scoped & set(window)) == []

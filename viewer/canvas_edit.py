@@ -131,9 +131,9 @@ class CanvasEditor(QObject):
         self.task.finished.connect(self._on_prepared)
         self.task.failed.connect(self._on_failed)
         self.act = QAction("Edit on canvas", win, checkable=True)
-        self.act.setShortcut(QKeySequence("Ctrl+E"))
+        self.act.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.act.setToolTip("Drag the crop, the watermark or the radius of the selected step "
-                            "on the image (Ctrl+E)")
+                            "on the image (Ctrl+Shift+E)")
         self.act.toggled.connect(lambda _on: self.refresh())
         win.addAction(self.act)
         bar = getattr(getattr(win, "compare", None), "bar", None)
