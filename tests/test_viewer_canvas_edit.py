@@ -73,6 +73,23 @@ def test_crop_corner_handle_and_move(qtbot, win):
     assert win.doc.steps[0].op == op_of("image/crop,x_40,y_50,w_150,h_100")
 
 
+def test_a_drag_writes_live_and_is_one_undo_step(qtbot, win):
+    ed = start(qtbot, win, "image/circle,r_50")
+    c = win.preview.single
+    a = ed.to_widget(c, *ed.radius_handle()).toPoint()
+    qtbot.mousePress(c, Qt.MouseButton.LeftButton, pos=a)
+    for dx in (10, 20):
+        qtbot.mouseMove(c, a + QPoint(dx, 0))
+        # Mid-drag: the document, the form and the process string already say so.
+        assert win.doc.process_string() == f"image/circle,r_{50 + dx}"
+        assert win.steps_panel.form.editor("r").spin.value() == 50 + dx
+        qtbot.waitUntil(lambda: win.process_field.text() == f"image/circle,r_{50 + dx}")
+    qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, pos=a + QPoint(20, 0))
+    assert win.doc.undo_stack.count() == 1
+    win.act_undo.trigger()
+    assert win.doc.process_string() == "image/circle,r_50"
+
+
 def test_crop_before_its_anchor_is_measured_from_nw(qtbot, win):
     # g_se: the box is the bottom-right 100x80, (300, 187)-(400, 267). OSS offsets only go
     # right/down from the anchor, so a box moved up-left is written from nw.
