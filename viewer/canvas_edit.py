@@ -13,7 +13,8 @@ import itertools
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QPointF, QRectF, QThreadPool, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QColor, QImage, QKeySequence, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import (QAction, QColor, QImage, QKeySequence, QPainter, QPainterPath, QPen,
+                           QPixmap)
 
 from core import codec
 from core import geometry as geo
@@ -81,8 +82,8 @@ def crop_values(W: int, H: int, box: tuple[int, int, int, int], g: str) -> dict:
     and down from it), or from nw when the box lies before that anchor."""
     x0, y0, x1, y1 = box
     cw, ch = x1 - x0, y1 - y0
-    col, row = geo.ANCHOR_FACTORS[g]
-    x, y = x0 - geo._anchor(W, cw, col), y0 - geo._anchor(H, ch, row)
+    ax, ay, _, _ = geo.crop_box(W, H, w=cw, h=ch, x=0, y=0, g=g)    # the anchor's origin
+    x, y = x0 - ax, y0 - ay
     if x < 0 or y < 0:
         g, x, y = "nw", x0, y0
     return {"w": cw, "h": ch, "x": x, "y": y, "g": g}
