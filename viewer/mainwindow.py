@@ -703,6 +703,8 @@ class MainWindow(QMainWindow):
             self.preview.set_mode(CompareMode.SPLIT)
         follow = s.value("preview/follow", True, type=bool) if restore else True
         self.preview.act_follow.setChecked(follow)
+        self.preview.set_never_enlarge(
+            s.value("preview/never_enlarge", False, type=bool) if restore else False)
         theme = s.value("view/theme", "system") if restore else "system"
         for act in self.theme_group.actions():
             act.setChecked(act.data() == theme)
@@ -740,6 +742,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/state", self.saveState())
         s.setValue("preview/mode", str(self.preview.mode))
         s.setValue("preview/follow", self.preview.act_follow.isChecked())
+        s.setValue("preview/never_enlarge", self.preview.state.never_enlarge)
         s.setValue("session/process", self.doc.process_string())
         # Only local files are remembered: a URL may carry a signature (a secret).
         s.setValue("session/source", self.source_path or "")
