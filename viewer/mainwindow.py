@@ -25,6 +25,9 @@ from core.cascade import parse
 from core.engine import Source
 from core.errors import OssError
 
+from .bucket_browser import BucketBrowser
+from .connection import Connection
+from .connection_bar import ConnectionBar
 from .document import Document
 from .forms import error_text, message_label
 from .info_panel import InfoPanel
@@ -35,7 +38,10 @@ from .session import Session
 from .sources import (DEFAULT_SAMPLE, SAMPLES, ObjectsResolver, UrlFetcher, load_bytes,
                       load_file, process_from_text, read_mime, recent_files, remember_file,
                       sample_path)
+from .panel_binding import bind_panels
 from .steps_panel import StepsPanel
+from .url_bar import UrlBar
+from .url_open import UrlPlan, plan_url
 
 APP_NAME = "oss-style-viewer"
 ICON_PATH = Path(__file__).resolve().parent.parent / "resources" / "icons" / "app.svg"
@@ -142,6 +148,9 @@ class MainWindow(QMainWindow):
         self.doc = Document(self)
         # Credentials for the whole window, typed once (never persisted).
         self.session = session if session is not None else Session(self)
+        # Endpoint, bucket, key and access for every panel (issue 9), profiles in settings.
+        self.connection = Connection(self.settings, self.session, self)
+        self._url_plan: UrlPlan | None = None
         self.renderer = renderer or Renderer(self)
         self.fetcher = UrlFetcher(self)
         self.source_path: str | None = None
@@ -154,19 +163,23 @@ class MainWindow(QMainWindow):
 
         # Central: source bar, process string, preview ---------------------------------------
         self.source_bar = SourceBar(self)
+        self.connection_bar = ConnectionBar(self.connection, self)
         self.process_field = ProcessField(self.doc, self)
         self.preview = PreviewPanel(self)
+        self.url_bar = UrlBar(self.doc, self.connection, self)
         central = QWidget(self)
         cl = QVBoxLayout(central)
         cl.setContentsMargins(0, 0, 0, 0)
         cl.setSpacing(0)
         cl.addWidget(self.source_bar)
+        cl.addWidget(self.connection_bar)
         pf = QWidget(central)
         pl = QVBoxLayout(pf)
         pl.setContentsMargins(8, 4, 8, 6)
         pl.addWidget(self.process_field)
         cl.addWidget(pf)
         cl.addWidget(self.preview, 1)
+        cl.addWidget(self.url_bar)
         self.setCentralWidget(central)
 
         # Docks -------------------------------------------------------------------------------
@@ -177,6 +190,13 @@ class MainWindow(QMainWindow):
         self.info_dock = self._dock("Info", "infoDock", self.info_panel,
                                     Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_optional_docks()
+        self.bucket_browser = BucketBrowser(self.connection, self)
+        self.bucket_browser.openRequested.connect(self._open_object)
+        self.bucket_dock = self._dock("Bucket", "bucketDock", self.bucket_browser,
+                                      Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.info_dock, self.bucket_dock)
+        self.info_dock.raise_()
+        bind_panels(self.extra_panels, self.connection, self.connection_bar.open_editor)
 
         # Status bar ----------------------------------------------------------------------------
         self.status_output = QLabel(self)
@@ -354,7 +374,8 @@ class MainWindow(QMainWindow):
             m.addAction(a)
         m.addAction(pv.act_follow)
         m.addSeparator()
-        for dock in (self.steps_dock, self.info_dock, *self.extra_docks.values()):
+        for dock in (self.steps_dock, self.info_dock, *self.extra_docks.values(),
+                     self.bucket_dock):
             m.addAction(dock.toggleViewAction())
         m.addSeparator()
         theme = m.addMenu("&Theme")
@@ -452,13 +473,21 @@ class MainWindow(QMainWindow):
         self.source_bar.url_edit.selectAll()
 
     def open_url(self, url: str) -> None:
+        """Fetch ``url`` as the source. An OSS URL with processing opens the stored
+        object and loads its cascade (viewer/url_open.py), opened or pasted alike."""
         url = url.strip()
         if not url:
             return
+        self._url_plan = plan = plan_url(url)
         self.source_bar.url_row.setVisible(True)
         self.source_bar.url_edit.setText(url)
-        self.source_bar.show_message(f"Fetching {url} …", error=False)
-        self.fetcher.fetch(url)
+        self.source_bar.show_message(f"Fetching {plan.fetch_url} …", error=False)
+        self.fetcher.fetch(plan.fetch_url)
+
+    def _open_object(self, key: str, data: bytes) -> None:
+        """An object opened from the bucket browser: the connection's key follows it."""
+        if self.open_bytes(data, key.rsplit("/", 1)[-1]):
+            self.connection.update(key=key)
 
     def _cancel_url(self) -> None:
         self.fetcher.cancel()
@@ -472,6 +501,11 @@ class MainWindow(QMainWindow):
         self.source_bar.show_message(None)
         self.source_bar.url_row.setVisible(False)
         self.doc.set_source(source, source.name)
+        plan, self._url_plan = self._url_plan, None
+        if plan is not None and plan.notice:
+            if plan.process:
+                self.process_field.set_text(plan.process)
+            self.source_bar.show_message(plan.notice, error=False)
 
     @Slot(object, str)
     def _on_fetch_failed(self, err: OssError, url: str) -> None:
