@@ -79,7 +79,8 @@ class BucketBrowser(QWidget):
         self._pending_thumbs = 0
 
         self.prefix = QLineEdit(self)
-        self.prefix.setPlaceholderText("prefix, e.g. photos/ (empty: the whole bucket)")
+        self.prefix.setPlaceholderText("prefix, e.g. photos/")
+        self.prefix.setToolTip("List the keys that start with this; empty: the whole bucket")
         self.prefix.returnPressed.connect(self.list)
         self.list_button = QPushButton("List", self)
         self.list_button.clicked.connect(self.list)

@@ -99,13 +99,13 @@ class ConnectionEditor(QDialog):
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         self.note.setObjectName("connectionNote")
-        form.addRow(self.note)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.close)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addLayout(form)
+        lay.addWidget(self.note)
         lay.addWidget(buttons)
 
         self._pull()
@@ -131,9 +131,16 @@ class ConnectionEditor(QDialog):
         self.delete.clicked.connect(lambda: c.delete(c.name))
         c.changed.connect(self._pull)
         c.profilesChanged.connect(self._fill_profiles)
-        c.message.connect(self.note.setText)
+        c.message.connect(self._say)
         ok, why = c.keychain.status()
-        self.note.setText("" if ok else why)
+        self._say("" if ok else why)
+        self.resize(max(self.sizeHint().width(), 480), self.sizeHint().height())
+
+    def _say(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+        # A longer message takes more lines: the dialog grows rather than cut it.
+        self.note.setMinimumHeight(self.note.heightForWidth(max(1, self.note.width())))
 
     def _fill_profiles(self) -> None:
         with QSignalBlocker(self.profiles):

@@ -10,15 +10,23 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
 class ElidedLabel(QLabel):
-    def __init__(self, parent: QWidget | None = None, text: str = "") -> None:
+    def __init__(self, parent: QWidget | None = None, text: str = "",
+                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> None:
         super().__init__(parent)
         self._full = ""
+        self._mode = mode
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
     def full_text(self) -> str:
         return self._full
+
+    def text(self) -> str:  # noqa: D401 - the whole text, as QLabel.text() would be
+        return self._full
+
+    def shown_text(self) -> str:
+        return super().text()
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt name
         self._full = text or ""
@@ -29,7 +37,8 @@ class ElidedLabel(QLabel):
         return super().text() != self._full
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(self.fontMetrics().horizontalAdvance("…") * 4, super().minimumSizeHint().height())
+        return QSize(self.fontMetrics().horizontalAdvance("…") * 4,
+                     super().minimumSizeHint().height())
 
     def resizeEvent(self, e) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(e)
@@ -37,5 +46,5 @@ class ElidedLabel(QLabel):
 
     def _elide(self) -> None:
         width = max(0, self.contentsRect().width())
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, width)
+        shown = self.fontMetrics().elidedText(self._full, self._mode, width)
         super().setText(shown)

@@ -254,6 +254,10 @@ class MainWindow(QMainWindow):
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)
             scroll.setWidget(panel)
+            # Never narrower than the panel: a dock squeezed below it showed a horizontal
+            # scroll bar and clipped fields (issue 9).
+            scroll.setMinimumWidth(panel.minimumSizeHint().width()
+                                   + scroll.verticalScrollBar().sizeHint().width())
             dock = self._dock(title, name, scroll, Qt.DockWidgetArea.RightDockWidgetArea)
             self.tabifyDockWidget(self.info_dock, dock)
             self.extra_docks[name] = dock

@@ -9,6 +9,7 @@ image pixel per screen pixel on high-DPI screens too.
 from __future__ import annotations
 
 import math
+import re
 from enum import StrEnum
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
@@ -17,6 +18,7 @@ from PySide6.QtGui import (QAction, QActionGroup, QBrush, QColor, QFont, QFontDa
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QSplitter, QStackedWidget,
                                QToolBar, QVBoxLayout, QWidget)
 
+from .elide import ElidedLabel
 from .forms import message_label
 from .render import Frames
 
@@ -473,7 +475,7 @@ class PreviewPanel(QWidget):
         self.act_follow.setToolTip("Show the image after the selected step instead of the "
                                    "whole cascade (click a step to inspect it)")
         self.act_follow.toggled.connect(self.followSelectionChanged)
-        self.follow_box = QCheckBox("Show the result after the selected step", self)
+        self.follow_box = QCheckBox("After selected step", self)
         self.follow_box.setToolTip(self.act_follow.toolTip())
         self.follow_box.setChecked(True)
         self.follow_box.toggled.connect(self.act_follow.setChecked)
@@ -492,7 +494,9 @@ class PreviewPanel(QWidget):
         self.busy_action.setVisible(False)
 
         # Caption, banner, notes --------------------------------------------------------------
-        self.caption = QLabel(self)
+        # One line, elided (whole text in the tooltip): a long caption must neither widen
+        # the window nor wrap and push the canvas down.
+        self.caption = ElidedLabel(self, mode=Qt.TextElideMode.ElideRight)
         self.caption.setObjectName("previewCaption")
         self.banner = message_label("previewError", self)
         self.notes = message_label("previewNotes", self)
@@ -573,7 +577,7 @@ class PreviewPanel(QWidget):
         self.act_play.setVisible(False)
 
     def set_caption(self, text: str) -> None:
-        self.caption.setText(text)
+        self.caption.setText(re.sub(r"<[^>]+>", "", text))
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
         if obj is self.stack and event.type() == QEvent.Type.Resize:

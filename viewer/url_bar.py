@@ -145,8 +145,9 @@ class UrlBar(QWidget):
         self.buttons: dict[str, QToolButton] = {}
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
-        for kind, label in (("plain", "Copy URL"), ("style", "Copy style URL"),
-                            ("signed", "Copy signed URL")):
+        buttons.addWidget(QLabel("Copy", self))
+        for kind, label in (("plain", "URL"), ("style", "Style URL"),
+                            ("signed", "Signed URL")):
             b = QToolButton(self)
             b.setText(label)
             b.clicked.connect(lambda _=False, k=kind: self.copy(k))
