@@ -22,7 +22,7 @@ from .forms import error_text, message_label
 from .sources import process_from_text
 
 PARSE_DELAY_MS = 250
-FIELD_LINES = 2          # the field's fixed height: it never grows (the canvas never jumps)
+FIELD_LINES = 3          # the field's fixed height: it never grows (the canvas never jumps)
 # Line breaks are allowed only after "/" and ",": the edit holds a zero-width space after
 # each (Qt breaks lines there and nowhere else in a token); text() never shows them.
 # A word joiner after "-" stops the break Unicode allows there ("rounded-|corners").
@@ -30,6 +30,12 @@ ZWSP = "\u200b"
 WJ = "\u2060"
 INVISIBLE = ZWSP + WJ
 BREAK_AFTER = "/,"
+
+
+def whole_lines_height(edit, lines: int) -> int:
+    """The height of a text edit that shows exactly ``lines`` lines of its font."""
+    margin = edit.document().documentMargin()
+    return int(lines * edit.fontMetrics().lineSpacing() + margin + 2 * edit.frameWidth())
 
 
 def with_breaks(plain: str) -> str:
@@ -341,15 +347,9 @@ class ProcessField(QWidget):
         return (plain(c.selectionStart()), plain(c.selectionEnd()))
 
     def _fit_height(self) -> None:
-        # A fixed height: longer strings scroll inside the field rather than push the
-        # canvas down as they grow.
-        doc = self.edit.document()
-        lines = FIELD_LINES
-        fm = self.edit.fontMetrics()
-        margins = self.edit.contentsMargins()
-        h = lines * fm.lineSpacing() + 2 * doc.documentMargin() + margins.top() \
-            + margins.bottom() + 2
-        self.edit.setFixedHeight(int(h))
+        # A fixed height of whole lines (no half line peeking at the bottom): longer
+        # strings scroll inside the field rather than push the canvas down as they grow.
+        self.edit.setFixedHeight(whole_lines_height(self.edit, FIELD_LINES))
 
     def resizeEvent(self, e) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(e)

@@ -28,11 +28,12 @@ from core.oss.snippets import LANGUAGES, TITLES, SnippetTarget, snippet
 from .connection import Connection
 from .document import Document
 from .elide import ElidedLabel
+from .process_field import whole_lines_height
 from .url_panel import UrlResults, build_urls
 
 ZWSP = "\u200b"
 URL_BREAKS = "/,?&="
-URL_LINES = 2
+URL_LINES = 3
 
 
 def breakable(url: str) -> str:
@@ -54,10 +55,7 @@ class UrlView(QTextEdit):
         self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        fm = self.fontMetrics()
-        margins = self.contentsMargins()
-        self.setFixedHeight(int(URL_LINES * fm.lineSpacing() + 2 * self.document().documentMargin()
-                                + margins.top() + margins.bottom() + 2))
+        self.setFixedHeight(whole_lines_height(self, URL_LINES))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._url = ""
 
