@@ -29,6 +29,7 @@ from .bucket_browser import BucketBrowser
 from .connection import Connection
 from .connection_bar import ConnectionBar
 from .document import Document
+from .elide import ElidedLabel
 from .forms import error_text, message_label
 from .info_panel import InfoPanel
 from .preview import CompareMode, PreviewPanel, human_bytes, ratio_text
@@ -75,7 +76,7 @@ class SourceBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel(self)
+        self.title = ElidedLabel(self, mode=Qt.TextElideMode.ElideMiddle)
         self.title.setObjectName("sourceTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.open_button = QToolButton(self)
@@ -201,8 +202,9 @@ class MainWindow(QMainWindow):
         # Status bar ----------------------------------------------------------------------------
         self.status_output = QLabel(self)
         self.status_output.setObjectName("statusOutput")
-        self.status_timings = QLabel(self)
+        self.status_timings = ElidedLabel(self, mode=Qt.TextElideMode.ElideLeft)
         self.status_timings.setObjectName("statusTimings")
+        self.status_timings.setMinimumWidth(160)
         self.statusBar().addWidget(self.status_output)
         self.statusBar().addPermanentWidget(self.status_timings)
 
@@ -374,7 +376,8 @@ class MainWindow(QMainWindow):
             m.addAction(self.preview.mode_actions[mode])
         m.addSeparator()
         pv = self.preview
-        for a in (pv.act_fit, pv.act_actual, pv.act_zoom_in, pv.act_zoom_out):
+        for a in (pv.act_fit, pv.act_never_enlarge, pv.act_actual, pv.act_zoom_in,
+                  pv.act_zoom_out):
             m.addAction(a)
         m.addAction(pv.act_follow)
         m.addSeparator()
@@ -584,9 +587,9 @@ class MainWindow(QMainWindow):
             return
         dims = f"{size[0]}×{size[1]}, " if size else ""
         where = self.source_path or self.doc.source_name
-        self.source_bar.title.setText(f"{self.doc.source_name}  <span style='color:gray'>"
-                                      f"{dims}{human_bytes(len(src.data))}</span>")
-        self.source_bar.title.setToolTip(where)
+        self.source_bar.title.setText(f"{self.doc.source_name}  ·  "
+                                      f"{dims}{human_bytes(len(src.data))}")
+        self.source_bar.title.setToolTip(f"{self.source_bar.title.text()}\n{where}")
 
     # -- rendering ------------------------------------------------------------------------------
     def preview_upto(self) -> int | None:
@@ -662,7 +665,7 @@ class MainWindow(QMainWindow):
             tip.append(f"{t.label}: {'cached' if t.cached else f'{ms:.1f} ms'}")
         tip.append(f"preview total (with decoding for display): {out.seconds * 1000:.1f} ms")
         self.status_timings.setText(" · ".join(parts) + f"  —  {out.seconds * 1000:.0f} ms")
-        self.status_timings.setToolTip("<br>".join(tip))
+        self.status_timings.setToolTip(self.status_timings.text() + "\n\n" + "\n".join(tip))
 
     @Slot(object)
     def _on_render_failed(self, err: OssError) -> None:
