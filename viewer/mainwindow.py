@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayo
 from core.cascade import parse
 from core.engine import Source
 from core.errors import OssError
+from core.resources import resource_path
+from core.storage import atomic_write
 
 from .bucket_browser import BucketBrowser
 from .connection import Connection
@@ -45,7 +47,7 @@ from .url_bar import UrlBar
 from .url_open import UrlPlan, plan_url
 
 APP_NAME = "oss-style-viewer"
-ICON_PATH = Path(__file__).resolve().parent.parent / "resources" / "icons" / "app.svg"
+ICON_PATH = resource_path("icons", "app.svg")
 
 # The first of these that the engine accepts opens with the app (watermark is newer).
 # Written in canonical order, so the process field shows them exactly as here.
@@ -334,6 +336,8 @@ class MainWindow(QMainWindow):
                                           "Ctrl+L", "Put the cursor in the process string")
         self.act_add = self._act("&Add step…", self._show_palette, "Ctrl+Shift+A")
         self.act_clear = self._act("Clear all steps", lambda: self.doc.set_steps((), "Clear steps"))
+        from .explain_dialog import ExplainTool
+        self.explain_tool = ExplainTool(self)  # Tools > Explain URL, and a paste target
         for a in (self.act_open, self.act_open_url, self.act_save, self.act_undo, self.act_redo,
                   self.act_paste, self.act_copy_process, self.act_edit_process, self.act_add):
             self.addAction(a)
@@ -393,6 +397,9 @@ class MainWindow(QMainWindow):
             act.setData(name)
             act.triggered.connect(lambda _=False, n=name: self.set_theme(n))
             self.theme_group.addAction(act)
+
+        m = mb.addMenu("&Tools")
+        m.addActions([self.explain_tool.act_explain, self.explain_tool.act_paste])
 
         m = mb.addMenu("&Help")
         m.addAction(self._act("Sample images and licences", self._about_samples))
@@ -722,7 +729,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            Path(path).write_bytes(res.data)
+            atomic_write(path, res.data)  # 0666 & ~umask; a replaced file keeps its mode
         except OSError as e:
             self.statusBar().showMessage(f"Could not save {path}: {e.strerror}", 8000)
             return
