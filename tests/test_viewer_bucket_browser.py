@@ -78,6 +78,7 @@ def test_lists_pages_with_thumbnails_and_opens_one(qtbot, win, monkeypatch):
         b.open("cats/c4.png")
     assert win.doc.source_name == "c4.png"
     assert win.connection.profile.key == "cats/c4.png"
+    assert len(b.keys()) == 5          # opening one keeps the list (only the key changed)
     assert "/browse/cats/c4.png" in win.url_bar.view.url()
 
 

@@ -31,6 +31,7 @@ THUMB_PROCESS = f"image/resize,m_lfit,w_{THUMB},h_{THUMB}/format,png"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff",
                   ".heic", ".heif", ".avif")
 KEY_ROLE = Qt.ItemDataRole.UserRole
+THUMB_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def looks_like_image(key: str) -> bool:
@@ -75,6 +76,7 @@ class BucketBrowser(QWidget):
         self._relay.opened.connect(self._on_opened)
         self._relay.failed.connect(self._on_failed)
         self._generation = 0
+        self._where = self._location()
         self._next_marker = ""
         self._pending_thumbs = 0
 
@@ -91,7 +93,11 @@ class BucketBrowser(QWidget):
         self.items.setResizeMode(QListView.ResizeMode.Adjust)
         self.items.setMovement(QListView.Movement.Static)
         self.items.setWordWrap(True)
-        self.items.setUniformItemSizes(True)
+        # Every item reserves the thumbnail's room from the start (thumbnails arrive later;
+        # an item laid out without one was a thin strip).
+        blank = QPixmap(THUMB, THUMB)
+        blank.fill(Qt.GlobalColor.transparent)
+        self._blank = QIcon(blank)
         self.items.itemActivated.connect(lambda item: self.open(item.data(KEY_ROLE)))
         self.more_button = QPushButton("More", self)
         self.more_button.setToolTip(f"The next {PAGE} objects")
@@ -175,6 +181,8 @@ class BucketBrowser(QWidget):
             name = obj.key[len(self.prefix.text()):] or obj.key
             item = QListWidgetItem(name, self.items)
             item.setData(KEY_ROLE, obj.key)
+            item.setIcon(self._blank)
+            item.setSizeHint(QSize(THUMB + 36, THUMB + 34))
             item.setToolTip(f"{obj.key}\n{human_bytes(obj.size)}  {obj.last_modified}")
             if looks_like_image(obj.key):
                 self._fetch_thumb(gen, obj.key)
@@ -216,6 +224,7 @@ class BucketBrowser(QWidget):
             item = self.items.item(i)
             if item.data(KEY_ROLE) == key and not image.isNull():
                 item.setIcon(QIcon(QPixmap.fromImage(image)))
+                item.setData(THUMB_ROLE, True)
         self._thumb_finished()
 
     def _on_opened(self, gen: int, key: str, data: bytes) -> None:
@@ -231,8 +240,19 @@ class BucketBrowser(QWidget):
         self.status.setText(f"Could not {what}: {error.code}: {error.message}")
 
     # -- state -------------------------------------------------------------------------------
+    def _location(self) -> tuple:
+        """What the listing depends on: not the key (opening an object sets it)."""
+        p = self.connection.profile
+        creds = self.connection.credentials()
+        return (p.endpoint, p.bucket, p.https, p.path_style, p.domain, p.private,
+                p.version, p.region, creds.access_key_id if creds else None)
+
     def _on_connection(self) -> None:
-        # Another bucket: the list shown belongs to the old one.
+        where = self._location()
+        if where == self._where:
+            return
+        # Another bucket (or other access): the list shown belongs to the old one.
+        self._where = where
         self._generation += 1
         self._next_marker = ""
         self.items.clear()
@@ -254,5 +274,5 @@ class BucketBrowser(QWidget):
         for i in range(self.items.count()):
             item = self.items.item(i)
             if item.data(KEY_ROLE) == key:
-                return not item.icon().isNull()
+                return item.data(THUMB_ROLE) is True
         return False

@@ -136,6 +136,10 @@ class ConnectionEditor(QDialog):
         self._say("" if ok else why)
         self.resize(max(self.sizeHint().width(), 480), self.sizeHint().height())
 
+    def showEvent(self, e) -> None:  # noqa: N802 - Qt override
+        super().showEvent(e)
+        self._say(self.note.text())
+
     def _say(self, text: str) -> None:
         self.note.setText(text)
         self.note.setVisible(bool(text))

@@ -36,6 +36,12 @@ class ElidedLabel(QLabel):
     def is_elided(self) -> bool:
         return super().text() != self._full
 
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        # What the whole text would need: layouts that can give it get it all.
+        m = self.contentsMargins()
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + m.left() + m.right()
+                     + 2 * self.margin() + 2, super().sizeHint().height())
+
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(self.fontMetrics().horizontalAdvance("…") * 4,
                      super().minimumSizeHint().height())

@@ -18,7 +18,7 @@ from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySe
                            QUndoGroup, QUndoStack)
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
                                QLineEdit, QMainWindow, QMessageBox, QScrollArea,
-                               QToolButton,
+                               QSizePolicy, QToolButton,
                                QVBoxLayout, QWidget)
 
 from core.cascade import parse
@@ -207,6 +207,8 @@ class MainWindow(QMainWindow):
         self.status_timings = ElidedLabel(self, mode=Qt.TextElideMode.ElideLeft)
         self.status_timings.setObjectName("statusTimings")
         self.status_timings.setMinimumWidth(160)
+        self.status_timings.setSizePolicy(QSizePolicy.Policy.Preferred,
+                                          QSizePolicy.Policy.Preferred)
         self.statusBar().addWidget(self.status_output)
         self.statusBar().addPermanentWidget(self.status_timings)
 
