@@ -161,3 +161,32 @@ def test_every_panel_follows_the_connection(qtbot, ini):
     assert remote.form().signing == "v4" and urls.form().private
     assert "shared-bucket" in win.connection_bar.summary.full_text()
     win.close()
+
+
+def test_styles_panel_lists_through_the_connection(qtbot, ini, tmp_path):
+    """Path-style, version and region reach the Styles panel's requests (oss-img serve)."""
+    from core.oss.client import OssClient
+    from core.serve.server import serve
+
+    (tmp_path / "root" / "style-bucket").mkdir(parents=True)
+    srv = serve(tmp_path / "root", "127.0.0.1", 0, "private", CREDS, region="cn-hangzhou")
+    srv.start()
+    try:
+        host, port = srv.server_address[:2]
+        win = MainWindow(ini, restore=False, session=Session(environ={}))
+        qtbot.addWidget(win)
+        c = win.connection
+        c.load(LOCAL_SERVE)
+        c.update(endpoint=f"{host}:{port}", bucket="style-bucket", private=True,
+                 version="v1")
+        c.session.set_typed(CREDS.access_key_id, CREDS.access_key_secret)
+        with OssClient(c.address(), CREDS, region="cn-hangzhou") as client:
+            client.put_style("thumb", "image/resize,w_100")
+        styles = win.extra_panels["styleDock"]
+        with qtbot.waitSignal(styles.bucketFinished, timeout=10000) as done:
+            assert styles.list_bucket()
+        assert done.args == ["list", True], styles.bucket_error.text()
+        assert styles.bucket_styles == {"thumb": "image/resize,w_100"}
+        win.close()
+    finally:
+        srv.stop()

@@ -103,7 +103,41 @@ def bind_remote_panel(panel, connection: Connection, edit) -> None:
     pull()
 
 
+class _ConnectionStyles:
+    """The style APIs through the connection's client: path-style, custom domain and the
+    signature version come from the connection too (the panel's own target has no such
+    fields). The client signs even for a public connection: the style APIs need it."""
+
+    def __init__(self, connection: Connection) -> None:
+        from core.oss.client import OssClient
+
+        p = connection.profile
+        creds = connection.session.credentials()
+        if creds is None:
+            from core.errors import OssError
+            raise OssError("MissingArgument", connection.session.problem() or
+                           "No credentials.")
+        region = connection.signing_region() if p.version == "v4" else None
+        self._client = OssClient(connection.address(), creds, version=p.version,
+                                 region=region)
+
+    def list_styles(self) -> list[tuple[str, str]]:
+        return [(s.name, s.content) for s in self._client.list_styles()]
+
+    def put_style(self, name: str, content: str) -> None:
+        self._client.put_style(name, content)
+
+    def delete_style(self, name: str) -> None:
+        self._client.delete_style(name)
+
+    def close(self) -> None:
+        self._client.close()
+
+
 def bind_style_panel(panel, connection: Connection, edit) -> None:
+    factory = getattr(panel, "client_factory", None)
+    if getattr(factory, "__name__", "") == "core_client":   # not a test's fake
+        panel.client_factory = lambda _target: _ConnectionStyles(connection)
     hide_rows(panel, (panel.endpoint, panel.bucket_edit, panel.https, panel.region,
                       panel.key_id, panel.secret, panel.token, panel.cred_source,
                       panel.env_info))
