@@ -321,6 +321,8 @@ class MainWindow(QMainWindow):
         self.act_save = self._act("&Save output as…", self.save_output, K.Save,
                                   "Save the processed image shown in the preview")
         self.act_quit = self._act("&Quit", self.close, K.Quit)
+        self.act_batch = self._act("&Batch…", self.show_batch, "Ctrl+B",
+                                   "Run the cascade over a folder or a bucket prefix")
         self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
         self.act_undo.setShortcuts(K.Undo)
         self.act_redo = self.undo_group.createRedoAction(self, "&Redo")
@@ -360,6 +362,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addSeparator()
         m.addAction(self.act_save)
+        m.addAction(self.act_batch)
         m.addSeparator()
         m.addAction(self.act_quit)
 
@@ -433,6 +436,19 @@ class MainWindow(QMainWindow):
         self.process_field.errorChanged.connect(self._on_process_error)
 
     # -- sources --------------------------------------------------------------------------------
+    def show_batch(self) -> None:
+        """The Batch view (viewer/batch_view.py), made on first use; a clicked result
+        opens here as the source."""
+        if getattr(self, "batch_view", None) is None:
+            from .batch_view import BatchView
+
+            self.batch_view = BatchView(self.doc, self, session=self.session,
+                                        settings=self.settings)
+            self.batch_view.openPath.connect(self.open_path)
+            self.batch_view.openBytes.connect(self.open_bytes)
+        self.batch_view.show()
+        self.batch_view.raise_()
+
     def open_dialog(self) -> None:
         start = os.path.dirname(self.source_path) if self.source_path else str(Path.home())
         path, _ = QFileDialog.getOpenFileName(self, "Open image", start, IMAGE_FILTER)
@@ -818,6 +834,8 @@ class MainWindow(QMainWindow):
         self.fetcher.cancel()
         self.info_panel.task.cancel()
         self.renderer.shutdown()
+        if getattr(self, "batch_view", None) is not None:
+            self.batch_view.shutdown()
         # Cancelled jobs stop at their next check; let them finish before widgets go away.
         QThreadPool.globalInstance().waitForDone(3000)
         super().closeEvent(e)

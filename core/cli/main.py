@@ -15,24 +15,13 @@ import sys
 from pathlib import Path
 
 from ..errors import OssError
+from .common import load_styles as _load_styles
 from .output import STDOUT, CollectedWarnings, UsageError, error_hint, write_output
 
 # Modules that add sub-commands: each exposes ``register(subparsers)`` and sets ``func``
 # (a callable taking the parsed args and returning an exit status) on its parsers.
-SUBCOMMAND_MODULES = ["core.cli.remote", "core.serve.server", "core.cli.explain"]
-
-
-def _load_styles(path: str | None) -> dict[str, str]:
-    if not path:
-        return {}
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise OssError("InvalidArgument", f"Cannot read styles file {path}: {e}") from None
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise OssError("InvalidArgument",
-                       f"Styles file {path} must be a JSON object of name -> process string.")
-    return data
+SUBCOMMAND_MODULES = ["core.cli.remote", "core.serve.server", "core.cli.explain",
+                      "core.cli.batch"]
 
 
 def _cmd_process(args: argparse.Namespace) -> int:
