@@ -35,10 +35,10 @@ def client_for(srv) -> OssClient:
 
 def test_pages_follow_next_marker(server):
     with client_for(server) as c:
-        first = c.list_objects("cats/", max_keys=2)
+        first = c.list_page("cats/", max_keys=2)
         assert [o.key for o in first.objects] == ["cats/a.jpg", "cats/b.jpg"]
         assert first.truncated and first.next_marker == "cats/b.jpg"
-        second = c.list_objects("cats/", marker=first.next_marker, max_keys=2)
+        second = c.list_page("cats/", marker=first.next_marker, max_keys=2)
         assert [o.key for o in second.objects] == ["cats/c.jpg"]
         assert not second.truncated
         assert second.objects[0].size == 3
@@ -46,7 +46,7 @@ def test_pages_follow_next_marker(server):
 
 def test_delimiter_gives_common_prefixes(server):
     with client_for(server) as c:
-        page = c.list_objects("", delimiter="/")
+        page = c.list_page("", delimiter="/")
     assert page.prefixes == ("cats/",)
     assert [o.key for o in page.objects] == ["dog.png"]
 

@@ -144,7 +144,7 @@ class BucketBrowser(QWidget):
         def work() -> None:
             try:
                 with client:
-                    page = client.list_objects(prefix, marker=marker, max_keys=PAGE)
+                    page = client.list_page(prefix, marker=marker, max_keys=PAGE)
                 relay.listed.emit(gen, page, more)
             except Exception as e:  # noqa: BLE001 - reported inline
                 relay.failed.emit(gen, "list", as_oss_error(e))

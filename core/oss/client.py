@@ -340,10 +340,11 @@ class OssClient:
                        process=process, region=self.region, expires=expires,
                        now=self._clock() if now is None else now)
 
-    def list_objects(self, prefix: str = "", *, marker: str = "", max_keys: int = 100,
-                     delimiter: str = "") -> ObjectListing:
-        """ListObjects (V1): one page of keys under ``prefix``; ``next_marker`` of a
-        truncated page asks for the next."""
+    def list_page(self, prefix: str = "", *, marker: str = "", max_keys: int = 100,
+                  delimiter: str = "") -> ObjectListing:
+        """ListObjects (V1): one page of keys under ``prefix`` with sizes and times;
+        ``next_marker`` of a truncated page asks for the next (:meth:`list_objects`
+        iterates every key instead)."""
         response = self._send("GET", None, list_query(prefix, marker, max_keys, delimiter))
         try:
             return parse_listing(response.content)
