@@ -103,3 +103,19 @@ def test_set_document_switches_what_it_follows(bar):
     assert bar.document() is other and bar.view.url().endswith("image%2Frotate%2C45")
     bar.doc.set_process_string("image/rotate,90")
     assert bar.view.url().endswith("image%2Frotate%2C90")
+
+
+def test_snippets_never_show_the_sts_token(bar, qtbot):
+    token = "CAIS+Sts/Token=1234567890"
+    c = bar.connection
+    c.update(bucket="examplebucket", key="cat.jpg", private=True)
+    c.session.set_typed(CREDS.access_key_id, CREDS.access_key_secret, token)
+    dialog = bar.show_snippets()
+    qtbot.addWidget(dialog)
+    dialog.language.setCurrentIndex(dialog.language.findData("curl"))
+    shown = dialog.text.toPlainText()
+    assert "x-oss-security-token=" in shown
+    assert token not in shown and "CAIS%2BSts%2FToken%3D1234567890" not in shown
+    assert CREDS.access_key_secret not in shown
+    dialog.copy()
+    assert "CAIS%2BSts%2FToken%3D1234567890" in QGuiApplication.clipboard().text()

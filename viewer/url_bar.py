@@ -29,7 +29,7 @@ from .connection import Connection
 from .document import Document
 from .elide import ElidedLabel
 from .process_field import whole_lines_height
-from .url_panel import UrlResults, build_urls
+from .url_panel import UrlResults, _hide, build_urls
 
 ZWSP = "\u200b"
 URL_BREAKS = "/,?&="
@@ -112,14 +112,17 @@ class SnippetDialog(QDialog):
 
     def refresh(self) -> None:
         code, why = self.bar.snippet(self.language.currentData())
-        self.text.setPlainText(code or "")
+        self._code = code or ""
+        # A signed URL (curl) carries the STS token by design: copied whole, shown masked.
+        creds = self.bar.connection.credentials()
+        self.text.setPlainText(_hide(self._code, creds.security_token if creds else None))
         self.note.setText(why or "Credentials are read from OSS_ACCESS_KEY_ID / "
                           "OSS_ACCESS_KEY_SECRET when the code runs; nothing secret is "
                           "in it.")
         self.copy_button.setEnabled(bool(code))
 
     def copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.text.toPlainText())
+        QGuiApplication.clipboard().setText(self._code)
         self.note.setText(f"Copied the {self.language.currentText()} snippet.")
 
 
