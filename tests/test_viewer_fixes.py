@@ -4,7 +4,7 @@ panel's widths and placeholders."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QRadioButton, QWidget, QVBoxLayout
 
