@@ -23,17 +23,26 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout
                                QToolButton, QVBoxLayout, QWidget)
 
 from core.errors import OssError
+from core.oss.credentials import mask
 from core.oss.snippets import LANGUAGES, TITLES, SnippetTarget, snippet
+from core.oss.urls import encode_query_component
 
 from .connection import Connection
 from .document import Document
 from .elide import ElidedLabel
 from .process_field import whole_lines_height
-from .url_panel import UrlResults, _hide, build_urls
+from .url_panel import UrlResults, build_urls
 
 ZWSP = "\u200b"
 URL_BREAKS = "/,?&="
 URL_LINES = 3
+
+
+def mask_token(text: str, token: str | None) -> str:
+    """``text`` with the STS token (raw or query-encoded) replaced by its masked form."""
+    if not token or not text:
+        return text
+    return text.replace(encode_query_component(token), mask(token)).replace(token, mask(token))
 
 
 def breakable(url: str) -> str:
@@ -115,7 +124,7 @@ class SnippetDialog(QDialog):
         self._code = code or ""
         # A signed URL (curl) carries the STS token by design: copied whole, shown masked.
         creds = self.bar.connection.credentials()
-        self.text.setPlainText(_hide(self._code, creds.security_token if creds else None))
+        self.text.setPlainText(mask_token(self._code, creds.security_token if creds else None))
         self.note.setText(why or "Credentials are read from OSS_ACCESS_KEY_ID / "
                           "OSS_ACCESS_KEY_SECRET when the code runs; nothing secret is "
                           "in it.")
