@@ -1,0 +1,187 @@
+"""Boundaries, odd sizes and shared state that the broad suites walk past.
+
+Each test here was written against a plausible one-character bug that the rest of the suite
+let through (see docs/TESTING.md). Expected values come from the spec, the OSS docs or the
+official SDKs, never from the code under test.
+"""
+from __future__ import annotations
+
+import base64
+import json
+
+import oss2
+import pytest
+from PIL import Image, ImageChops
+
+from core import process
+from core.engine import Engine
+from core.errors import STATUS, OssError
+from core.oss.credentials import Credentials
+from core.oss.signing import presign_v4
+from core.oss.urls import BucketAddress
+from core.resolver import MappingResolver
+from tests.helpers import decode, encode, quadrants, solid, with_orientation
+from tests.sdk_clock import freeze_sdk_clocks
+
+NOW = 1700000000
+
+
+def b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+# -- crop: a width beyond the image is clamped before the anchor is applied ------------------
+# Spec section 3: w in [0, image width]; docs/COMPATIBILITY.md "w/h larger than the image:
+# clamped to the image before the anchor is computed".
+
+@pytest.mark.parametrize("g", ["se", "east", "ne", "nw", "center"])
+def test_crop_wider_than_the_image_is_clamped_for_every_anchor(g):
+    result = process(solid(400, 267), f"image/crop,w_500,h_100,g_{g}")
+    assert (result.width, result.height) == (400, 100)
+
+
+def test_crop_taller_than_the_image_is_clamped():
+    result = process(solid(400, 267), "image/crop,w_100,h_300,g_se")
+    assert (result.width, result.height) == (100, 267)
+
+
+def test_crop_se_takes_the_bottom_right_pixels():
+    # 400x267 quadrants: bottom-right is yellow. A 500-wide crop at se keeps all 400 columns,
+    # so its left edge is the (blue) bottom-left quadrant.
+    out = decode(process(encode(quadrants(400, 267)), "image/crop,w_500,h_50,g_se").data)
+    assert out.size == (400, 50)
+    r, g, b = out.convert("RGB").getpixel((5, 25))
+    assert b > 200 and r < 60 and g < 60
+
+
+# -- watermark centring with an odd-sized mark ---------------------------------------------
+# docs/COMPATIBILITY.md, watermark placement: centring is (W - w) // 2, the spare pixel to the
+# right/bottom. W=200, w=41 -> 79 (not 100 - 20 = 80).
+
+def _mark(w: int, h: int) -> bytes:
+    return encode(Image.new("RGBA", (w, h), (0, 0, 255, 255)))
+
+
+@pytest.mark.parametrize("W,H,w,h", [(200, 120, 41, 21), (201, 121, 40, 20), (199, 99, 41, 33)])
+def test_image_watermark_centre_puts_the_spare_pixel_right_and_below(W, H, w, h):
+    resolver = MappingResolver({"m.png": _mark(w, h)})
+    result = process(solid(W, H, (255, 255, 255)),
+                     f"image/watermark,image_{b64('m.png')},g_center/format,png",
+                     resolver=resolver)
+    out = decode(result.data).convert("RGB")
+    diff = ImageChops.difference(out, Image.new("RGB", (W, H), (255, 255, 255)))
+    left, top = (W - w) // 2, (H - h) // 2
+    assert diff.getbbox() == (left, top, left + w, top + h)
+
+
+@pytest.mark.parametrize("g,expect_x", [("north", (200 - 41) // 2), ("south", (200 - 41) // 2)])
+def test_image_watermark_north_south_centre_horizontally(g, expect_x):
+    resolver = MappingResolver({"m.png": _mark(41, 10)})
+    result = process(solid(200, 100, (255, 255, 255)),
+                     f"image/watermark,image_{b64('m.png')},g_{g},y_0/format,png",
+                     resolver=resolver)
+    out = decode(result.data).convert("RGB")
+    box = ImageChops.difference(out, Image.new("RGB", (200, 100), (255, 255, 255))).getbbox()
+    assert (box[0], box[2]) == (expect_x, expect_x + 41)
+
+
+# -- one Engine, two cascades that differ only in orientation ---------------------------------
+# Spec section 5 (auto-orient): by default OSS applies EXIF Orientation; auto-orient,0 keeps
+# the stored pixels. A 150x100 picture stored with Orientation 6 is shown 100x150.
+
+@pytest.fixture(scope="module")
+def rotated_jpeg() -> bytes:
+    return with_orientation(quadrants(150, 100), 6)
+
+
+def test_shared_engine_keeps_oriented_and_stored_results_apart(rotated_jpeg):
+    engine = Engine()
+    oriented = engine.process(rotated_jpeg, "image/resize,w_100")
+    stored = engine.process(rotated_jpeg, "image/resize,w_100/auto-orient,0")
+    assert (oriented.width, oriented.height) == (100, 150)
+    assert (stored.width, stored.height) == (100, 67)
+
+
+def test_shared_engine_orientation_in_the_other_order(rotated_jpeg):
+    engine = Engine()
+    stored = engine.process(rotated_jpeg, "image/resize,w_100/auto-orient,0")
+    oriented = engine.process(rotated_jpeg, "image/resize,w_100")
+    again = engine.process(rotated_jpeg, "image/resize,w_100/auto-orient,0")
+    assert [(r.width, r.height) for r in (stored, oriented, again)] == \
+        [(100, 67), (100, 150), (100, 67)]
+    assert again.data == stored.data
+
+
+# -- V4: the canonical query is sorted by the *encoded* name -------------------------------
+# Spec (oss-signing.md, V4 CanonicalQueryString): "URI-encode each name and value, sort by
+# encoded name". 'x{' encodes to 'x%7B', which sorts before 'xa'; raw, 'xa' < 'x{'.
+
+def test_v4_query_names_sort_by_encoded_form_like_oss2(monkeypatch):
+    freeze_sdk_clocks(monkeypatch, NOW)
+    secret = ("LTAI5tTestKeyId0000", "TestSecret/With+Chars=0123456789")
+    params = {"xa": "1", "x{": "2", "x-oss-process": "image/resize,w_10"}
+    ours = presign_v4(BucketAddress.from_endpoint("oss-cn-hangzhou.aliyuncs.com", "bkt"),
+                      "k.jpg", Credentials(*secret), region="cn-hangzhou",
+                      params=params, now=NOW)
+    lines = ours.canonical_request.split("\n")
+    names = [pair.split("=")[0] for pair in lines[2].split("&")]
+    assert names.index("x%7B") < names.index("xa")
+    auth = oss2.ProviderAuthV4(oss2.credentials.StaticCredentialsProvider(*secret))
+    bucket = oss2.Bucket(auth, "https://oss-cn-hangzhou.aliyuncs.com", "bkt",
+                         region="cn-hangzhou")
+    theirs = bucket.sign_url("GET", "k.jpg", 3600, params=dict(params))
+    sig = [p.split("=", 1)[1] for p in theirs.split("?", 1)[1].split("&")
+           if p.startswith("x-oss-signature=")]
+    assert sig == [ours.signature]
+
+
+# -- every error code carries OSS's HTTP status ---------------------------------------------
+# OSS "Error code" page (help doc-detail/32005, and its older Chinese table "OSS的错误码"),
+# the 403/404/405 troubleshooting pages, and the IMG docs (processing errors are 400).
+DOCUMENTED_STATUS = {
+    "InvalidArgument": 400, "BadRequest": 400, "MissingArgument": 400,
+    "ImageTooLarge": 400, "InvalidRequest": 400, "EntityTooLarge": 400,
+    "InvalidBucketName": 400, "InvalidObjectName": 400, "InvalidDigest": 400,
+    "RequestTimeout": 400, "RequestTimeTooSkewed": 403, "AccessDenied": 403,
+    "SignatureDoesNotMatch": 403, "InvalidAccessKeyId": 403, "NoSuchKey": 404,
+    "NoSuchBucket": 404, "NoSuchStyle": 404, "MethodNotAllowed": 405,
+    "InternalError": 500, "NotImplemented": 501,
+}
+
+
+@pytest.mark.parametrize("code,status", sorted(DOCUMENTED_STATUS.items()))
+def test_error_code_has_the_documented_http_status(code, status):
+    assert STATUS[code] == status
+    assert OssError(code, "m").status == status
+
+
+def test_every_code_we_emit_is_documented_or_ours():
+    ours_only = {"WatermarkError", "Cancelled"}  # IMG processing (400) / client-side only
+    assert set(STATUS) - set(DOCUMENTED_STATUS) == ours_only
+    assert STATUS["WatermarkError"] == 400
+
+
+# -- a truncated JPEG ---------------------------------------------------------------------
+# docs/COMPATIBILITY.md (codec errors): a corrupt or truncated source is BadRequest 400,
+# EC 0040-00000005; a file truncated after its headers still answers image/info, which
+# decodes no pixels.
+
+def _truncations() -> tuple[bytes, int]:
+    data = encode(quadrants(64, 48), "JPEG", quality=90)
+    return data, data.index(b"\xff\xda")
+
+
+@pytest.mark.parametrize("where", ["header", "entropy"])
+def test_processing_a_truncated_jpeg_is_bad_request(where):
+    data, sos = _truncations()
+    cut = 20 if where == "header" else sos + (len(data) - sos) // 2
+    with pytest.raises(OssError) as info:
+        Engine().process(data[:cut], "image/resize,w_32")
+    assert (info.value.code, info.value.status) == ("BadRequest", 400)
+
+
+def test_info_of_a_jpeg_truncated_after_its_headers_reads_the_header():
+    data, sos = _truncations()
+    result = Engine().process(data[:sos + (len(data) - sos) // 2], "image/info")
+    info = json.loads(result.data)
+    assert (info["ImageWidth"]["value"], info["ImageHeight"]["value"]) == ("64", "48")
