@@ -185,3 +185,101 @@ def test_info_of_a_jpeg_truncated_after_its_headers_reads_the_header():
     result = Engine().process(data[:sos + (len(data) - sos) // 2], "image/info")
     info = json.loads(result.data)
     assert (info["ImageWidth"]["value"], info["ImageHeight"]["value"]) == ("64", "48")
+
+
+# -- rotate: the canvas is the bounding box of the turned image ----------------------------
+# Spec section 7: "Other angles enlarge the canvas to the bounding box of the rotated image"
+# (iStore example: 300x200 at 45 degrees -> 354x354). The oracle turns the four corners.
+
+def _bounding_box(W: int, H: int, degrees: float) -> tuple[int, int]:
+    import math
+
+    rad = math.radians(degrees)
+    xs, ys = [], []
+    for cx, cy in ((0, 0), (W, 0), (0, H), (W, H)):
+        xs.append(cx * math.cos(rad) - cy * math.sin(rad))
+        ys.append(cx * math.sin(rad) + cy * math.cos(rad))
+    return math.ceil(max(xs) - min(xs) - 1e-6), math.ceil(max(ys) - min(ys) - 1e-6)
+
+
+def test_rotate_45_matches_the_published_example():
+    result = process(solid(300, 200), "image/rotate,45")
+    assert (result.width, result.height) == (354, 354)
+
+
+@pytest.mark.parametrize("deg", [1, 30, 60, 89, 91, 135, 200, 269, 300, 359])
+def test_rotate_canvas_is_the_bounding_box(deg):
+    result = process(solid(300, 200), f"image/rotate,{deg}")
+    assert (result.width, result.height) == _bounding_box(300, 200, deg)
+
+
+# -- output limits: each side <= 16384 and at most 16,777,216 pixels ------------------------
+# Spec section 2: violation -> 400, EC 0040-00000007; both limits are inclusive.
+
+def test_output_side_of_exactly_16384_is_allowed():
+    result = process(solid(20, 10), "image/resize,m_fixed,w_16384,h_2,limit_0/format,png")
+    assert (result.width, result.height) == (16384, 2)
+
+
+def test_output_of_exactly_4096_squared_pixels_is_allowed():
+    result = process(solid(20, 20), "image/resize,m_fixed,w_4096,h_4096,limit_0/format,png")
+    assert (result.width, result.height) == (4096, 4096)
+
+
+def test_output_one_row_over_the_pixel_limit_is_refused():
+    with pytest.raises(OssError) as info:
+        process(solid(20, 20), "image/resize,m_fixed,w_4096,h_4097,limit_0")
+    assert (info.value.code, info.value.ec, info.value.status) == \
+        ("InvalidArgument", "0040-00000007", 400)
+
+
+# -- resize to one pixel -------------------------------------------------------------------
+
+def test_resize_to_width_1_keeps_at_least_one_row():
+    # 400x267 -> w_1: height 267/400 = 0.67 rounds to 1 (never 0, never more).
+    result = process(solid(400, 267), "image/resize,w_1")
+    assert (result.width, result.height) == (1, 1)
+
+
+# -- indexcrop slices ------------------------------------------------------------------------
+# Spec section 4: slice i of width x (or height y); an index past the last slice returns the
+# source unchanged.
+
+def test_indexcrop_middle_slice_has_the_slice_width():
+    out = decode(process(encode(_columns(100, 10)), "image/indexcrop,x_30,i_1/format,png").data)
+    assert out.size == (30, 10)
+    assert out.convert("L").getpixel((0, 0)) == 30 and out.convert("L").getpixel((29, 0)) == 59
+
+
+@pytest.mark.parametrize("spec,size", [("y_50,i_1", (40, 50)), ("y_50,i_2", (40, 100)),
+                                        ("x_20,i_1", (20, 100)), ("x_20,i_2", (40, 100))])
+def test_indexcrop_index_at_the_edge(spec, size):
+    # 40x100: y_50 gives slices 0 and 1; i_2 starts at 100 = H, past the end -> the source.
+    # x_20 gives slices 0 and 1; i_2 starts at 40 = W, past the end -> the source.
+    result = process(solid(40, 100), f"image/indexcrop,{spec}")
+    assert (result.width, result.height) == size
+
+
+# -- crop at the centre of an odd box --------------------------------------------------------
+# Spec section 3 formula table: centre origin is srcW/2 - w/2, integer halves
+# (docs/COMPATIBILITY.md, crop): 200 // 2 - 41 // 2 = 80.
+
+def _columns(W: int, H: int) -> Image.Image:
+    im = Image.new("L", (W, H))
+    im.putdata([x for _ in range(H) for x in range(W)])
+    return im
+
+
+def test_crop_centre_origin_of_an_odd_box():
+    out = decode(process(encode(_columns(200, 4)), "image/crop,w_41,h_4,g_center/format,png").data)
+    assert out.size == (41, 4)
+    assert out.convert("L").getpixel((0, 0)) == 80
+
+
+# -- circle on a sliver ------------------------------------------------------------------------
+# Spec section 5: r beyond half the shorter side becomes (shorter - 1) / 2; the output is a
+# (2r + 1) square: a 1-pixel-high image gives r = 0, a 1x1 output.
+
+def test_circle_on_a_one_pixel_high_image_is_one_pixel():
+    result = process(solid(5, 1), "image/circle,r_10/format,png")
+    assert (result.width, result.height) == (1, 1)
