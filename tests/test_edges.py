@@ -283,3 +283,64 @@ def test_crop_centre_origin_of_an_odd_box():
 def test_circle_on_a_one_pixel_high_image_is_one_pixel():
     result = process(solid(5, 1), "image/circle,r_10/format,png")
     assert (result.width, result.height) == (1, 1)
+
+
+# -- circle: a (2r + 1) square around the centre, the disc symmetric -------------------------
+# Spec section 5 and docs/COMPATIBILITY.md (circle output): always a (2r+1)-pixel square centred
+# at (W//2, H//2); outside the disc transparent in PNG.
+
+def test_circle_in_range_is_a_2r_plus_1_square_cut_around_the_centre():
+    src = _columns(400, 267)
+    out = decode(process(encode(src), "image/circle,r_100/format,png").data)
+    assert out.size == (201, 201)
+    grey, alpha = out.convert("LA").split()
+    # The middle row runs from x = 200 - 100 to 200 + 100 of the source.
+    assert grey.getpixel((0, 100)) == 100 and grey.getpixel((100, 100)) == 200
+    assert alpha.getpixel((0, 0)) == 0 and alpha.getpixel((200, 200)) == 0
+    assert alpha.getpixel((100, 100)) == 255
+
+
+def test_circle_disc_is_symmetric_and_touches_all_four_edges():
+    out = decode(process(solid(300, 300), "image/circle,r_60/format,png").data)
+    assert out.size == (121, 121)
+    alpha = out.getchannel("A")
+    side = 121
+    for y in range(side):
+        for x in range(side):
+            a = alpha.getpixel((x, y))
+            assert a == alpha.getpixel((side - 1 - x, y)) == alpha.getpixel((x, side - 1 - y)), \
+                (x, y)
+    mid = side // 2
+    assert min(alpha.getpixel(p) for p in ((0, mid), (side - 1, mid), (mid, 0),
+                                           (mid, side - 1))) > 0
+
+
+# -- watermark scale P and text shadow: at least one pixel --------------------------------
+# docs/COMPATIBILITY.md (watermark): P scales the mark's width to P% of the main image's
+# width, at least 1 x 1; the shadow is offset max(1, round(size / 20)) px right and down and
+# the block grows by the offset.
+
+def test_watermark_P_of_a_narrow_image_keeps_one_pixel():
+    resolver = MappingResolver({"m.png": _mark(20, 20)})
+    p = b64("m.png?x-oss-process=image/resize,P_1")
+    out = decode(process(solid(40, 40, (255, 255, 255)),
+                         f"image/watermark,image_{p},g_nw,x_0,y_0/format,png",
+                         resolver=resolver).data).convert("RGB")
+    box = ImageChops.difference(out, Image.new("RGB", (40, 40), (255, 255, 255))).getbbox()
+    assert box == (0, 0, 1, 1)
+
+
+@pytest.mark.parametrize("size,offset", [(10, 1), (30, 2), (40, 2), (50, 3), (70, 4)])
+def test_text_shadow_grows_the_block_by_the_documented_offset(size, offset):
+    text = b64("Hi")
+    plain = decode(process(solid(200, 120, (255, 255, 255)),
+                           f"image/watermark,text_{text},size_{size},g_nw,x_0,y_0/format,png"
+                           ).data).convert("RGB")
+    shadowed = decode(process(solid(200, 120, (255, 255, 255)),
+                              f"image/watermark,text_{text},size_{size},shadow_100,g_nw,x_0,y_0"
+                              "/format,png").data).convert("RGB")
+    white = Image.new("RGB", (200, 120), (255, 255, 255))
+    a = ImageChops.difference(plain, white).getbbox()
+    b = ImageChops.difference(shadowed, white).getbbox()
+    assert (b[0], b[1]) == (a[0], a[1]) == (0, 0)
+    assert (b[2] - a[2], b[3] - a[3]) == (offset, offset)
