@@ -226,7 +226,11 @@ def encode(pic: Picture) -> tuple[bytes, str]:
     fmt = output_format(pic)
     W, H = pic.size
     out = io.BytesIO()
-    frame = pic.image
+    # Encode a copy: Pillow (13) keeps the options of a save in progress on the image
+    # object itself (encoderinfo) and lets them win over the caller's, so two threads
+    # saving one cached picture (the viewer's A/B renderers, the quality sweep, the
+    # server) swapped qualities and left the cached image stuck on the last one.
+    frame = pic.image.copy()
     extra = {"icc_profile": pic.icc_profile} if pic.icc_profile else {}
     if fmt == "jpg":
         flatten(frame).save(out, "JPEG", quality=target_quality(pic, fmt),

@@ -250,3 +250,20 @@ def test_cache_is_bounded_by_bytes():
     assert 0 < engine.cache_bytes <= 1_000_000
     engine.clear_cache()
     assert engine.cache_bytes == 0
+
+
+@pytest.mark.parametrize("fmt", ["jpg", "webp", "avif"])
+def test_encode_ignores_options_left_on_a_shared_cached_image(fmt):
+    # Pillow keeps a running save's options on the image object (encoderinfo) and lets
+    # them win over the caller's; a concurrent save of the same cached picture leaves
+    # them behind. The requested quality must still be the one used.
+    eng = Engine()
+    src = Source.of(EXAMPLE)
+    process = f"image/resize,w_200/format,{fmt}/quality,Q_30"
+    clean = eng.process(src, process).data
+    eng.clear_cache()
+    base = f"image/resize,w_200/format,{fmt}"
+    eng.process(src, base)                      # caches the resized picture
+    shared = eng.process(src, base).picture.image
+    shared.encoderinfo = {"quality": 95}        # what a concurrent save leaves behind
+    assert eng.process(src, process).data == clean

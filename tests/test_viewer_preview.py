@@ -95,11 +95,12 @@ def test_side_by_side_shares_zoom_and_pan(qtbot, panel):
     qtbot.mouseMove(right, QPoint(150, 170))
     qtbot.mouseRelease(right, Qt.MouseButton.LeftButton, pos=QPoint(150, 170))
     assert panel.state.cx > 0.5 and panel.state.cy > 0.5
-    # Both halves show the same region, as fractions of their own image.
+    # Like with like: both halves draw at one scale, their centres at the same place.
     lr, rr = left.image_rect(), right.image_rect()
-    lf = (left.width() / 2 - lr.left()) / lr.width()
-    rf = (right.width() / 2 - rr.left()) / rr.width()
-    assert lf == pytest.approx(rf, abs=1e-6)
+    assert lr.width() / 1600 == pytest.approx(rr.width() / 800) == pytest.approx(2.0 / left.dpr())
+    assert lr.center().x() - left.width() / 2 == pytest.approx(rr.center().x() - right.width() / 2,
+                                                                abs=1)
+    assert lr.center().y() == pytest.approx(rr.center().y(), abs=1)
 
 
 def test_ctrl_wheel_zooms_about_the_pointer(panel):

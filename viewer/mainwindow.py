@@ -27,6 +27,8 @@ from core.errors import OssError
 from core.resources import resource_path
 from core.storage import atomic_write
 
+from .ab import CompareController
+from .canvas_edit import CanvasEditor
 from .bucket_browser import BucketBrowser
 from .connection import Connection
 from .connection_bar import ConnectionBar
@@ -69,6 +71,7 @@ OPTIONAL_DOCKS = (
     ("viewer.url_panel", "UrlPanel", "URLs", "urlDock"),
     ("viewer.style_panel", "StyleLibraryPanel", "Styles", "styleDock"),
     ("viewer.remote_panel", "RemotePanel", "Remote", "remoteDock"),
+    ("viewer.quality_panel", "QualityPanel", "Quality", "qualityDock"),
 )
 
 
@@ -215,6 +218,9 @@ class MainWindow(QMainWindow):
         self._build_undo_group()
         self._build_actions()
         self._build_menus()
+        # A/B cascades and what the preview pairs (viewer/ab.py).
+        self.compare = CompareController(self)
+        self.canvas_editor = CanvasEditor(self)       # drag crops, watermarks, radii
         self._wire()
         self.setAcceptDrops(True)
         self.resize(1400, 880)
@@ -237,7 +243,7 @@ class MainWindow(QMainWindow):
         # Session, and the Remote panel renders with the preview's watermark resolver.
         # Only the keywords a panel declares are passed, so any panel(doc, parent) fits.
         offered = {"settings": self.settings, "session": self.session,
-                   "resolver": self._resolver}
+                   "resolver": self._resolver, "engine": self.renderer.engine}
         for module, cls_name, title, name in OPTIONAL_DOCKS:
             try:
                 mod = importlib.import_module(module)
@@ -662,8 +668,7 @@ class MainWindow(QMainWindow):
         res = out.result
         if res.is_json:
             self.preview.show_json(res.data.decode("utf-8", "replace"))
-        else:
-            self.preview.show_images(out.before, out.after)
+        self.compare.present(out)
         self.preview.show_error(None)
         self.preview.set_notes(res.notes)
         self.steps_panel.set_step_error(None, None)
@@ -809,7 +814,7 @@ class MainWindow(QMainWindow):
         s.setValue("preview/mode", str(self.preview.mode))
         s.setValue("preview/follow", self.preview.act_follow.isChecked())
         s.setValue("preview/never_enlarge", self.preview.state.never_enlarge)
-        s.setValue("session/process", self.doc.process_string())
+        s.setValue("session/process", self.compare.current_process())   # A, with A/B on
         # Only local files are remembered: a URL may carry a signature (a secret).
         s.setValue("session/source", self.source_path or "")
         s.sync()
@@ -834,6 +839,11 @@ class MainWindow(QMainWindow):
         self.fetcher.cancel()
         self.info_panel.task.cancel()
         self.renderer.shutdown()
+        self.compare.renderer.shutdown()
+        self.canvas_editor.shutdown()
+        for panel in self.extra_panels.values():
+            if hasattr(panel, "shutdown"):
+                panel.shutdown()
         if getattr(self, "batch_view", None) is not None:
             self.batch_view.shutdown()
         # Cancelled jobs stop at their next check; let them finish before widgets go away.
