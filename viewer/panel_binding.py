@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFormLayout, QLayout, QToolButton, QHBoxLayout, QW
 
 from .connection import Connection
 from .elide import ElidedLabel
+from .style_panel import CoreClientStyles
 
 
 def _contains(layout: QLayout, widget: QWidget) -> bool:
@@ -103,10 +104,11 @@ def bind_remote_panel(panel, connection: Connection, edit) -> None:
     pull()
 
 
-class _ConnectionStyles:
+class _ConnectionStyles(CoreClientStyles):
     """The style APIs through the connection's client: path-style, custom domain and the
     signature version come from the connection too (the panel's own target has no such
-    fields). The client signs even for a public connection: the style APIs need it."""
+    fields). The client signs even for a public connection: the style APIs need it. Only
+    the client differs; the calls are the panel's own."""
 
     def __init__(self, connection: Connection) -> None:
         from core.oss.client import OssClient
@@ -120,18 +122,6 @@ class _ConnectionStyles:
         region = connection.signing_region() if p.version == "v4" else None
         self._client = OssClient(connection.address(), creds, version=p.version,
                                  region=region)
-
-    def list_styles(self) -> list[tuple[str, str]]:
-        return [(s.name, s.content) for s in self._client.list_styles()]
-
-    def put_style(self, name: str, content: str) -> None:
-        self._client.put_style(name, content)
-
-    def delete_style(self, name: str) -> None:
-        self._client.delete_style(name)
-
-    def close(self) -> None:
-        self._client.close()
 
 
 def bind_style_panel(panel, connection: Connection, edit) -> None:

@@ -85,10 +85,10 @@ ClientFactory = Callable[[BucketTarget], BucketStyles]
 
 def core_client(target: BucketTarget) -> BucketStyles:
     """The default factory: :mod:`core.oss.client` (imported lazily; it pulls in requests)."""
-    return _CoreClientStyles(target)
+    return CoreClientStyles(target)
 
 
-class _CoreClientStyles:
+class CoreClientStyles:
     """:class:`BucketStyles` over :class:`core.oss.client.OssClient` (header-signed V4)."""
 
     def __init__(self, target: BucketTarget) -> None:
