@@ -34,7 +34,9 @@ DEFAULT_DECODE_BUDGET = 384 * 1024 * 1024
 # Python and Pillow keep ~3 KB per frame besides its pixels (the decoded frame object
 # and its palette copy for the GIF encoder): 200,000 one-pixel frames peaked at 568 MB.
 FRAME_OVERHEAD = 3 * 1024
-MAX_GIF_FRAME_MS = 65_535 * 10           # a GIF frame delay is a 16-bit count of 1/100 s
+MAX_GIF_FRAME_MS = 65_535 * 10
+PNG_LEVEL = 6
+PNG_STRATEGY = 3                         # zlib.Z_RLE           # a GIF frame delay is a 16-bit count of 1/100 s
 
 # Our own header check runs first; Pillow's bomb guard stays as a backstop at OSS's limit.
 Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
@@ -335,7 +337,10 @@ def _encode(pic: Picture, check) -> tuple[bytes, str]:
                             progressive=bool(pic.interlace), optimize=True, subsampling=2,
                             **extra)
     elif fmt == "png":
-        frame.save(out, "PNG", compress_level=6, **extra)
+        # zlib's RLE strategy: 3-4x faster than the default filtered deflate and closer
+        # to OSS's bytes (SDK example.jpg: 161655 vs OSS 160733; default: 162285).
+        frame.save(out, "PNG", compress_level=PNG_LEVEL, compress_type=PNG_STRATEGY,
+                   **extra)
     elif fmt == "webp":
         if W > MAX_WEBP_SIDE or H > MAX_WEBP_SIDE:
             raise OssError("BadRequest",

@@ -205,8 +205,9 @@ class Engine:
         if plan.limited:
             return None
         tw, th = plan.scaled
-        # Keep at least 2x the target so the final Lanczos pass still has detail to use.
-        scale = codec.draft_scale(oW, oH, 2 * tw, 2 * th)
+        # The DCT-domain reduction is itself a good downscale (libvips' shrink-on-load does
+        # the same): any scale that keeps the target size or more is used.
+        scale = codec.draft_scale(oW, oH, tw, th)
         if scale == 1:
             return None
         dW, dH = -(-oW // scale), -(-oH // scale)
