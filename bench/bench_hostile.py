@@ -48,6 +48,16 @@ def _rgba_png() -> bytes:
     return out.getvalue()
 
 
+TEXT = base64.urlsafe_b64encode("Hello 图片服务!".encode()).decode().rstrip("=")
+
+
+def _budget_png() -> bytes:
+    from tests import hostile_files as hf
+
+    row = bytes((x * 7) % 256 for x in range(8150 * 4))
+    return hf.png(8150, 8150, color_type=6, row=row)
+
+
 def _photo(side: int) -> bytes:
     import io
 
@@ -96,6 +106,12 @@ def cases() -> list[tuple[str, str, str, dict]]:
         ("FIFO named f.jpg", str(fifo), "image/info", {}),
         ("3 GB watermark in bucket dir", str(EXAMPLE), f"image/watermark,image_{key}",
          {"bucket_dir": str(big_wm.parent)}),
+    ] + [
+        # At the decode budget: the largest RGBA picture the default admits (8150 x 8150,
+        # 266 MB decoded) through the heaviest actions -- the peak the budget is for.
+        (f"budget: RGBA 8150^2 {p}", str(_cached("rgba8150.png", _budget_png)), f"image/{p}",
+         {}) for p in ("blur,r_10,s_10", "sharpen,100", "format,jpg", "contrast,50",
+                       f"watermark,text_{TEXT},size_200,fill_1", "resize,w_4000/format,webp")
     ]
 
 

@@ -1,6 +1,7 @@
 """Side by side with libvips: the issue-14 cases, interleaved, medians; run by hand.
 
     python bench/bench_vs_vips.py [--repeat N] [--no-rss] [--only SUBSTRING]
+    BENCH_CORE=/tmp/old python bench/bench_vs_vips.py   # another tree's core package
 
 pyvips is a bench-only dependency (never a runtime one): when it is missing the script
 installs ``pyvips[binary]`` into the running interpreter with pip (PyPI wheels bundle
@@ -27,6 +28,10 @@ from PIL import Image, ImageFilter
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# BENCH_CORE=/path/to/an/exported/tree measures another version of core (before/after).
+CORE = os.environ.get("BENCH_CORE")
+if CORE:
+    sys.path.insert(0, CORE)
 EXAMPLE = ROOT / "resources" / "samples" / "example.jpg"
 CACHE = Path(os.environ.get("BENCH_CACHE", "/tmp/oss-img-bench"))
 TEXT = "Hello 图片服务!"
@@ -139,13 +144,15 @@ def shape(data: bytes) -> tuple[str, tuple[int, int]]:
 # -- peak RSS in a child --------------------------------------------------------------------
 
 CHILD = r"""
-import sys, atexit
+import os, sys, atexit
 def _hwm():  # this process's own peak (VmHWM), not the forking parent's (ru_maxrss)
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             sys.stderr.write("HWM " + line.split()[1] + "\n")
 atexit.register(_hwm)
 sys.path.insert(0, {root!r})
+if os.environ.get("BENCH_CORE"):
+    sys.path.insert(0, os.environ["BENCH_CORE"])
 sys.argv = ["x"]
 import bench.bench_vs_vips as b
 data = open({src!r}, "rb").read()

