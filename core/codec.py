@@ -214,7 +214,7 @@ def draft_scale(W: int, H: int, want_w: int, want_h: int) -> int:
 
 def decode(data: bytes, *, orient: bool = True, draft: tuple[int, int] | None = None,
            source_quality=None, budget: int | None = DEFAULT_DECODE_BUDGET,
-           first_frame_only: bool = False, check=None) -> Picture:
+           first_frame_only: bool = False, check=None, frame_fn=None) -> Picture:
     """Decode ``data`` into a :class:`Picture`.
 
     ``orient`` applies the EXIF Orientation (OSS auto-orient, only below 4096 px a side).
@@ -225,29 +225,40 @@ def decode(data: bytes, *, orient: bool = True, draft: tuple[int, int] | None = 
     is decoded. ``first_frame_only`` decodes only an animation's first frame (the caller
     knows the output is static); the picture then remembers how many frames it skipped.
     ``check`` is called between frames (cancellation, deadline) and may raise.
+    ``frame_fn(frame, frames)`` transforms each frame of an animation as soon as it is
+    decoded (the engine passes the cascade's leading resize/crop steps), so only the
+    transformed frames are held: the budget then counts one source frame plus every
+    transformed frame at the size the first one came out.
     """
     im = open_image(data)
     fmt = FORMAT_NAMES[im.format]
     stored = im.size
+    W0, H0 = stored
     quality = None
     icc = im.info.get("icc_profile")
     try:
         animated = bool(getattr(im, "is_animated", False)) and fmt in ("gif", "webp")
         total = _frame_count(im) if animated else 1
         held = 1 if first_frame_only else total
+        streaming = animated and frame_fn is not None and held > 1
         if fmt == "jpg":
             if source_quality is not None:
                 quality = source_quality(getattr(im, "quantization", None) or {})
             if draft is not None:
                 im.draft("RGB", draft)
-        check_budget(im, held, budget)
+        check_budget(im, 1 if streaming else held, budget)
         frames: list[Image.Image] = []
         durations: list[int] = []
         if animated:
             for index, frame in enumerate(ImageSequence.Iterator(im)):
                 if check is not None:
                     check()
-                frames.append(_normalize(frame.convert("RGBA")))
+                decoded = _normalize(frame.convert("RGBA"))
+                if streaming:
+                    decoded = frame_fn(decoded, total)
+                    if index == 0:
+                        check_budget(decoded, total, budget and budget - W0 * H0 * 4)
+                frames.append(decoded)
                 durations.append(int(frame.info.get("duration", 100) or 100))
                 if index + 1 >= held:
                     break

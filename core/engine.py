@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from PIL import Image
+
 from . import codec
 from .cascade import Cascade, StyleLookup, parse, resolve
 from .errors import OssError
 from .inspect import average_hue_json, estimate_jpeg_quality, info_json
-from .ops.geometry import AutoOrient, Resize
+from .ops.geometry import AutoOrient, Crop, IndexCrop, Resize
 from .ops.output import Format
 from .ops.query import AverageHue, Info
 from .params import Operation
@@ -117,17 +119,46 @@ def effective_auto_orient(steps: tuple[Operation, ...]) -> bool:
 
 
 def static_output(source_format: str, steps: tuple[Operation, ...]) -> bool:
-    """True when the encoded result can only be one frame: only a GIF output keeps an
-    animation (``format,gif`` is ignored on other sources), so for any other output the
-    engine decodes an animation's first frame only."""
+    """True when the encoded result can only be one frame: a step turns the animation
+    into its first frame, or the output is not GIF (only a GIF output keeps an animation;
+    ``format,gif`` is ignored on other sources). The engine then decodes an animation's
+    first frame only."""
     fmt = source_format
     for op in steps:
+        if op.makes_static():
+            return True
         if isinstance(op, Format):
             value = "jpg" if op.value == "jpeg" else op.value
             if value == "gif" and source_format != "gif":
                 continue
             fmt = value
     return fmt != "gif"
+
+
+def per_frame_prefix(steps: tuple[Operation, ...]) -> int:
+    """How many leading steps act on each frame of an animation on its own and keep it
+    animated (resize other than ``p``, crop, indexcrop): the decoder applies them frame by
+    frame, so a big animation never sits in memory at its full size."""
+    n = 0
+    for op in steps:
+        if isinstance(op, (Crop, IndexCrop, Resize)) and not op.makes_static():
+            n += 1
+        else:
+            break
+    return n
+
+
+def _frame_runner(steps: tuple[Operation, ...], ctx: Context, template: Picture):
+    """frame_fn for codec.decode: the steps on one frame, seen as part of an animation."""
+    def run(frame: Image.Image, total: int) -> Image.Image:
+        pic = template.replace(frames=(frame,), skipped_frames=total - 1)
+        for index, op in enumerate(steps):
+            try:
+                pic = op.apply(pic, ctx)
+            except OssError as e:
+                raise e.at(step=index, action=op.NAME)
+        return pic.image
+    return run
 
 
 class Engine:
@@ -216,16 +247,20 @@ class Engine:
         return (dH, dW) if swap else (dW, dH)
 
     def _decode(self, source: Source, orient: bool, draft: tuple[int, int] | None,
-                first_only: bool, ctx: Context) -> tuple[Picture, StepTiming]:
-        key = (source.digest, "decode", orient, draft, first_only) if self._capacity > 0 \
-            else None
+                first_only: bool, ctx: Context, per_frame: tuple[Operation, ...] = ()
+                ) -> tuple[Picture, StepTiming]:
+        key = (source.digest, "decode", orient, draft, first_only, per_frame) \
+            if self._capacity > 0 else None
         cached = self._get(key) if key else None
         if cached is not None:
             return cached, StepTiming("decode", 0.0, cached=True)
         t0 = time.perf_counter()
+        template = Picture(frames=(), source_format="gif", source_size=(0, 0))
         pic = codec.decode(source.data, orient=orient, draft=draft,
                            source_quality=estimate_jpeg_quality, budget=self.decode_budget,
-                           first_frame_only=first_only, check=ctx.check)
+                           first_frame_only=first_only, check=ctx.check,
+                           frame_fn=_frame_runner(per_frame, ctx, template) if per_frame
+                           else None)
         if key:
             self._put(key, pic)
         return pic, StepTiming("decode", time.perf_counter() - t0)
@@ -240,9 +275,12 @@ class Engine:
         # The whole cascade decides whether the result is static (not just the first
         # ``upto`` steps), so every prefix of one cascade shares one decode.
         first_only = header.frames > 1 and static_output(header.format, steps)
-        pic, t = self._decode(source, orient, draft, first_only, ctx)
-        timings = [t]
         n = len(steps) if upto is None else max(0, min(upto, len(steps)))
+        # An animation that stays one: its leading per-frame steps run inside the decoder.
+        lead = per_frame_prefix(steps[:n]) if header.frames > 1 and not first_only else 0
+        pic, t = self._decode(source, orient, draft, first_only, ctx, steps[:lead])
+        timings = [t]
+        timings.extend(StepTiming(op.to_string(), 0.0) for op in steps[:lead])
         caching = self._capacity > 0
         # A step that reads other objects makes every later result depend on the resolver;
         # keying on the resolver object (not its id) keeps it alive, so keys never collide.
@@ -250,12 +288,12 @@ class Engine:
         base = (source.digest, orient, draft, first_only,
                 ctx.resolver if uses_objects else None) if caching else ()
         # Resume from the longest cached prefix.
-        start = 0
-        for k in range(n if caching else 0, 0, -1):
+        start = lead
+        for k in range(n if caching else 0, lead, -1):
             hit = self._get(base + (steps[:k],))
             if hit is not None:
                 pic, start = hit, k
-                timings.extend(StepTiming(op.to_string(), 0.0, cached=True) for op in steps[:k])
+                timings.extend(StepTiming(op.to_string(), 0.0, cached=True) for op in steps[lead:k])
                 break
         for index in range(start, n):
             op = steps[index]

@@ -320,3 +320,76 @@ def test_fuzzed_bytes_end_in_a_result_or_an_oss_error(kind, data):
         run(bytes(raw[:cut]), process, decode_budget=64 * 1024 * 1024)
     except OssError:
         pass
+
+
+# -- animations frame by frame -------------------------------------------------------------
+
+def _animation(w, h, n):
+    frames = [Image.new("RGB", (w, h), ((i * 37) % 256, (i * 91) % 256, 128)) for i in range(n)]
+    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=40)
+
+
+def test_leading_resize_runs_frame_by_frame_with_the_same_result():
+    from core import parse
+
+    gif = _animation(400, 300, 6)
+    steps = parse("image/resize,w_100/crop,w_50,h_50,g_center/watermark,text_SGk").steps
+    streamed = Engine(cache_entries=0).run(Source.of(gif), steps, Engine().context())[0]
+
+    class Whole(Engine):          # every frame decoded first, then each step on them all
+        pass
+
+    import core.engine as eng
+    old = eng.per_frame_prefix
+    try:
+        eng.per_frame_prefix = lambda steps: 0
+        whole = Whole(cache_entries=0).run(Source.of(gif), steps, Engine().context())[0]
+    finally:
+        eng.per_frame_prefix = old
+    assert len(streamed.frames) == len(whole.frames) == 6
+    assert [f.tobytes() for f in streamed.frames] == [f.tobytes() for f in whole.frames]
+    assert streamed.durations == whole.durations
+
+
+def test_frame_by_frame_budget_counts_the_resized_frames():
+    gif = _animation(400, 300, 20)
+    full = 20 * (400 * 300 * 4 + codec.FRAME_OVERHEAD)
+    budget = full // 2      # the whole animation at full size does not fit...
+    out = run(gif, "image/rotate,90/format,gif", decode_budget=budget)  # static: 1 frame
+    assert Image.open(io.BytesIO(out.data)).n_frames == 1
+    with pytest.raises(OssError):
+        run(gif, "image/watermark,text_SGk", decode_budget=budget)
+    out = run(gif, "image/resize,w_100/watermark,text_SGk", decode_budget=budget)
+    assert Image.open(io.BytesIO(out.data)).n_frames == 20   # ...thumbnails do
+
+
+def test_an_animation_is_not_enlarged_frame_by_frame_either():
+    out = run(_animation(40, 30, 3), "image/resize,w_80")
+    im = Image.open(io.BytesIO(out.data))
+    assert im.size == (40, 30) and im.n_frames == 3
+
+
+@pytest.mark.parametrize("process,static", [
+    ("image/rotate,90", True), ("image/rotate,0", False), ("image/rotate,360", False),
+    ("image/bright,10", True), ("image/bright,0", False), ("image/contrast,-5", True),
+    ("image/blur,r_3,s_2", True), ("image/sharpen,100", True), ("image/circle,r_10", True),
+    ("image/rounded-corners,r_5", True), ("image/resize,p_50", True),
+    ("image/resize,p_150", True), ("image/resize,w_20,p_50", False),
+    ("image/crop,w_20", False), ("image/watermark,text_SGk", False),
+    ("image/format,png", True), ("image/format,gif", False)])
+def test_static_outputs_match_what_the_actions_do(process, static):
+    from core import parse
+    from core.engine import static_output
+
+    steps = parse(process).steps
+    assert static_output("gif", steps) is static
+    # ...and that is what the engine produces when every frame is decoded.
+    gif = _animation(40, 30, 3)
+    import core.engine as eng
+    old = eng.static_output
+    try:
+        eng.static_output = lambda fmt, steps: False
+        whole = Engine(cache_entries=0).run(Source.of(gif), steps, Engine().context())[0]
+    finally:
+        eng.static_output = old
+    assert (len(whole.frames) == 1) is static or process == "image/format,png"

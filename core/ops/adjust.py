@@ -41,6 +41,9 @@ class Blur(Operation):
                           max=50, required=True, ec="0040-00000242",
                           ec_missing="0040-00000242")
 
+    def makes_static(self) -> bool:
+        return True
+
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         # A kernel of radius r truncates the Gaussian, so the effective sigma is at most r.
         sigma = min(self.s, self.r)
@@ -67,6 +70,9 @@ class Bright(Operation):
                               min=-100, max=100, default=0, ec="0040-00000246",
                               ec_missing="0040-00000246")
 
+    def makes_static(self) -> bool:
+        return self.value != 0
+
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         if self.value == 0:
             return pic
@@ -80,6 +86,9 @@ class Contrast(Operation):
     value: int | None = param(Kind.INT, "Contrast", "-100 to 100; 0 leaves the image as is.",
                               min=-100, max=100, default=0)
 
+    def makes_static(self) -> bool:
+        return self.value != 0
+
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         if self.value == 0:
             return pic
@@ -92,6 +101,9 @@ class Contrast(Operation):
 class Sharpen(Operation):
     value: int | None = param(Kind.INT, "Amount", "50-399; 100 recommended.", min=50, max=399,
                               default=100, ec="0040-00000280", ec_missing="0040-00000280")
+
+    def makes_static(self) -> bool:
+        return True
 
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         unsharp = ImageFilter.UnsharpMask(radius=1.0, percent=self.value, threshold=0)

@@ -89,6 +89,9 @@ class Resize(Operation):
             raise OssError("MissingArgument",
                            "Missing argument: resize needs w, h, l, s or p.", key="w")
 
+    def makes_static(self) -> bool:
+        return self.p is not None and self.w is None and self.h is None  # mode p
+
     def plan(self, W: int, H: int) -> geo.ResizePlan:
         return geo.resize_plan(W, H, m=self.get("m"), w=self.w, h=self.h, l=self.l,
                                s=self.s, p=self.p, limit=self.get("limit"))
@@ -195,6 +198,9 @@ class Circle(Operation):
                           "image.", min=1, max=4096, required=True, ec="0040-00000233",
                           ec_missing="0040-00000233", unit="px")
 
+    def makes_static(self) -> bool:
+        return True
+
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
         r = geo.circle_radius(W, H, self.r)
@@ -212,6 +218,9 @@ class RoundedCorners(Operation):
     r: int | None = param(Kind.INT, "Radius", "Corner radius; capped to half the shorter "
                           "side.", min=1, max=4096, required=True, ec="0040-00000237",
                           ec_missing="0040-00000237", unit="px")
+
+    def makes_static(self) -> bool:
+        return True
 
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
@@ -246,6 +255,9 @@ class Rotate(Operation):
     value: int | None = param(Kind.INT, "Degrees", "Clockwise rotation, 0-360.", min=0,
                               max=360, default=0, ec="0040-00000217",
                               ec_missing="0040-00000216", unit="°")
+
+    def makes_static(self) -> bool:
+        return self.value % 360 != 0
 
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
