@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .errors import OssError
 from .params import REGISTRY, Operation
+from .suggest import action_suggestion, did_you_mean, key_suggestion
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ def bind(index: int, seg: Token) -> Operation:
         raise OssError("InvalidArgument", "Empty action.", step=index, span=seg.span)
     cls = REGISTRY.get(name)
     if cls is None:
-        raise OssError("InvalidArgument", f"The action: {name} is not supported.",
+        raise OssError("InvalidArgument", f"The action: {name} is not supported."
+                       + did_you_mean(action_suggestion(name)),
                        ec="0040-00000213", step=index, action=name, span=name_tok.span)
     values: dict[str, object] = {}
     try:
@@ -64,7 +66,8 @@ def bind(index: int, seg: Token) -> Operation:
                 if not sep:
                     raise OssError("InvalidArgument",
                                    f"The value: {tok.text} of parameter: {name} is invalid."
-                                   "reason:expected key_value",
+                                   "reason:expected key_value"
+                                   + did_you_mean(key_suggestion(cls, tok.text), ". "),
                                    ec=cls.EC_UNKNOWN_VALUE, key=tok.text, span=tok.span)
                 if cls.spec(key) is None:
                     continue  # OSS tolerates unknown keys (the SDK tests send crop,...,r_1)
