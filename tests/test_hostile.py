@@ -19,6 +19,7 @@ from core.errors import OssError
 from core.resolver import FolderResolver
 from tests import hostile_files as hf
 from tests.helpers import EXAMPLE, encode, solid
+from tests.hypothesis_profiles import examples
 
 
 def run(data, process, **engine_kw):
@@ -269,7 +270,9 @@ def test_every_encoder_error_is_an_oss_error(monkeypatch, exc, code):
 
 # -- fuzzers (bounded, derandomized) -------------------------------------------------------
 
-FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
+# Derandomized and bounded under the suite's 'ci' profile (tests/hypothesis_profiles.py);
+# ten times as many random examples under 'nightly'.
+FUZZ = settings(max_examples=examples(120),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 SMALL = {
