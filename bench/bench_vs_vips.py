@@ -40,10 +40,10 @@ TEXT_B64 = base64.urlsafe_b64encode(TEXT.encode()).decode().rstrip("=")
 
 def ensure_pyvips():
     try:
-        import pyvips  # noqa: F401
+        import pyvips
     except (ImportError, OSError):
         subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "pyvips[binary]"])
-    import pyvips
+        import pyvips
     return pyvips
 
 
@@ -197,7 +197,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs, "
           f"pyvips {pyvips.__version__} / libvips {pyvips.version(0)}.{pyvips.version(1)}, "
           f"{args.repeat} interleaved repetitions")
-    print(f"| case | ours ms | vips ms | ratio | ours RSS MB | vips RSS MB | RSS ratio |")
+    print("| case | ours ms | vips ms | ratio | ours RSS MB | vips RSS MB | RSS ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for label, src, process, fn in cases:
         o, v = (statistics.median(x) for x in times[label])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import struct
 import sys
-import time
 import warnings
 from dataclasses import dataclass
 

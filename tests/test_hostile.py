@@ -6,13 +6,12 @@ from __future__ import annotations
 import io
 import os
 import struct
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from PIL import Image, ImageFile
 
-from core import codec
+from core import codec, parse
 from core.cli import main
 from core.engine import Engine, Source
 from core.errors import OssError
@@ -79,11 +78,11 @@ def test_static_output_decodes_only_the_first_frame():
     engine = Engine(cache_entries=0)
     ctx = engine.context()
     src = Source.of(gif)
-    pic, _ = engine.run(src, __import__("core").parse("image/resize,w_20/format,jpg").steps, ctx)
+    pic, _ = engine.run(src, parse("image/resize,w_20/format,jpg").steps, ctx)
     assert len(pic.frames) == 1 and pic.skipped_frames == 2
     # ...and an animation still refuses to be enlarged, as when every frame was decoded.
     assert pic.size == (10, 10)
-    pic, _ = engine.run(src, __import__("core").parse("image/crop,w_5").steps, ctx)
+    pic, _ = engine.run(src, parse("image/crop,w_5").steps, ctx)
     assert len(pic.frames) == 3 and pic.skipped_frames == 0
 
 
@@ -332,23 +331,15 @@ def _animation(w, h, n):
     return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=40)
 
 
-def test_leading_resize_runs_frame_by_frame_with_the_same_result():
-    from core import parse
+def test_leading_resize_runs_frame_by_frame_with_the_same_result(monkeypatch):
+    import core.engine as eng
 
     gif = _animation(400, 300, 6)
     steps = parse("image/resize,w_100/crop,w_50,h_50,g_center/watermark,text_SGk").steps
     streamed = Engine(cache_entries=0).run(Source.of(gif), steps, Engine().context())[0]
-
-    class Whole(Engine):          # every frame decoded first, then each step on them all
-        pass
-
-    import core.engine as eng
-    old = eng.per_frame_prefix
-    try:
-        eng.per_frame_prefix = lambda steps: 0
-        whole = Whole(cache_entries=0).run(Source.of(gif), steps, Engine().context())[0]
-    finally:
-        eng.per_frame_prefix = old
+    # Every frame decoded first, then each step on them all:
+    monkeypatch.setattr(eng, "per_frame_prefix", lambda steps: 0)
+    whole = Engine(cache_entries=0).run(Source.of(gif), steps, Engine().context())[0]
     assert len(streamed.frames) == len(whole.frames) == 6
     assert [f.tobytes() for f in streamed.frames] == [f.tobytes() for f in whole.frames]
     assert streamed.durations == whole.durations
@@ -380,19 +371,14 @@ def test_an_animation_is_not_enlarged_frame_by_frame_either():
     ("image/resize,p_150", True), ("image/resize,w_20,p_50", False),
     ("image/crop,w_20", False), ("image/watermark,text_SGk", False),
     ("image/format,png", True), ("image/format,gif", False)])
-def test_static_outputs_match_what_the_actions_do(process, static):
-    from core import parse
-    from core.engine import static_output
+def test_static_outputs_match_what_the_actions_do(process, static, monkeypatch):
+    import core.engine as eng
 
     steps = parse(process).steps
-    assert static_output("gif", steps) is static
-    # ...and that is what the engine produces when every frame is decoded.
-    gif = _animation(40, 30, 3)
-    import core.engine as eng
-    old = eng.static_output
-    try:
-        eng.static_output = lambda fmt, steps: False
-        whole = Engine(cache_entries=0).run(Source.of(gif), steps, Engine().context())[0]
-    finally:
-        eng.static_output = old
-    assert (len(whole.frames) == 1) is static or process == "image/format,png"
+    assert eng.static_output("gif", steps) is static
+    # ...and the actions agree when every frame is decoded (format,png is static because
+    # of the encoder, not of an action).
+    monkeypatch.setattr(eng, "static_output", lambda fmt, steps: False)
+    whole = Engine(cache_entries=0).run(Source.of(_animation(40, 30, 3)), steps,
+                                        Engine().context())[0]
+    assert (len(whole.frames) == 1) is (static and process != "image/format,png")
