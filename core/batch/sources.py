@@ -182,18 +182,10 @@ def use_client(spec: OssSpec, client) -> None:
 
 def read_bytes(item: Item, oss: OssSpec | None = None) -> bytes:
     if item.kind == FILE:
-        path = Path(item.ref)
-        try:
-            if path.stat().st_size > codec.MAX_SOURCE_BYTES:
-                raise OssError("ImageTooLarge", "The source image is larger than 20 MB.",
-                               ec="0040-00000009")
-            return path.read_bytes()
-        except FileNotFoundError:
-            raise OssError("NoSuchKey", f"The specified file does not exist: {path}") from None
-        except IsADirectoryError:
-            raise OssError("BadRequest", f"Not a file: {path}") from None
-        except OSError as e:
-            raise OssError("BadRequest", f"Cannot read {path}: {e.strerror}") from None
+        # The engine's reader: regular files only, size checked before reading.
+        from ..engine import Source
+
+        return Source.of(Path(item.ref)).data
     if item.kind == URL:
         return _read_url(item.ref)
     if oss is None:
