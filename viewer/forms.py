@@ -491,6 +491,13 @@ class StepForm(QWidget):
     def editor(self, key: str) -> QWidget:
         return self._rows[key].editor
 
+    def focus_first(self) -> None:
+        """Keyboard focus to the first parameter's editor."""
+        for row in self._rows.values():
+            row.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def reset_button(self, key: str) -> QToolButton | None:
         return self._rows[key].reset
 
