@@ -63,11 +63,15 @@ class Header:
     orientation: int
 
 
-def open_image(data: bytes) -> Image.Image:
-    """Open ``data`` lazily, enforcing byte, side and pixel limits from the header."""
+def open_image(data: bytes, *, max_bytes: int | None = MAX_SOURCE_BYTES) -> Image.Image:
+    """Open ``data`` lazily, enforcing byte, side and pixel limits from the header.
+
+    ``max_bytes=None`` skips the source byte limit: for showing an output the engine just
+    wrote (an uncompressed BMP of a valid cascade can well exceed 20 MB).
+    """
     if not data:
         raise OssError("BadRequest", "The object is empty (0 bytes).", ec="0040-00000005")
-    if len(data) > MAX_SOURCE_BYTES:
+    if max_bytes is not None and len(data) > max_bytes:
         raise OssError("ImageTooLarge",
                        f"The source image is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB.",
                        ec="0040-00000009")
@@ -144,7 +148,7 @@ def draft_scale(W: int, H: int, want_w: int, want_h: int) -> int:
 
 
 def decode(data: bytes, *, orient: bool = True, draft: tuple[int, int] | None = None,
-           source_quality=None) -> Picture:
+           source_quality=None, max_bytes: int | None = MAX_SOURCE_BYTES) -> Picture:
     """Decode ``data`` into a :class:`Picture`.
 
     ``orient`` applies the EXIF Orientation (OSS auto-orient, only below 4096 px a side).
@@ -152,7 +156,7 @@ def decode(data: bytes, *, orient: bool = True, draft: tuple[int, int] | None = 
     orientation); the caller guarantees this cannot change the output size.
     ``source_quality`` estimates a JPEG's quality from its quantization tables.
     """
-    im = open_image(data)
+    im = open_image(data, max_bytes=max_bytes)
     fmt = FORMAT_NAMES[im.format]
     stored = im.size
     quality = None
