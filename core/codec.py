@@ -230,7 +230,7 @@ def encode(pic: Picture) -> tuple[bytes, str]:
     fmt = output_format(pic)
     W, H = pic.size
     out = io.BytesIO()
-    frame = pic.image
+    frame = _own(pic.image)
     extra = {"icc_profile": pic.icc_profile} if pic.icc_profile else {}
     if fmt == "jpg":
         flatten(frame).save(out, "JPEG", quality=target_quality(pic, fmt),
@@ -266,6 +266,23 @@ def encode(pic: Picture) -> tuple[bytes, str]:
         raise OssError("InvalidArgument", f"The value: {fmt} of parameter: format is invalid.",
                        ec="0040-00000206")
     return out.getvalue(), fmt
+
+
+def _own(frame: Image.Image) -> Image.Image:
+    """A new Image object over the same pixels, for ``save`` to scribble on.
+
+    ``Image.save`` keeps its options on the image object while it runs (``encoderinfo``,
+    ``encoderconfig``) and puts back what it found when done. The frames we encode are
+    shared: the engine's cache hands one decoded picture to every cascade that starts
+    with it, and format/quality steps pass frames through unchanged. Two threads saving
+    one frame at once (the viewer renders two cascades in parallel) read each other's
+    options -- ``format,tiff`` then failed with "quality setting only supported for
+    'jpeg' compression", an InternalError -- and the last one to finish could leave the
+    other's options on the cached frame for good (issue 17). A wrapper of its own costs
+    no pixel copy (``_new`` shares the pixel memory; encoders only read it).
+    """
+    new = getattr(frame, "_new", None)
+    return new(frame.im) if new is not None else frame.copy()
 
 
 def _encode_gif(pic: Picture, out: io.BytesIO) -> None:
