@@ -73,6 +73,29 @@ def rss_bytes() -> int:
         return peak if sys.platform == "darwin" else peak * 1024
 
 
+def malloc_stats() -> dict[str, float]:
+    """glibc's view of the C heap (MB): arena bytes in use and free, mmapped bytes.
+    Empty where mallinfo2 is not available (other libcs, other platforms)."""
+    import ctypes
+    import ctypes.util
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost")]
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        fn = libc.mallinfo2
+    except (OSError, AttributeError):
+        return {}
+    fn.restype = MallInfo2
+    m = fn()
+    mb = 2 ** 20
+    return {"heap_used_mb": round(m.uordblks / mb, 1), "heap_free_mb": round(m.fordblks / mb, 1),
+            "mmap_mb": round(m.hblkhd / mb, 1)}
+
+
 def live_counts() -> tuple[int, dict[str, int]]:
     """(objects tracked by the collector, live objects of LIVE_TYPES) after a collection.
 
@@ -246,6 +269,7 @@ class Soak:
         self._last_tick = time.perf_counter()
         self.max_stall_ms = 0.0
         self.interval_stall_ms = 0.0
+        self.stall_action = ""
         self.heartbeat = QTimer(interval=HEARTBEAT_MS, timerType=Qt.TimerType.PreciseTimer)
         self.heartbeat.timeout.connect(self._tick)
         self.heartbeat.start()
@@ -299,7 +323,9 @@ class Soak:
         now = time.perf_counter()
         gap = (now - self._last_tick) * 1000 - HEARTBEAT_MS
         self._last_tick = now
-        self.interval_stall_ms = max(self.interval_stall_ms, gap)
+        if gap > self.interval_stall_ms:
+            self.interval_stall_ms = gap
+            self.stall_action = self.last_action   # the gesture in (or just after) the gap
 
     def run_for(self, ms: int) -> None:
         from PySide6.QtCore import QEventLoop
@@ -487,10 +513,11 @@ class Soak:
         self.wait_idle()
         objects, counts = live_counts()
         row = {"t": round(elapsed, 1), "edits": self.edits,
-               "rss_mb": round(rss_bytes() / 2**20, 1), "objects": objects, **counts,
+               "rss_mb": round(rss_bytes() / 2**20, 1), **malloc_stats(),
+               "objects": objects, **counts,
                "undo": self.win.doc.undo_stack.count(),
                "cache_mb": round(self.win.renderer.engine.cache_bytes / 2**20, 1),
-               "stall_ms": round(self.interval_stall_ms, 1),
+               "stall_ms": round(self.interval_stall_ms, 1), "stall_during": self.stall_action,
                "unexpected": len(self.unexpected)}
         self.max_stall_ms = max(self.max_stall_ms, self.interval_stall_ms)
         self._last_tick = time.perf_counter()   # the collection above is not a UI stall
@@ -504,11 +531,14 @@ class Soak:
 
 
 def fmt_row(r: dict) -> str:
-    return (f"t={r['t']:7.1f}s edits={r['edits']:6d} rss={r['rss_mb']:7.1f} MB "
+    heap = (f"(C heap used {r['heap_used_mb']:.0f} free {r['heap_free_mb']:.0f} mmap "
+            f"{r['mmap_mb']:.0f}) " if "heap_used_mb" in r else "")
+    return (f"t={r['t']:7.1f}s edits={r['edits']:6d} rss={r['rss_mb']:7.1f} MB {heap}"
             f"objects={r['objects']:7d} RenderRequest={r['RenderRequest']:3d} "
             f"undo-commands={r['_SetSteps']:4d} (stack {r['undo']:4d}) "
             f"dead-wrappers={r['dead_wrappers']:3d} Source={r['Source']:3d} "
             f"cache={r['cache_mb']:6.1f} MB stall-max={r['stall_ms']:6.1f} ms "
+            f"({r.get('stall_during') or '-'}) "
             f"unexpected={r['unexpected']}")
 
 

@@ -112,3 +112,21 @@ def test_a_form_swap_without_focus_in_the_form_leaves_focus_alone(qtbot, win):
     assert win.steps_panel.form.cls.NAME == "format"
     qtbot.waitUntil(lambda: not win.steps_panel._retired, timeout=WAIT)
     assert QApplication.focusWidget() is win.process_field.edit
+
+
+def test_focus_stays_on_the_clicked_parameter_when_the_new_form_has_it(qtbot, win):
+    # The new cascade selects its last step, a resize again: the form is rebuilt twice
+    # (rotate, then resize) under the click, and focus lands on the width the user chose.
+    win.doc.select(0)
+    old_form = win.steps_panel.form
+    spin = old_form.editor("w").spin
+    win.process_field.focus()
+    qtbot.keyClicks(win.process_field.edit, "image/rotate,90/resize,w_200")
+    qtbot.mouseClick(spin, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(10, 10))
+    assert win.doc.process_string() == "image/rotate,90/resize,w_200"
+    assert win.doc.selected == 1
+    sp = win.steps_panel
+    qtbot.waitUntil(lambda: not shiboken6.isValid(old_form), timeout=WAIT)
+    assert sp.form is not old_form and sp.form.cls.NAME == "resize"
+    assert QApplication.focusWidget() is sp.form.editor("w").spin

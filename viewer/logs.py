@@ -3,12 +3,10 @@
 An exception that is not an OSS error (or is an OSS ``InternalError``) is a bug: the user
 sees it inline as an ``InternalError``, and its traceback goes to a rotating log file so a
 bug report can carry it. The file lives in the platform's folder for application state,
-from ``QStandardPaths`` (``StateLocation``, Qt 6.7+; ``AppLocalDataLocation`` before):
-
-- Linux: ``~/.local/state/oss-style-viewer/oss-style-viewer/logs/viewer.log``
-  (``$XDG_STATE_HOME`` when set)
-- macOS: ``~/Library/Preferences/oss-style-viewer/logs/viewer.log``
-- Windows: ``%LOCALAPPDATA%\\oss-style-viewer\\State\\logs\\viewer.log``
+from ``QStandardPaths`` (``StateLocation``, Qt 6.7+; ``AppLocalDataLocation`` before), in
+``logs/viewer.log``: on Linux ``~/.local/state/oss-style-viewer/oss-style-viewer/logs/``
+(``$XDG_STATE_HOME`` when set); on macOS and Windows wherever Qt puts application state
+for the user (``log_path()`` says).
 
 It rotates at 1 MB and keeps 3 old files (``viewer.log.1`` ...). Every line goes through
 :class:`RedactingFormatter`: AccessKey secrets and STS tokens the session knows, the values

@@ -24,6 +24,7 @@ from core.engine import Engine, Result, Source, StepTiming
 from core.errors import Cancelled, OssError
 from core.picture import ObjectResolver
 
+from . import memory
 from .logs import is_unexpected, log_unexpected
 
 # An animation preview holds decoded frames in memory; beyond this many only the first
@@ -276,6 +277,12 @@ class Renderer(QObject):
         self._before_digest: str | None = None
         self._before: Frames | None = None
         self.last: RenderOutput | None = None
+        # Image-sized buffers go back to the system when freed, and free heap is returned
+        # once the preview is idle (viewer/memory.py: the soak's RSS grew without this).
+        memory.tune()
+        self.idle_trim = memory.IdleTrim(self)
+        self.rendered.connect(self.idle_trim.poke)
+        self.failed.connect(self.idle_trim.poke)
 
     def request(self, req: RenderRequest, *, immediate: bool = False) -> int:
         req = dataclasses.replace(req, want_before=req.source.digest != self._before_digest)

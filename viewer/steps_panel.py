@@ -274,6 +274,15 @@ def _within(widget: QWidget, ancestor: QWidget) -> bool:
     return False
 
 
+def _param_key(widget: QWidget | None) -> str | None:
+    """The parameter whose editor holds ``widget`` (editors are named ``param_<key>``)."""
+    while widget is not None:
+        if widget.objectName().startswith("param_"):
+            return widget.objectName()[len("param_"):]
+        widget = widget.parentWidget()
+    return None
+
+
 class StepsPanel(QWidget):
     """Steps list + palette + the selected step's generated form."""
 
@@ -285,6 +294,7 @@ class StepsPanel(QWidget):
         self._form_index = -1
         self._retired: list[QWidget] = []   # replaced forms awaiting deleteLater
         self._refocus = False
+        self._refocus_key: str | None = None
 
         self.list = QListView(self)
         self.list.setObjectName("stepsList")
@@ -508,7 +518,9 @@ class StepsPanel(QWidget):
         old.blockSignals(True)
         # Taking a form that holds focus out of the window moved focus on to some other
         # widget: give it back to the form area once the dust has settled.
-        self._refocus = self._refocus or (focus is not None and _within(focus, old))
+        if focus is not None and _within(focus, old):
+            self._refocus = True
+            self._refocus_key = _param_key(focus)
         old.setParent(self)  # owned by Qt again: dropping a Python reference cannot free it
         old.hide()
         self._retired.append(old)
@@ -519,10 +531,12 @@ class StepsPanel(QWidget):
         retired, self._retired = self._retired, []
         focus = QApplication.focusWidget()
         refocus, self._refocus = self._refocus, False
+        key, self._refocus_key = self._refocus_key, None
         if refocus or (focus is not None and any(_within(focus, w) for w in retired)):
-            # The user was on (or clicking into) the old form: stay in the form area.
+            # The user was on (or clicking into) the old form: stay in the form area, on
+            # the same parameter when the new form has it.
             if self.form is not None:
-                self.form.focus_first()
+                self.form.focus_key(key or _param_key(focus))
             else:
                 self.list.setFocus(Qt.FocusReason.OtherFocusReason)
         for w in retired:
