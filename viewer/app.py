@@ -5,7 +5,7 @@ import sys
 import traceback
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from . import logs
@@ -88,6 +88,19 @@ def apply_theme(app: QApplication, name: str = "system") -> None:
     app.setStyleSheet(stylesheet(dark))
 
 
+def set_app_icon(app: QApplication) -> None:
+    """The icon of every window and of the taskbar entry; the desktop file name links the
+    running app to its desktop entry (Wayland app id, KDE/GNOME task grouping)."""
+    from core.resources import resource_path
+
+    from .desktop import APP_ID, ICON_SOURCE
+
+    QGuiApplication.setDesktopFileName(APP_ID)
+    icon = QIcon(str(resource_path(*ICON_SOURCE)))
+    if not icon.isNull():
+        app.setWindowIcon(icon)
+
+
 def _excepthook(kind, value, tb) -> None:
     # PySide reports exceptions from slots through here; log them and keep running
     # rather than letting one bug take the user's cascade down with the process.
@@ -105,11 +118,17 @@ def _excepthook(kind, value, tb) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    from .options import run as run_options
+
+    done = run_options(argv[1:])  # --install-desktop-entry, --list-samples ...: no window
+    if done is not None:
+        return done
     QCoreApplication.setOrganizationName(ORG)
     QCoreApplication.setApplicationName(APP)
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(argv)
+    set_app_icon(app)
     settings = QSettings()
     apply_theme(app, str(settings.value("view/theme", "system")))
     sys.excepthook = _excepthook

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayo
 from core.cascade import parse
 from core.engine import Source
 from core.errors import OssError
+from core.resources import resource_path
+from core.storage import atomic_write
 
 from .document import Document
 from .forms import error_text, message_label
@@ -38,7 +40,7 @@ from .sources import (DEFAULT_SAMPLE, SAMPLES, ObjectsResolver, UrlFetcher, load
 from .steps_panel import StepsPanel
 
 APP_NAME = "oss-style-viewer"
-ICON_PATH = Path(__file__).resolve().parent.parent / "resources" / "icons" / "app.svg"
+ICON_PATH = resource_path("icons", "app.svg")
 
 # The first of these that the engine accepts opens with the app (watermark is newer).
 # Written in canonical order, so the process field shows them exactly as here.
@@ -291,6 +293,8 @@ class MainWindow(QMainWindow):
         self.act_save = self._act("&Save output as…", self.save_output, K.Save,
                                   "Save the processed image shown in the preview")
         self.act_quit = self._act("&Quit", self.close, K.Quit)
+        self.act_batch = self._act("&Batch…", self.show_batch, "Ctrl+B",
+                                   "Run the cascade over a folder or a bucket prefix")
         self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
         self.act_undo.setShortcuts(K.Undo)
         self.act_redo = self.undo_group.createRedoAction(self, "&Redo")
@@ -308,6 +312,8 @@ class MainWindow(QMainWindow):
                                           "Ctrl+L", "Put the cursor in the process string")
         self.act_add = self._act("&Add step…", self._show_palette, "Ctrl+Shift+A")
         self.act_clear = self._act("Clear all steps", lambda: self.doc.set_steps((), "Clear steps"))
+        from .explain_dialog import ExplainTool
+        self.explain_tool = ExplainTool(self)  # Tools > Explain URL, and a paste target
         for a in (self.act_open, self.act_open_url, self.act_save, self.act_undo, self.act_redo,
                   self.act_paste, self.act_copy_process, self.act_edit_process, self.act_add):
             self.addAction(a)
@@ -328,6 +334,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addSeparator()
         m.addAction(self.act_save)
+        m.addAction(self.act_batch)
         m.addSeparator()
         m.addAction(self.act_quit)
 
@@ -366,6 +373,9 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _=False, n=name: self.set_theme(n))
             self.theme_group.addAction(act)
 
+        m = mb.addMenu("&Tools")
+        m.addActions([self.explain_tool.act_explain, self.explain_tool.act_paste])
+
         m = mb.addMenu("&Help")
         m.addAction(self._act("Sample images and licences", self._about_samples))
         m.addAction(self._act(f"&About {APP_NAME}", self._about))
@@ -396,6 +406,19 @@ class MainWindow(QMainWindow):
         self.process_field.errorChanged.connect(self._on_process_error)
 
     # -- sources --------------------------------------------------------------------------------
+    def show_batch(self) -> None:
+        """The Batch view (viewer/batch_view.py), made on first use; a clicked result
+        opens here as the source."""
+        if getattr(self, "batch_view", None) is None:
+            from .batch_view import BatchView
+
+            self.batch_view = BatchView(self.doc, self, session=self.session,
+                                        settings=self.settings)
+            self.batch_view.openPath.connect(self.open_path)
+            self.batch_view.openBytes.connect(self.open_bytes)
+        self.batch_view.show()
+        self.batch_view.raise_()
+
     def open_dialog(self) -> None:
         start = os.path.dirname(self.source_path) if self.source_path else str(Path.home())
         path, _ = QFileDialog.getOpenFileName(self, "Open image", start, IMAGE_FILTER)
@@ -681,7 +704,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            Path(path).write_bytes(res.data)
+            atomic_write(path, res.data)  # 0666 & ~umask; a replaced file keeps its mode
         except OSError as e:
             self.statusBar().showMessage(f"Could not save {path}: {e.strerror}", 8000)
             return
@@ -765,6 +788,8 @@ class MainWindow(QMainWindow):
         self.fetcher.cancel()
         self.info_panel.task.cancel()
         self.renderer.shutdown()
+        if getattr(self, "batch_view", None) is not None:
+            self.batch_view.shutdown()
         # Cancelled jobs stop at their next check; let them finish before widgets go away.
         QThreadPool.globalInstance().waitForDone(3000)
         super().closeEvent(e)

@@ -19,11 +19,11 @@ from core import codec
 from core.engine import Source
 from core.errors import OssError
 from core.resolver import FolderResolver, no_such_key
+from core.resources import resource_path
 
 from .render import LatestTask
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-SAMPLES_DIR = RESOURCES / "samples"
+SAMPLES_DIR = resource_path("samples")
 FETCH_TIMEOUT = (5, 20)            # connect, read (seconds)
 MAX_RECENT = 10
 USER_AGENT = "oss-style-viewer"

@@ -30,7 +30,6 @@ import os
 import re
 import secrets
 import socket
-import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -50,7 +49,7 @@ from ..oss.credentials import Credentials, mask, static_lookup
 from ..engine import Engine, Result
 from ..errors import Cancelled, OssError
 from ..resolver import no_such_key, safe_join
-from ..storage import atomic_write
+from ..storage import atomic_write, keep_mode, open_temp
 from ..oss.urls import parse_query, validate_bucket
 
 log = logging.getLogger("core.serve.server")
@@ -504,7 +503,7 @@ class ObjectStore:
         with self._tree_lock:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=folder)
+                fd, tmp = open_temp(folder, prefix=TMP_PREFIX)  # 0666 & ~umask
             except (FileExistsError, NotADirectoryError):
                 raise _invalid_object_name(key, "needs a folder where an object of the "
                                            "same name exists (the local store keeps keys "
@@ -513,6 +512,7 @@ class ObjectStore:
             md5, sha = hashlib.md5(), hashlib.sha256() if content_sha256 else None
             size = 0
             with os.fdopen(fd, "wb") as f:
+                keep_mode(f.fileno(), literal)  # an overwritten object keeps its mode
                 while True:
                     chunk = body.read(1 << 16) if body is not None else b""
                     if not chunk:
