@@ -73,6 +73,21 @@ def rss_bytes() -> int:
         return peak if sys.platform == "darwin" else peak * 1024
 
 
+def rss_parts() -> dict[str, float]:
+    """Resident memory by kind (MB, Linux): anonymous (heaps, mmapped buffers, Python's
+    arenas) and file-backed (libraries and fonts as their pages get used)."""
+    out = {}
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key in ("RssAnon", "RssFile"):
+                    out[key.lower()[3:] + "_mb"] = round(int(value.split()[0]) / 1024, 1)
+    except (OSError, ValueError):
+        pass
+    return out
+
+
 def malloc_stats() -> dict[str, float]:
     """glibc's view of the C heap (MB): arena bytes in use and free, mmapped bytes.
     Empty where mallinfo2 is not available (other libcs, other platforms)."""
@@ -513,7 +528,7 @@ class Soak:
         self.wait_idle()
         objects, counts = live_counts()
         row = {"t": round(elapsed, 1), "edits": self.edits,
-               "rss_mb": round(rss_bytes() / 2**20, 1), **malloc_stats(),
+               "rss_mb": round(rss_bytes() / 2**20, 1), **rss_parts(), **malloc_stats(),
                "objects": objects, **counts,
                "undo": self.win.doc.undo_stack.count(),
                "cache_mb": round(self.win.renderer.engine.cache_bytes / 2**20, 1),
@@ -531,8 +546,9 @@ class Soak:
 
 
 def fmt_row(r: dict) -> str:
-    heap = (f"(C heap used {r['heap_used_mb']:.0f} free {r['heap_free_mb']:.0f} mmap "
-            f"{r['mmap_mb']:.0f}) " if "heap_used_mb" in r else "")
+    heap = (f"(anon {r.get('anon_mb', 0):.0f} file {r.get('file_mb', 0):.0f}; C heap used "
+            f"{r['heap_used_mb']:.0f} free {r['heap_free_mb']:.0f} mmap {r['mmap_mb']:.0f}) "
+            if "heap_used_mb" in r else "")
     return (f"t={r['t']:7.1f}s edits={r['edits']:6d} rss={r['rss_mb']:7.1f} MB {heap}"
             f"objects={r['objects']:7d} RenderRequest={r['RenderRequest']:3d} "
             f"undo-commands={r['_SetSteps']:4d} (stack {r['undo']:4d}) "

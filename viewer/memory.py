@@ -8,10 +8,12 @@ freed it raises that threshold to the buffer's size (up to 32 MB), so later imag
 come from the heap, and two worker threads spread them over several heap arenas whose free
 space is rarely returned. Two remedies, both glibc's documented knobs:
 
-- :func:`tune` fixes the mmap threshold at 1 MB (which also turns the dynamic raise off)
-  and caps the heap arenas at 4: image-sized buffers are mmapped and go back on free.
+- :func:`tune` fixes the mmap threshold at glibc's starting 128 KB (which turns the
+  dynamic raise off) and caps the heap arenas at 2: image-sized buffers are mmapped and
+  go back on free.
 - :func:`trim` (``malloc_trim``) hands free heap pages back; the renderer calls it once
-  the preview has been idle for a moment (:class:`IdleTrim`).
+  the preview has been idle for a moment, and every few seconds while it is busy
+  (:class:`IdleTrim`).
 
 Elsewhere (macOS, Windows, musl) both do nothing.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import sys
+import time
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -27,10 +30,12 @@ M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
 
-MMAP_THRESHOLD = 1 << 20     # allocations from 1 MB up are mmapped, freed straight back
+MMAP_THRESHOLD = 128 << 10   # glibc's starting value, now fixed: image buffers (a 400 px
+                             # RGB frame is 320 KB) are mmapped and freed straight back
 TRIM_THRESHOLD = 8 << 20     # free heap top beyond 8 MB is returned as it appears
-ARENA_MAX = 4
-IDLE_MS = 1500
+ARENA_MAX = 2                # one per render worker
+IDLE_MS = 500
+TRIM_EVERY_S = 3.0           # and at least this often while renders keep coming
 
 _libc = None
 _tuned = False
@@ -74,19 +79,27 @@ def trim() -> bool:
 
 
 class IdleTrim(QObject):
-    """Calls :func:`trim` once things have been quiet for ``IDLE_MS``; :meth:`poke` after
-    each burst of work (a delivered render) restarts the wait."""
+    """Calls :func:`trim` once things have been quiet for ``IDLE_MS`` -- :meth:`poke` after
+    each piece of work (a delivered render) restarts the wait -- and, while work keeps
+    coming, at most every ``TRIM_EVERY_S`` (a trim takes about a millisecond)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.trims = 0
+        self._last = time.monotonic()
         self._timer = QTimer(self, singleShot=True, interval=IDLE_MS)
         self._timer.timeout.connect(self._trim)
 
     def poke(self, *_args) -> None:
-        if glibc() is not None:
+        if glibc() is None:
+            return
+        if time.monotonic() - self._last >= TRIM_EVERY_S:
+            self._trim()
+        else:
             self._timer.start()
 
     def _trim(self) -> None:
+        self._timer.stop()
         trim()
+        self._last = time.monotonic()
         self.trims += 1
