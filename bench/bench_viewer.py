@@ -21,6 +21,12 @@ the full 11 MP decode every time). Then a burst: ten edits 10 ms apart on the la
 timed from the first edit to the last one's result.
 
 ``--load N`` runs N busy-looping processes meanwhile (a machine doing other work).
+
+``--quality`` measures the quality explorer's sweep instead (viewer/quality.py, headless:
+the same function the panel runs on its worker thread): q/Q 10..100 in steps of 5, each
+point encoded, decoded and scored with SSIM against the output at 100, on example.jpg
+(400x267) and on a deterministic 12 MP JPEG (4000x3000, bench_core.photo_like), with a
+fresh engine per run, so decode and cascade are included once.
 """
 from __future__ import annotations
 
@@ -164,16 +170,100 @@ class Bench:
         self.quiesce()
         return (t1 - t0) * 1000, len(rendered), task.stale - stale0
 
+    def panel_sweep(self, path: str, process: str, index: int, key: str, values) -> dict:
+        """The quality explorer in the window: the sweep's wall time, and preview edits
+        made while it runs (latency, longest GUI stall over the whole sweep)."""
+        self.setup(path, process)
+        panel = self.win.extra_panels["qualityDock"]
+        dock = self.win.extra_docks["qualityDock"]
+        done = []
+        dock.raise_()                  # shown (first paint of the plot) before timing
+        self.run_for(300)
+        panel.cancel()
+        self.quiesce()
+        panel.sweepFinished.connect(done.append)
+        self._last_tick = t0 = time.perf_counter()
+        self._max_gap = 0.0
+        panel.start(force=True)
+        while not panel.points:
+            self.run_for(5)
+        first = time.perf_counter() - t0
+        doc = self.win.doc
+        latencies = []
+        for value in values:
+            if done:
+                break
+            t1 = time.perf_counter()
+            doc.replace_op(index, doc.steps[index].op.replace(**{key: value}))
+            t2, _ = self.wait_shown(doc.process_string())
+            latencies.append((t2 - t1) * 1000)
+        while not done:
+            self.run_for(20)
+        total = time.perf_counter() - t0
+        stall = max(0.0, self._max_gap * 1000 - HEARTBEAT_MS)
+        panel.sweepFinished.disconnect(done.append)
+        self.quiesce()
+        return {"total": total, "first": first, "edits": latencies, "stall": stall}
+
     def close(self) -> None:
         self.heartbeat.stop()
         self.win.close()
+
+
+def quality_sweeps() -> None:
+    from core.cascade import parse
+    from core.engine import Engine, Source
+    from viewer import quality
+
+    big = Source.of(photo_like(4000, 3000))
+    small = Source.of(EXAMPLE)
+    cases = [("example.jpg 400×267", small, p) for p in (
+        "image/resize,w_400", "image/format,webp", "image/format,avif", "image/format,heic")]
+    cases += [("12 MP JPEG 4000×3000", big, p) for p in (
+        "image/resize,w_4000", "image/format,webp", "image/resize,w_2000/format,avif")]
+    print(f"{len(quality.SWEEP_VALUES)} qualities per sweep, {os.cpu_count()} CPUs\n")
+    print("| source | cascade | format, key | sweep | per point | distinct encodings |")
+    print("|---|---|---|---|---|---|")
+    for name, source, process in cases:
+        t0 = time.perf_counter()
+        s = quality.sweep(Engine(), source, parse(process))
+        total = time.perf_counter() - t0
+        distinct = len({p.quality for p in s.points})
+        print(f"| {name} | `{process}` | {s.format}, {s.key} | {total:.2f} s | "
+              f"{total / len(s.points) * 1000:.0f} ms | {distinct} |", flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--edits", type=int, default=15)
     ap.add_argument("--load", type=int, default=0, help="busy-looping processes meanwhile")
+    ap.add_argument("--quality", action="store_true", help="time the quality sweep instead")
     args = ap.parse_args()
+    if args.quality:
+        quality_sweeps()
+        bench = Bench()
+        big = os.path.join(bench.tmp, "photo-4000x3000.jpg")
+        Path(big).write_bytes(photo_like(4000, 3000))
+        bench.setup(str(EXAMPLE), "image/quality,q_90")
+        bench._last_tick, bench._max_gap = time.perf_counter(), 0.0
+        bench.run_for(5000)
+        idle = max(0.0, bench._max_gap * 1000 - HEARTBEAT_MS)
+        print(f"\nLongest GUI stall over 5 s with nothing running (the machine's own "
+              f"noise): {idle:.0f} ms")
+        print("\n| source | in the window | first point | whole sweep | preview edits "
+              "during the sweep (median, max) | longest GUI stall |")
+        print("|---|---|---|---|---|---|")
+        for name, path in (("example.jpg 400×267", str(EXAMPLE)), ("12 MP JPEG", big)):
+            r = bench.panel_sweep(path, "image/quality,q_90", 0, "q", ())
+            print(f"| {name} | `image/quality,q_90`, sweep q alone | {r['first']:.2f} s | "
+                  f"{r['total']:.1f} s | — | {r['stall']:.0f} ms |", flush=True)
+            r = bench.panel_sweep(path, "image/quality,q_90", 0, "q", range(80, 86))
+            edits = (f"{statistics.median(r['edits']):.0f} ms, {max(r['edits']):.0f} ms "
+                     f"({len(r['edits'])} edits)") if r["edits"] else "—"
+            print(f"| {name} | `image/quality,q_90`, sweep q | {r['first']:.2f} s | "
+                  f"{r['total']:.1f} s | {edits} | {r['stall']:.0f} ms |", flush=True)
+        bench.close()
+        return
     n = args.edits
     burners = [multiprocessing.Process(target=_burn, daemon=True) for _ in range(args.load)]
     for p in burners:

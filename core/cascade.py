@@ -12,22 +12,12 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from . import ops as _ops  # noqa: F401  (registers every operation)
+from .binder import Token, bind as _bind, split as _split
 from .errors import OssError
-from .params import CASCADE_CHECKS, REGISTRY, Operation
-from .suggest import action_suggestion, did_you_mean, key_suggestion
+from .params import CASCADE_CHECKS, Operation
 
 STYLE_NAME_RE = re.compile(r"[A-Za-z0-9_.\-]{1,63}\Z")
 MAX_PROCESS_LENGTH = 4096  # OSS rejects over-long values (EC 0017-00000288); no figure published
-
-
-@dataclass(frozen=True)
-class Token:
-    text: str
-    start: int
-
-    @property
-    def span(self) -> tuple[int, int]:
-        return (self.start, self.start + len(self.text))
 
 
 @dataclass(frozen=True)
@@ -64,14 +54,6 @@ def validate_style_name(name: str) -> str:
                        f"The value: {name} of parameter: stylename is invalid.",
                        ec="0017-00000250", key="stylename")
     return name
-
-
-def _split(text: str, sep: str, start: int) -> list[Token]:
-    out, pos = [], start
-    for piece in text.split(sep):
-        out.append(Token(piece, pos))
-        pos += len(piece) + len(sep)
-    return out
 
 
 def parse(process: str) -> Cascade:
@@ -117,66 +99,6 @@ def parse(process: str) -> Cascade:
     steps_t = tuple(steps)
     _check_cascade(steps_t, segments)
     return Cascade(steps_t)
-
-
-def _bind(index: int, seg: Token) -> Operation:
-    tokens = _split(seg.text, ",", seg.start)
-    name_tok = tokens[0]
-    name = name_tok.text
-    if name == "":
-        raise OssError("InvalidArgument", "Empty action.", step=index, span=seg.span)
-    cls = REGISTRY.get(name)
-    if cls is None:
-        raise OssError("InvalidArgument", f"The action: {name} is not supported."
-                       + did_you_mean(action_suggestion(name)),
-                       ec="0040-00000213", step=index, action=name, span=name_tok.span)
-    values: dict[str, object] = {}
-    try:
-        if cls.SINGLE_VALUE:
-            (spec,) = cls.SPECS
-            if len(tokens) == 1 or (len(tokens) == 2 and tokens[1].text == ""):
-                raise OssError("MissingArgument",
-                               f"Missing value of parameter: {name}.",
-                               ec=spec.ec_missing, key=spec.key, span=seg.span)
-            if len(tokens) > 2:
-                raise OssError("InvalidArgument",
-                               f"The action: {name} only takes one value.",
-                               ec="0040-00000203", key=spec.key,
-                               span=(tokens[2].start, tokens[-1].span[1]))
-            try:
-                values[spec.key] = spec.decode(tokens[1].text, param_name=name)
-            except OssError as e:
-                raise e.at(span=tokens[1].span)
-        else:
-            raw: dict[str, Token] = {}
-            for tok in tokens[1:]:
-                key, sep, value = tok.text.partition("_")
-                if not sep:
-                    raise OssError("InvalidArgument",
-                                   f"The value: {tok.text} of parameter: {name} is invalid."
-                                   "reason:expected key_value"
-                                   + did_you_mean(key_suggestion(cls, tok.text), ". "),
-                                   ec=cls.EC_UNKNOWN_VALUE, key=tok.text, span=tok.span)
-                if cls.spec(key) is None:
-                    continue  # OSS tolerates unknown keys (the SDK tests send crop,...,r_1)
-                raw[key] = tok  # a repeated key: the later one wins
-            cls.precheck({k: t.text.partition("_")[2] for k, t in raw.items()})
-            for key, tok in raw.items():
-                spec = cls.spec(key)
-                value = tok.text.partition("_")[2]
-                if value == "":
-                    raise OssError("InvalidArgument",
-                                   f"The value:  of parameter: {key} is invalid.",
-                                   ec=spec.ec_missing or spec.ec, key=key, span=tok.span)
-                try:
-                    values[key] = spec.decode(value)
-                except OssError as e:
-                    raise e.at(span=tok.span)
-        op = cls(**values)
-        op.check()
-    except OssError as e:
-        raise e.at(step=index, action=name, span=seg.span)
-    return op
 
 
 def _check_cascade(steps: tuple[Operation, ...], segments: list[Token]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import struct
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -24,6 +25,17 @@ MAX_AVIF_ENCODE_PIXELS = 4096 * 2304
 MAX_AVIF_DECODE_SIDE = 10_000
 MAX_ORIENT_SIDE = 4096                   # auto-orient applies only below this
 DEFAULT_QUALITY = 90                     # when neither the source nor the cascade says
+# Decoded bytes one source may occupy (pixels x bands x bytes per sample x frames held at
+# once, plus the normalised copy): the engine's memory guard, not an OSS limit. At this
+# default the worst source we accept keeps peak RSS near 1 GB (bench/bench_hostile.py,
+# docs/PERFORMANCE.md); Engine(decode_budget=...) changes it.
+DEFAULT_DECODE_BUDGET = 256 * 1024 * 1024
+# Python and Pillow keep ~3 KB per frame besides its pixels (the decoded frame object
+# and its palette copy for the GIF encoder): 200,000 one-pixel frames peaked at 568 MB.
+FRAME_OVERHEAD = 3 * 1024
+MAX_GIF_FRAME_MS = 65_535 * 10
+PNG_LEVEL = 6
+PNG_STRATEGY = 3                         # zlib.Z_RLE           # a GIF frame delay is a 16-bit count of 1/100 s
 
 # Our own header check runs first; Pillow's bomb guard stays as a backstop at OSS's limit.
 Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
@@ -118,20 +130,76 @@ def _frame_count(im: Image.Image) -> int:
         return 1
 
 
-def read_header(data: bytes) -> Header:
-    im = open_image(data)
+def _orientation(im: Image.Image) -> int:
+    """EXIF Orientation from what the header parse already holds. ``getexif()`` is not
+    used: on a PNG it loads the whole image to look for an eXIf chunk after the pixels."""
+    blob = im.info.get("exif")
     try:
-        orientation = int(im.getexif().get(0x0112, 1) or 1)
-    except Exception:
-        orientation = 1
-    return Header(FORMAT_NAMES[im.format], im.width, im.height, _frame_count(im), orientation)
+        if isinstance(blob, (bytes, bytearray)) and blob:
+            exif = Image.Exif()
+            exif.load(bytes(blob))
+            return int(exif.get(0x0112, 1) or 1)
+        if im.format == "TIFF":
+            return int(getattr(im, "tag_v2", {}).get(0x0112, 1) or 1)
+    except Exception:  # damaged EXIF: upright, as when there is none
+        pass
+    return 1
+
+
+def read_header(data: bytes) -> Header:
+    """Format, size, frame count and orientation; never decodes a pixel."""
+    im = open_image(data)
+    return Header(FORMAT_NAMES[im.format], im.width, im.height, _frame_count(im),
+                  _orientation(im))
+
+
+# Bytes per pixel of Pillow's decoded modes (sample width x bands).
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 2, "La": 2, "PA": 2, "RGB": 3, "YCbCr": 3,
+               "LAB": 3, "HSV": 3, "RGBA": 4, "RGBa": 4, "RGBX": 4, "CMYK": 4, "I": 4,
+               "F": 4, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+
+
+def decoded_bytes(im: Image.Image, frames_held: int) -> int:
+    """Memory a decode of ``im`` (as opened, after any JPEG draft) will hold at its peak:
+    the decoded frames in Pillow's mode plus the RGB/RGBA copy :func:`_normalize` makes."""
+    W, H = im.size
+    src = _MODE_BYTES.get(im.mode, 4)
+    alpha = has_alpha(im)
+    out = 4 if alpha else 3
+    if frames_held > 1:  # animations are decoded frame by frame into RGBA
+        return frames_held * (W * H * 4 + FRAME_OVERHEAD) + W * H * src
+    if im.mode in ("RGB", "RGBA") and not (im.mode == "RGB" and alpha):
+        return W * H * src + FRAME_OVERHEAD
+    return W * H * (src + out) + FRAME_OVERHEAD
+
+
+def check_budget(im: Image.Image, frames_held: int, budget: int | None) -> None:
+    if budget is None:
+        return
+    need = decoded_bytes(im, frames_held)
+    if need > budget:
+        raise OssError("ImageTooLarge",
+                       f"Decoding the source image would take {need // (1024 * 1024)} MB "
+                       f"({im.width}x{im.height}, {frames_held} frame(s)); this engine "
+                       f"allows {budget // (1024 * 1024)} MB.", ec="0040-00000012")
 
 
 def _normalize(frame: Image.Image) -> Image.Image:
     """Bring any decoded mode to RGB or RGBA (the modes every action handles)."""
-    if frame.mode in ("RGB", "RGBA"):
+    if frame.mode == "RGBA" or (frame.mode == "RGB" and not has_alpha(frame)):
         return frame
-    if frame.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+    if frame.mode in ("I;16", "I;16L", "I;16B", "I;16N"):
+        # The high byte of each sample (v // 256), strip by strip: no 4-byte "I" copy.
+        big = frame.mode == "I;16B" or (frame.mode == "I;16N" and sys.byteorder == "big")
+        out = Image.new("L", frame.size)
+        W, H = frame.size
+        rows = max(1, (1 << 22) // max(1, W))
+        for top in range(0, H, rows):
+            strip = frame.crop((0, top, W, min(H, top + rows))).tobytes()
+            out.paste(Image.frombytes("L", (W, min(rows, H - top)), strip[0 if big else 1::2]),
+                      (0, top))
+        frame = out
+    elif frame.mode in ("I", "F"):
         frame = frame.convert("I").point(lambda v: v / 256).convert("L")
     if has_alpha(frame):
         return frame.convert("RGBA")
@@ -148,32 +216,57 @@ def draft_scale(W: int, H: int, want_w: int, want_h: int) -> int:
 
 
 def decode(data: bytes, *, orient: bool = True, draft: tuple[int, int] | None = None,
-           source_quality=None, max_bytes: int | None = MAX_SOURCE_BYTES) -> Picture:
+           source_quality=None, budget: int | None = DEFAULT_DECODE_BUDGET,
+           first_frame_only: bool = False, check=None, frame_fn=None,
+           max_bytes: int | None = MAX_SOURCE_BYTES) -> Picture:
     """Decode ``data`` into a :class:`Picture`.
 
     ``orient`` applies the EXIF Orientation (OSS auto-orient, only below 4096 px a side).
     ``draft`` asks a JPEG decoder for a DCT-reduced image at least that large (stored
     orientation); the caller guarantees this cannot change the output size.
     ``source_quality`` estimates a JPEG's quality from its quantization tables.
+    ``budget`` bounds the decoded bytes (:func:`decoded_bytes`), checked before any pixel
+    is decoded. ``first_frame_only`` decodes only an animation's first frame (the caller
+    knows the output is static); the picture then remembers how many frames it skipped.
+    ``check`` is called between frames (cancellation, deadline) and may raise.
+    ``frame_fn(frame, frames)`` transforms each frame of an animation as soon as it is
+    decoded (the engine passes the cascade's leading resize/crop steps), so only the
+    transformed frames are held: the budget then counts one source frame plus every
+    transformed frame at the size the first one came out.
+    ``max_bytes``: the source byte limit (None for an output to show, see open_image).
     """
     im = open_image(data, max_bytes=max_bytes)
     fmt = FORMAT_NAMES[im.format]
     stored = im.size
+    W0, H0 = stored
     quality = None
     icc = im.info.get("icc_profile")
     try:
+        animated = bool(getattr(im, "is_animated", False)) and fmt in ("gif", "webp")
+        total = _frame_count(im) if animated else 1
+        held = 1 if first_frame_only else total
+        streaming = animated and frame_fn is not None and held > 1
         if fmt == "jpg":
             if source_quality is not None:
                 quality = source_quality(getattr(im, "quantization", None) or {})
             if draft is not None:
                 im.draft("RGB", draft)
+        check_budget(im, 1 if streaming else held, budget)
         frames: list[Image.Image] = []
         durations: list[int] = []
-        animated = getattr(im, "is_animated", False) and fmt in ("gif", "webp")
         if animated:
-            for frame in ImageSequence.Iterator(im):
-                frames.append(_normalize(frame.convert("RGBA")))
+            for index, frame in enumerate(ImageSequence.Iterator(im)):
+                if check is not None:
+                    check()
+                decoded = _normalize(frame.convert("RGBA"))
+                if streaming:
+                    decoded = frame_fn(decoded, total)
+                    if index == 0:
+                        check_budget(decoded, total, budget and budget - W0 * H0 * 4)
+                frames.append(decoded)
                 durations.append(int(frame.info.get("duration", 100) or 100))
+                if index + 1 >= held:
+                    break
         else:
             im.load()
             frames.append(im)
@@ -183,11 +276,15 @@ def decode(data: bytes, *, orient: bool = True, draft: tuple[int, int] | None = 
                       for i, f in enumerate(frames)]
         frames = [_normalize(f) for f in frames]
     except (OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError, KeyError,
-            struct.error, ZeroDivisionError, MemoryError) as e:
+            struct.error, ZeroDivisionError, OverflowError) as e:
         raise corrupt(type(e).__name__) from None
+    except MemoryError:
+        raise OssError("ImageTooLarge", "Not enough memory to decode the source image.",
+                       ec="0040-00000012") from None
     return Picture(frames=tuple(frames), source_format=fmt, source_size=stored,
                    durations=tuple(durations) if animated else (), loop=loop,
-                   source_quality=quality, icc_profile=icc)
+                   source_quality=quality, icc_profile=icc,
+                   skipped_frames=total - len(frames) if animated else 0)
 
 
 # -- encoding --------------------------------------------------------------------------
@@ -212,7 +309,7 @@ def target_quality(pic: Picture, fmt: str) -> int:
             return min(pic.q, src) if src else pic.q
         base = src or 100
         return max(1, round(base * pic.q / 100))
-    return src or DEFAULT_QUALITY
+    return pic.default_quality or src or DEFAULT_QUALITY
 
 
 def flatten(image: Image.Image, background=(255, 255, 255)) -> Image.Image:
@@ -225,19 +322,45 @@ def flatten(image: Image.Image, background=(255, 255, 255)) -> Image.Image:
     return canvas
 
 
-def encode(pic: Picture) -> tuple[bytes, str]:
-    """Encode ``pic`` in its output format; returns (bytes, OSS format name)."""
+def encode(pic: Picture, check=None) -> tuple[bytes, str]:
+    """Encode ``pic`` in its output format; returns (bytes, OSS format name).
+
+    Every failure is an :class:`OssError` (MemoryError is ImageTooLarge, anything else
+    the encoder raises is InternalError). ``check`` runs between GIF frames.
+    """
+    try:
+        return _encode(pic, check)
+    except OssError:
+        raise
+    except MemoryError:
+        raise OssError("ImageTooLarge", "Not enough memory to encode the image.") from None
+    except (OSError, ValueError, OverflowError, struct.error, KeyError, TypeError,
+            EOFError, IndexError, ZeroDivisionError, RuntimeError) as e:
+        raise OssError("InternalError",
+                       f"Encoding {output_format(pic)} failed: {type(e).__name__}: {e}") from None
+
+
+def _encode(pic: Picture, check) -> tuple[bytes, str]:
     fmt = output_format(pic)
     W, H = pic.size
     out = io.BytesIO()
-    frame = _own(pic.image)
+    # Encode a copy: Pillow (13) keeps the options of a save in progress on the image
+    # object itself (encoderinfo) and lets them win over the caller's, so two threads
+    # saving one cached picture (the viewer's A/B renderers, the quality sweep, the
+    # server) swapped qualities and left the cached image stuck on the last one.
+    frame = pic.image.copy()
     extra = {"icc_profile": pic.icc_profile} if pic.icc_profile else {}
     if fmt == "jpg":
+        # Huffman tables optimised, 4:2:0, no metadata but the ICC profile: the settings
+        # that reproduce OSS's FileSize for the SDK's example.jpg (docs/COMPATIBILITY.md).
         flatten(frame).save(out, "JPEG", quality=target_quality(pic, fmt),
-                            progressive=bool(pic.interlace), optimize=bool(pic.interlace),
+                            progressive=bool(pic.interlace), optimize=True, subsampling=2,
                             **extra)
     elif fmt == "png":
-        frame.save(out, "PNG", compress_level=6, **extra)
+        # zlib's RLE strategy: 3-4x faster than the default filtered deflate and closer
+        # to OSS's bytes (SDK example.jpg: 161655 vs OSS 160733; default: 162285).
+        frame.save(out, "PNG", compress_level=PNG_LEVEL, compress_type=PNG_STRATEGY,
+                   **extra)
     elif fmt == "webp":
         if W > MAX_WEBP_SIDE or H > MAX_WEBP_SIDE:
             raise OssError("BadRequest",
@@ -247,7 +370,7 @@ def encode(pic: Picture) -> tuple[bytes, str]:
     elif fmt == "bmp":
         frame.save(out, "BMP")
     elif fmt == "gif":
-        _encode_gif(pic, out)
+        _encode_gif(pic, out, check)
     elif fmt == "tiff":
         frame.save(out, "TIFF", compression="tiff_deflate", **extra)
     elif fmt == "heic":
@@ -268,28 +391,37 @@ def encode(pic: Picture) -> tuple[bytes, str]:
     return out.getvalue(), fmt
 
 
-def _own(frame: Image.Image) -> Image.Image:
-    """A new Image object over the same pixels, for ``save`` to scribble on.
+def gif_timeline(frames: list[Image.Image], durations: list[int]
+                 ) -> tuple[list[Image.Image], list[int]]:
+    """Merge runs of identical frames (as Pillow's GIF writer would) and cap each delay at
+    what a GIF can say (65535/100 s); Pillow sums merged delays and overflows past it."""
+    out_f: list[Image.Image] = []
+    out_d: list[int] = []
+    for frame, ms in zip(frames, durations):
+        ms = max(0, int(ms))
+        if out_f and frame.tobytes() == out_f[-1].tobytes() and \
+                frame.getpalette() == out_f[-1].getpalette() and \
+                frame.info.get("transparency") == out_f[-1].info.get("transparency"):
+            out_d[-1] = min(MAX_GIF_FRAME_MS, out_d[-1] + ms)
+            continue
+        out_f.append(frame)
+        out_d.append(min(MAX_GIF_FRAME_MS, ms))
+    return out_f, out_d
 
-    ``Image.save`` keeps its options on the image object while it runs (``encoderinfo``,
-    ``encoderconfig``) and puts back what it found when done. The frames we encode are
-    shared: the engine's cache hands one decoded picture to every cascade that starts
-    with it, and format/quality steps pass frames through unchanged. Two threads saving
-    one frame at once (the viewer renders two cascades in parallel) read each other's
-    options -- ``format,tiff`` then failed with "quality setting only supported for
-    'jpeg' compression", an InternalError -- and the last one to finish could leave the
-    other's options on the cached frame for good (issue 17). A wrapper of its own costs
-    no pixel copy (``_new`` shares the pixel memory; encoders only read it).
-    """
-    new = getattr(frame, "_new", None)
-    return new(frame.im) if new is not None else frame.copy()
 
-
-def _encode_gif(pic: Picture, out: io.BytesIO) -> None:
-    frames = [_gif_frame(f) for f in pic.frames]
+def _encode_gif(pic: Picture, out: io.BytesIO, check=None) -> None:
+    frames = []
+    for f in pic.frames:
+        if check is not None:
+            check()
+        frames.append(_gif_frame(f))
+    durations = list(pic.durations) or [100] * len(frames)
+    frames, durations = gif_timeline(frames, (durations + [100] * len(frames))[:len(frames)])
     if len(frames) > 1:
         frames[0].save(out, "GIF", save_all=True, append_images=frames[1:],
-                       duration=list(pic.durations) or 100, loop=pic.loop, disposal=2)
+                       duration=durations, loop=pic.loop, disposal=2)
+    elif len(pic.frames) > 1:  # an animation whose frames are all alike: one still frame
+        frames[0].save(out, "GIF", duration=durations[0], loop=pic.loop)
     else:
         frames[0].save(out, "GIF")
 

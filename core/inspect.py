@@ -17,11 +17,13 @@ import io
 import json
 import struct
 import warnings
+from functools import lru_cache
 from typing import Iterable
 
 from PIL import Image
 
 from .errors import OssError
+from .picture import has_alpha
 
 __all__ = [
     "image_info", "info_json", "average_hue", "average_hue_json", "estimate_jpeg_quality",
@@ -604,10 +606,6 @@ _HUE_MAX_SIDE = 256
 _HUE_COLORS = 5
 
 
-def _has_alpha(im: Image.Image) -> bool:
-    return im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info
-
-
 def _flat(im: Image.Image):
     getter = getattr(im, "get_flattened_data", None)  # Pillow >= 12.1
     return getter() if getter is not None else im.getdata()
@@ -626,7 +624,7 @@ def average_hue(image: Image.Image) -> str:
         raise OssError("BadRequest", "The image is empty.")
     if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         im = im.convert("I").point(lambda v: v / 256).convert("L")
-    alpha = _has_alpha(im)
+    alpha = has_alpha(im)
     if im.mode not in ("RGB", "RGBA") or (im.mode == "RGB" and alpha):
         im = im.convert("RGBA" if alpha else "RGB")
     # Nearest-neighbour keeps the colours that are really there; a filtering resize
@@ -701,10 +699,18 @@ def estimate_jpeg_quality(quantization: dict[int, list[int]]) -> int | None:
     Libjpeg-made files match one quality exactly. None when there is no usable table.
     """
     try:
-        tables = {int(k): [int(v) for v in t] for k, t in dict(quantization or {}).items()}
+        tables = tuple(sorted((int(k), tuple(int(v) for v in t))
+                              for k, t in dict(quantization or {}).items()))
     except (TypeError, ValueError):
         return None
-    tables = {k: t for k, t in tables.items() if len(t) == 64 and any(t)}
+    return _estimate_quality(tables)
+
+
+@lru_cache(maxsize=64)
+def _estimate_quality(items: tuple[tuple[int, tuple[int, ...]], ...]) -> int | None:
+    """:func:`estimate_jpeg_quality` on hashable tables (one encoder's files share them,
+    so a service sees the same few tables again and again)."""
+    tables = {k: t for k, t in items if len(t) == 64 and any(t)}
     if not tables:
         return None
     ids = sorted(tables)

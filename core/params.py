@@ -154,6 +154,11 @@ class Operation:
         """Rules on the raw wire values that must run before each value is decoded
         (e.g. resize's w_0,h_0 has its own EC). Raises OssError."""
 
+    def makes_static(self) -> bool:
+        """Whether this step turns an animation into its first frame (so an animated
+        source's other frames need not be decoded at all)."""
+        return False
+
     def uses_objects(self) -> bool:
         """Whether this step reads other objects of the bucket (an image watermark), so
         its result depends on the resolver as well as on the source."""

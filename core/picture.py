@@ -7,10 +7,13 @@ intermediate results by cascade prefix.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from PIL import Image
+
+from .errors import Cancelled, OssError
 
 # OSS format names for Pillow format ids.
 FORMAT_NAMES = {
@@ -33,6 +36,10 @@ class Picture:
     interlace: int | None = None            # `interlace`
     icc_profile: bytes | None = None
     notes: tuple[str, ...] = field(default=())  # e.g. font substitutions, for the viewer
+    # Frames of an animation that were never decoded because the output is static (the
+    # engine decodes only the first frame then); actions still see an animation.
+    skipped_frames: int = 0
+    default_quality: int | None = None      # replaces the source quality as the default
 
     @property
     def image(self) -> Image.Image:
@@ -52,14 +59,14 @@ class Picture:
 
     @property
     def animated(self) -> bool:
-        return len(self.frames) > 1
+        return len(self.frames) + self.skipped_frames > 1
 
     def replace(self, **changes) -> "Picture":
         return dataclasses.replace(self, **changes)
 
     def with_image(self, image: Image.Image) -> "Picture":
         """A static picture (animation dropped) holding ``image``."""
-        return dataclasses.replace(self, frames=(image,), durations=())
+        return dataclasses.replace(self, frames=(image,), durations=(), skipped_frames=0)
 
     def map_frames(self, fn: Callable[[Image.Image], Image.Image]) -> "Picture":
         """Apply ``fn`` to every frame (keeps an animation)."""
@@ -84,17 +91,43 @@ class ObjectResolver(Protocol):
     def __call__(self, key: str) -> bytes: ...
 
 
+def deadline_exceeded(seconds: float | None) -> OssError:
+    """OSS's answer when processing outlives its time (the code the service uses too)."""
+    limit = f" ({seconds:g} s)" if seconds else ""
+    return OssError("RequestTimeout", f"Image processing took longer than allowed{limit}.")
+
+
 @dataclass
 class Context:
-    """What an operation may consult besides the picture."""
+    """What an operation may consult besides the picture.
+
+    ``decode`` turns object bytes into a picture under the engine's limits (watermark
+    images); ``deadline`` is a ``time.monotonic()`` instant, ``timeout`` the seconds it
+    stands for. Long operations call :meth:`check` between frames and pieces of work.
+    """
 
     resolver: ObjectResolver | None = None
     cancelled: Callable[[], bool] = lambda: False
     decode: Callable[[bytes], Picture] | None = None   # set by the engine (watermark images)
+    deadline: float | None = None
+    timeout: float | None = None
+
+    def check(self) -> None:
+        """Raise ``Cancelled`` when cancelled, ``RequestTimeout`` past the deadline."""
+        if self.cancelled():
+            raise Cancelled()
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise deadline_exceeded(self.timeout)
+
+
+ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
 
 def has_alpha(image: Image.Image) -> bool:
-    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    """The one transparency rule of core: an alpha band, or a ``transparency`` entry in
+    the image's info -- a palette index (P) or a tRNS colour key on L/RGB (PNG), which
+    Pillow turns into alpha when converting to RGBA."""
+    return image.mode in ALPHA_MODES or "transparency" in image.info
 
 
 def to_rgba(image: Image.Image) -> Image.Image:

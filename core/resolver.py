@@ -11,6 +11,10 @@ from pathlib import Path
 from typing import Mapping
 
 from .errors import OssError
+from .source_file import read_regular_file
+
+# An object larger than OSS's source limit can be no watermark (OSS: 20 MB).
+MAX_OBJECT_BYTES = 20 * 1024 * 1024
 
 
 def no_such_key(key: str) -> OssError:
@@ -42,9 +46,13 @@ class FolderResolver:
     def __call__(self, key: str) -> bytes:
         path = safe_join(self.root, key)
         try:
-            return path.read_bytes()
+            return read_regular_file(path, MAX_OBJECT_BYTES)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise no_such_key(key) from None
+        except OssError as e:
+            e.key = e.key or "image"
+            e.details = e.details or {"Key": key}
+            raise
         except OSError as e:
             raise OssError("InternalError", f"Cannot read object {key}: {e.strerror}") from None
 

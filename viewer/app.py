@@ -71,7 +71,19 @@ def stylesheet(dark: bool) -> str:
     note_fg, note_bg = ("#9ecbff", "rgba(80,150,255,0.14)") if dark else ("#1d4f91",
                                                                          "rgba(80,150,255,0.10)")
     box = "border-radius:4px; padding:4px 6px;"
-    return f"""
+    # Fusion draws radio indicators from Base/Window, nearly equal in the dark
+    # palette: the Info panel's Source/Output buttons were almost invisible (issue 9).
+    indicators = """
+    QRadioButton::indicator {
+        width:13px; height:13px; border:1px solid #a3a8b0; border-radius:7px;
+        background:#1e1f22; }
+    QRadioButton::indicator:hover { border-color:#ff7a1a; }
+    QRadioButton::indicator:checked {
+        background:qradialgradient(cx:0.5, cy:0.5, radius:0.5, fx:0.5, fy:0.5,
+            stop:0 #ff7a1a, stop:0.5 #ff7a1a, stop:0.6 #1e1f22, stop:1 #1e1f22); }
+    QRadioButton::indicator:disabled { border-color:#5a5e66; background:#2b2d30; }
+    """ if dark else ""
+    return indicators + f"""
     QLabel#previewError, QLabel#processError, QLabel#formError, QLabel#infoError,
     QLabel#sourceError[error="true"] {{ color:{err_fg}; background:{err_bg}; {box} }}
     QLabel#sourceError[error="false"], QLabel#previewNotes {{ color:{note_fg};

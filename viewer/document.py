@@ -167,6 +167,18 @@ class Document(QObject):
         self.source_name = name or source.name
         self.sourceChanged.emit()
 
+    def exchange(self, steps: tuple[Step, ...], selected: int, undo_stack: QUndoStack
+                 ) -> tuple[tuple[Step, ...], int, QUndoStack]:
+        """Show another cascade with its own history (the A/B workspace keeps the side
+        that is not focused); returns the state it replaces. Not an edit: nothing is
+        pushed, the views just follow."""
+        old = (self._steps, self._selected, self.undo_stack)
+        self._steps, self.undo_stack = tuple(steps), undo_stack
+        self._selected = selected if 0 <= selected < len(self._steps) else -1
+        self.stepsChanged.emit()
+        self.selectionChanged.emit(self._selected)
+        return old
+
     # -- internal ----------------------------------------------------------------------
     def _assign(self, steps: tuple[Step, ...]) -> None:
         self._steps = steps

@@ -18,7 +18,7 @@ from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySe
                            QUndoGroup, QUndoStack)
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
                                QLineEdit, QMainWindow, QMessageBox, QScrollArea,
-                               QToolButton,
+                               QSizePolicy, QToolButton,
                                QVBoxLayout, QWidget)
 
 from core.cascade import parse
@@ -27,7 +27,13 @@ from core.errors import OssError
 from core.resources import resource_path
 from core.storage import atomic_write
 
+from .ab import CompareController
+from .canvas_edit import CanvasEditor
+from .bucket_browser import BucketBrowser
+from .connection import Connection
+from .connection_bar import ConnectionBar
 from .document import Document
+from .elide import ElidedLabel
 from .forms import error_text, message_label
 from .info_panel import InfoPanel
 from .preview import CompareMode, PreviewPanel, human_bytes, ratio_text
@@ -37,7 +43,10 @@ from .session import Session
 from .sources import (DEFAULT_SAMPLE, SAMPLES, ObjectsResolver, UrlFetcher, load_bytes,
                       load_file, process_from_text, read_mime, recent_files, remember_file,
                       sample_path)
+from .panel_binding import bind_panels
 from .steps_panel import StepsPanel
+from .url_bar import UrlBar
+from .url_open import UrlPlan, plan_url
 
 APP_NAME = "oss-style-viewer"
 ICON_PATH = resource_path("icons", "app.svg")
@@ -62,6 +71,7 @@ OPTIONAL_DOCKS = (
     ("viewer.url_panel", "UrlPanel", "URLs", "urlDock"),
     ("viewer.style_panel", "StyleLibraryPanel", "Styles", "styleDock"),
     ("viewer.remote_panel", "RemotePanel", "Remote", "remoteDock"),
+    ("viewer.quality_panel", "QualityPanel", "Quality", "qualityDock"),
 )
 
 
@@ -71,7 +81,7 @@ class SourceBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel(self)
+        self.title = ElidedLabel(self, mode=Qt.TextElideMode.ElideMiddle)
         self.title.setObjectName("sourceTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.open_button = QToolButton(self)
@@ -144,6 +154,9 @@ class MainWindow(QMainWindow):
         self.doc = Document(self)
         # Credentials for the whole window, typed once (never persisted).
         self.session = session if session is not None else Session(self)
+        # Endpoint, bucket, key and access for every panel (issue 9), profiles in settings.
+        self.connection = Connection(self.settings, self.session, self)
+        self._url_plan: UrlPlan | None = None
         self.renderer = renderer or Renderer(self)
         self.fetcher = UrlFetcher(self)
         self.source_path: str | None = None
@@ -156,19 +169,23 @@ class MainWindow(QMainWindow):
 
         # Central: source bar, process string, preview ---------------------------------------
         self.source_bar = SourceBar(self)
+        self.connection_bar = ConnectionBar(self.connection, self)
         self.process_field = ProcessField(self.doc, self)
         self.preview = PreviewPanel(self)
+        self.url_bar = UrlBar(self.doc, self.connection, self)
         central = QWidget(self)
         cl = QVBoxLayout(central)
         cl.setContentsMargins(0, 0, 0, 0)
         cl.setSpacing(0)
         cl.addWidget(self.source_bar)
+        cl.addWidget(self.connection_bar)
         pf = QWidget(central)
         pl = QVBoxLayout(pf)
         pl.setContentsMargins(8, 4, 8, 6)
         pl.addWidget(self.process_field)
         cl.addWidget(pf)
         cl.addWidget(self.preview, 1)
+        cl.addWidget(self.url_bar)
         self.setCentralWidget(central)
 
         # Docks -------------------------------------------------------------------------------
@@ -179,18 +196,31 @@ class MainWindow(QMainWindow):
         self.info_dock = self._dock("Info", "infoDock", self.info_panel,
                                     Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_optional_docks()
+        self.bucket_browser = BucketBrowser(self.connection, self)
+        self.bucket_browser.openRequested.connect(self._open_object)
+        self.bucket_dock = self._dock("Bucket", "bucketDock", self.bucket_browser,
+                                      Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.info_dock, self.bucket_dock)
+        self.info_dock.raise_()
+        bind_panels(self.extra_panels, self.connection, self.connection_bar.open_editor)
 
         # Status bar ----------------------------------------------------------------------------
         self.status_output = QLabel(self)
         self.status_output.setObjectName("statusOutput")
-        self.status_timings = QLabel(self)
+        self.status_timings = ElidedLabel(self, mode=Qt.TextElideMode.ElideLeft)
         self.status_timings.setObjectName("statusTimings")
+        self.status_timings.setMinimumWidth(160)
+        self.status_timings.setSizePolicy(QSizePolicy.Policy.Preferred,
+                                          QSizePolicy.Policy.Preferred)
         self.statusBar().addWidget(self.status_output)
         self.statusBar().addPermanentWidget(self.status_timings)
 
         self._build_undo_group()
         self._build_actions()
         self._build_menus()
+        # A/B cascades and what the preview pairs (viewer/ab.py).
+        self.compare = CompareController(self)
+        self.canvas_editor = CanvasEditor(self)       # drag crops, watermarks, radii
         self._wire()
         self.setAcceptDrops(True)
         self.resize(1400, 880)
@@ -213,7 +243,7 @@ class MainWindow(QMainWindow):
         # Session, and the Remote panel renders with the preview's watermark resolver.
         # Only the keywords a panel declares are passed, so any panel(doc, parent) fits.
         offered = {"settings": self.settings, "session": self.session,
-                   "resolver": self._resolver}
+                   "resolver": self._resolver, "engine": self.renderer.engine}
         for module, cls_name, title, name in OPTIONAL_DOCKS:
             try:
                 mod = importlib.import_module(module)
@@ -236,6 +266,10 @@ class MainWindow(QMainWindow):
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)
             scroll.setWidget(panel)
+            # Never narrower than the panel: a dock squeezed below it showed a horizontal
+            # scroll bar and clipped fields (issue 9).
+            scroll.setMinimumWidth(panel.minimumSizeHint().width()
+                                   + scroll.verticalScrollBar().sizeHint().width())
             dock = self._dock(title, name, scroll, Qt.DockWidgetArea.RightDockWidgetArea)
             self.tabifyDockWidget(self.info_dock, dock)
             self.extra_docks[name] = dock
@@ -357,11 +391,13 @@ class MainWindow(QMainWindow):
             m.addAction(self.preview.mode_actions[mode])
         m.addSeparator()
         pv = self.preview
-        for a in (pv.act_fit, pv.act_actual, pv.act_zoom_in, pv.act_zoom_out):
+        for a in (pv.act_fit, pv.act_never_enlarge, pv.act_actual, pv.act_zoom_in,
+                  pv.act_zoom_out):
             m.addAction(a)
         m.addAction(pv.act_follow)
         m.addSeparator()
-        for dock in (self.steps_dock, self.info_dock, *self.extra_docks.values()):
+        for dock in (self.steps_dock, self.info_dock, *self.extra_docks.values(),
+                     self.bucket_dock):
             m.addAction(dock.toggleViewAction())
         m.addSeparator()
         theme = m.addMenu("&Theme")
@@ -475,13 +511,21 @@ class MainWindow(QMainWindow):
         self.source_bar.url_edit.selectAll()
 
     def open_url(self, url: str) -> None:
+        """Fetch ``url`` as the source. An OSS URL with processing opens the stored
+        object and loads its cascade (viewer/url_open.py), opened or pasted alike."""
         url = url.strip()
         if not url:
             return
+        self._url_plan = plan = plan_url(url)
         self.source_bar.url_row.setVisible(True)
         self.source_bar.url_edit.setText(url)
-        self.source_bar.show_message(f"Fetching {url} …", error=False)
-        self.fetcher.fetch(url)
+        self.source_bar.show_message(f"Fetching {plan.fetch_url} …", error=False)
+        self.fetcher.fetch(plan.fetch_url)
+
+    def _open_object(self, key: str, data: bytes) -> None:
+        """An object opened from the bucket browser: the connection's key follows it."""
+        if self.open_bytes(data, key.rsplit("/", 1)[-1]):
+            self.connection.update(key=key)
 
     def _cancel_url(self) -> None:
         self.fetcher.cancel()
@@ -495,6 +539,11 @@ class MainWindow(QMainWindow):
         self.source_bar.show_message(None)
         self.source_bar.url_row.setVisible(False)
         self.doc.set_source(source, source.name)
+        plan, self._url_plan = self._url_plan, None
+        if plan is not None and plan.notice:
+            if plan.process:
+                self.process_field.set_text(plan.process)
+            self.source_bar.show_message(plan.notice, error=False)
 
     @Slot(object, str)
     def _on_fetch_failed(self, err: OssError, url: str) -> None:
@@ -569,9 +618,9 @@ class MainWindow(QMainWindow):
             return
         dims = f"{size[0]}×{size[1]}, " if size else ""
         where = self.source_path or self.doc.source_name
-        self.source_bar.title.setText(f"{self.doc.source_name}  <span style='color:gray'>"
-                                      f"{dims}{human_bytes(len(src.data))}</span>")
-        self.source_bar.title.setToolTip(where)
+        self.source_bar.title.setText(f"{self.doc.source_name}  ·  "
+                                      f"{dims}{human_bytes(len(src.data))}")
+        self.source_bar.title.setToolTip(f"{self.source_bar.title.text()}\n{where}")
 
     # -- rendering ------------------------------------------------------------------------------
     def preview_upto(self) -> int | None:
@@ -619,8 +668,7 @@ class MainWindow(QMainWindow):
         res = out.result
         if res.is_json:
             self.preview.show_json(res.data.decode("utf-8", "replace"))
-        else:
-            self.preview.show_images(out.before, out.after)
+        self.compare.present(out)
         self.preview.show_error(None)
         self.preview.set_notes(res.notes)
         self.steps_panel.set_step_error(None, None)
@@ -647,7 +695,7 @@ class MainWindow(QMainWindow):
             tip.append(f"{t.label}: {'cached' if t.cached else f'{ms:.1f} ms'}")
         tip.append(f"preview total (with decoding for display): {out.seconds * 1000:.1f} ms")
         self.status_timings.setText(" · ".join(parts) + f"  —  {out.seconds * 1000:.0f} ms")
-        self.status_timings.setToolTip("<br>".join(tip))
+        self.status_timings.setToolTip(self.status_timings.text() + "\n\n" + "\n".join(tip))
 
     @Slot(object)
     def _on_render_failed(self, err: OssError) -> None:
@@ -726,6 +774,8 @@ class MainWindow(QMainWindow):
             self.preview.set_mode(CompareMode.SPLIT)
         follow = s.value("preview/follow", True, type=bool) if restore else True
         self.preview.act_follow.setChecked(follow)
+        self.preview.set_never_enlarge(
+            s.value("preview/never_enlarge", False, type=bool) if restore else False)
         theme = s.value("view/theme", "system") if restore else "system"
         for act in self.theme_group.actions():
             act.setChecked(act.data() == theme)
@@ -763,7 +813,8 @@ class MainWindow(QMainWindow):
         s.setValue("window/state", self.saveState())
         s.setValue("preview/mode", str(self.preview.mode))
         s.setValue("preview/follow", self.preview.act_follow.isChecked())
-        s.setValue("session/process", self.doc.process_string())
+        s.setValue("preview/never_enlarge", self.preview.state.never_enlarge)
+        s.setValue("session/process", self.compare.current_process())   # A, with A/B on
         # Only local files are remembered: a URL may carry a signature (a secret).
         s.setValue("session/source", self.source_path or "")
         s.sync()
@@ -788,6 +839,11 @@ class MainWindow(QMainWindow):
         self.fetcher.cancel()
         self.info_panel.task.cancel()
         self.renderer.shutdown()
+        self.compare.renderer.shutdown()
+        self.canvas_editor.shutdown()
+        for panel in self.extra_panels.values():
+            if hasattr(panel, "shutdown"):
+                panel.shutdown()
         if getattr(self, "batch_view", None) is not None:
             self.batch_view.shutdown()
         # Cancelled jobs stop at their next check; let them finish before widgets go away.

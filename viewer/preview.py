@@ -9,14 +9,16 @@ image pixel per screen pixel on high-DPI screens too.
 from __future__ import annotations
 
 import math
+import re
 from enum import StrEnum
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (QAction, QActionGroup, QBrush, QColor, QFont, QFontDatabase,
                            QKeySequence, QPainter, QPainterPath, QPalette, QPen, QPixmap)
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QSplitter, QStackedWidget,
                                QToolBar, QVBoxLayout, QWidget)
 
+from .elide import ElidedLabel
 from .forms import message_label
 from .render import Frames
 
@@ -45,6 +47,7 @@ class ViewState(QObject):
         self.cx = 0.5              # image point at the view centre, as fractions
         self.cy = 0.5
         self.split = 0.5           # split position, fraction of the image width
+        self.never_enlarge = False  # Fit shrinks only (small images stay small)
 
     def set_fit(self) -> None:
         self.fit, self.cx, self.cy = True, 0.5, 0.5
@@ -124,9 +127,15 @@ class _Animation:
 
 
 class ImageCanvas(QWidget):
-    """Paints the after image, the before image, or both split by a draggable line."""
+    """Paints the after image, the before image, or both split by a draggable line.
+
+    Like with like: whatever their sizes, both images are drawn at the same scale with
+    their centres at the same point (as Squoosh does), so a rotated or cropped output is
+    never compared with a squeezed source. The "after" image anchors zoom and pan.
+    """
 
     zoomChanged = Signal()
+    sideClicked = Signal(int)          # 0 = the left/before image, 1 = the right/after one
 
     def __init__(self, state: ViewState, role: CompareMode, parent: QWidget | None = None,
                  label: str = "") -> None:
@@ -137,6 +146,10 @@ class ImageCanvas(QWidget):
         self.before = _Animation(None)
         self.after = _Animation(None)
         self.stale = False            # the last render failed: the image shown is older
+        self.labels = ("Before", "After")
+        self.readouts = ("", "")       # per-side text drawn at the bottom of each image
+        self.focus_side: int | None = None   # the side whose tag is highlighted
+        self.overlay = None            # canvas editing (viewer/canvas_edit.py), or None
         self._drag: tuple[str, QPointF, float, float] | None = None
         self._checker = checker_brush(self.palette())
         self._scaled: dict[tuple[int, int, int], QPixmap] = {}
@@ -152,31 +165,40 @@ class ImageCanvas(QWidget):
         self.update()
 
     def primary(self) -> _Animation:
-        """The image that defines the geometry of this canvas."""
+        """The image this canvas shows (both in split mode: then the after one)."""
         if self.role is CompareMode.BEFORE:
             return self.before
+        return self.anchor()
+
+    def anchor(self) -> _Animation:
+        """The image that defines zoom and pan: the after image, if there is one."""
         return self.after if self.after.pixmaps else self.before
+
+    def side_of(self, anim: _Animation) -> int:
+        return 0 if anim is self.before else 1
 
     # -- geometry -----------------------------------------------------------------------------
     def dpr(self) -> float:
         return self.devicePixelRatioF() or 1.0
 
     def fit_zoom(self) -> float:
-        size = self.primary().size
-        if size.isEmpty():
+        # Both images are drawn at one scale, so "fit" fits the larger of the two.
+        sizes = [a.size for a in (self.before, self.after) if not a.size.isEmpty()]
+        if not sizes:
             return 1.0
         margin = 16
         w = max(1, self.width() - 2 * margin) * self.dpr()
         h = max(1, self.height() - 2 * margin) * self.dpr()
-        # Shrink to fit, never enlarge: a small output should look small.
-        return min(1.0, w / size.width(), h / size.height())
+        # Fit fills the view, small images included, unless "never enlarge" is on.
+        zoom = min(min(w / s.width(), h / s.height()) for s in sizes)
+        return min(1.0, zoom) if self.state.never_enlarge else zoom
 
     def zoom(self) -> float:
         return self.fit_zoom() if self.state.fit else self.state.zoom
 
-    def image_rect(self) -> QRectF:
-        """Where the primary image lands, in logical widget coordinates."""
-        size = self.primary().size
+    def anchor_rect(self) -> QRectF:
+        """Where the anchor image lands, in logical widget coordinates."""
+        size = self.anchor().size
         if size.isEmpty():
             return QRectF()
         s = self.zoom() / self.dpr()
@@ -184,16 +206,27 @@ class ImageCanvas(QWidget):
         cx, cy = self._clamped_center(w, h)
         return QRectF(self.width() / 2 - cx * w, self.height() / 2 - cy * h, w, h)
 
+    def image_rect(self) -> QRectF:
+        """Where the image this canvas shows lands, in logical widget coordinates."""
+        anchor = self.anchor_rect()
+        return anchor if self.primary() is self.anchor() else self.before_rect(anchor)
+
+    def compare_rect(self) -> QRectF:
+        """Both images together (the split line runs across this)."""
+        anchor = self.anchor_rect()
+        if self.role is CompareMode.SPLIT and self.before.pixmaps and self.after.pixmaps:
+            return anchor.united(self.before_rect(anchor))
+        return self.image_rect()
+
     def _clamped_center(self, w: float, h: float) -> tuple[float, float]:
         return _clamp_center(self.state.cx, self.state.cy, w, h, self.width(), self.height())
 
     def before_rect(self, after_rect: QRectF) -> QRectF:
-        """The before image in split mode, scaled to cover the after image and centred:
-        exact for resizes, fill and circle (the common thumbnails), close for the rest."""
+        """The before image at the after image's scale, centred on the same point."""
         b = self.before.size
         if b.isEmpty() or after_rect.isEmpty():
             return QRectF()
-        s = max(after_rect.width() / b.width(), after_rect.height() / b.height())
+        s = self.zoom() / self.dpr()
         w, h = b.width() * s, b.height() * s
         return QRectF(after_rect.center().x() - w / 2, after_rect.center().y() - h / 2, w, h)
 
@@ -218,11 +251,14 @@ class ImageCanvas(QWidget):
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         if self.stale:
             p.setOpacity(0.45)
-        if self.role is CompareMode.SPLIT and self.before.pixmaps and self.after.pixmaps:
-            split_x = rect.left() + self.state.split * rect.width()
+        editing = self.overlay is not None and self.overlay.covers(self)
+        if self.role is CompareMode.SPLIT and self.before.pixmaps and self.after.pixmaps \
+                and not editing:
+            both = self.compare_rect()
+            split_x = self.split_x()
             brect = self.before_rect(rect)
             p.save()
-            p.setClipRect(QRectF(rect.left(), rect.top(), split_x - rect.left(), rect.height()))
+            p.setClipRect(QRectF(0, 0, split_x, self.height()))
             self._draw(p, self.before.current(), brect)
             p.restore()
             p.save()
@@ -230,18 +266,56 @@ class ImageCanvas(QWidget):
             self._draw(p, self.after.current(), rect)
             p.restore()
             p.setOpacity(1.0)
-            self._draw_split_handle(p, split_x, rect)
-            self._draw_tag(p, "Before", QPointF(max(rect.left(), 0) + 8, max(rect.top(), 0) + 8),
-                           left=True)
-            self._draw_tag(p, "After", QPointF(min(rect.right(), self.width()) - 8,
-                                               max(rect.top(), 0) + 8), left=False)
+            if self.overlay is not None:
+                self.overlay.paint(p, self)
+            self._draw_split_handle(p, split_x, both)
+            top = max(both.top(), 0) + 8
+            bottom = min(both.bottom(), self.height()) - 8
+            left, right = max(both.left(), 0) + 8, min(both.right(), self.width()) - 8
+            self._draw_tag(p, self.labels[0], QPointF(left, top), left=True,
+                           focused=self.focus_side == 0)
+            self._draw_tag(p, self.labels[1], QPointF(right, top), left=False,
+                           focused=self.focus_side == 1)
+            self._draw_readouts(p, both)
         else:
             self._draw(p, self.primary().current(), rect)
             p.setOpacity(1.0)
-            if self.label:
-                self._draw_tag(p, self.label, QPointF(max(rect.left(), 0) + 8,
-                                                      max(rect.top(), 0) + 8), left=True)
+            if self.overlay is not None:
+                self.overlay.paint(p, self)
+            side = self.side_of(self.primary())
+            label = self.overlay.label() if editing else self.label or self.labels[side]
+            if editing:
+                rect = self.overlay.frame(self)     # tags go by the image being edited
+            at = QPointF(max(rect.left(), 0) + 8, max(rect.top(), 0) + 8)
+            if label:
+                self._draw_tag(p, label, at, left=True, focused=self.focus_side == side)
+            self._draw_readouts(p, rect, only=side)
         p.end()
+
+    def _draw_readouts(self, p: QPainter, rect: QRectF, only: int | None = None) -> None:
+        """Each image's readout under it (inside its bottom edge if the view has no room
+        below); left-aligned for the left image, right-aligned for the right one, one
+        above the other when they would overlap."""
+        sides = [i for i in (0, 1) if self.readouts[i] and only in (None, i)]
+        if not sides:
+            return
+        fm = self.fontMetrics()
+        h = fm.height() + 6
+        widths = [fm.horizontalAdvance(self.readouts[i]) + 16 for i in sides]
+        stacked = len(sides) == 2 and sum(widths) + 8 > min(rect.width(), self.width())
+        lines = 2 if stacked else 1
+        below = rect.bottom() + 6 + lines * h <= self.height()
+        y = rect.bottom() + 6 + h if below else min(rect.bottom(), self.height()) - 6 \
+            - (lines - 1) * h
+        left, right = max(rect.left(), 0), min(rect.right(), self.width())
+        for n, i in enumerate(sides):
+            is_left = only is not None or i == 0
+            at = QPointF(left if is_left else right, y + (h if stacked and n == 1 else 0))
+            self._draw_tag(p, self.readouts[i], at, left=is_left, up=True)
+
+    def split_x(self) -> float:
+        both = self.compare_rect()
+        return both.left() + self.state.split * both.width()
 
     def _draw(self, p: QPainter, pm: QPixmap | None, rect: QRectF) -> None:
         if pm is None or rect.isEmpty():
@@ -286,36 +360,55 @@ class ImageCanvas(QWidget):
             path.lineTo(c + QPointF(d * 2, 4))
             p.drawPath(path)
 
-    def _draw_tag(self, p: QPainter, text: str, at: QPointF, left: bool) -> None:
+    def _draw_tag(self, p: QPainter, text: str, at: QPointF, left: bool,
+                  focused: bool = False, up: bool = False) -> None:
+        if not text:
+            return
         f = QFont(self.font())
         f.setPointSizeF(f.pointSizeF() * 0.85)
+        f.setBold(focused)
         p.setFont(f)
         fm = p.fontMetrics()
+        text = fm.elidedText(text, Qt.TextElideMode.ElideRight, max(20, self.width() - 20))
         w, h = fm.horizontalAdvance(text) + 12, fm.height() + 4
-        r = QRectF(at.x() if left else at.x() - w, at.y(), w, h)
+        x = at.x() if left else at.x() - w
+        x = max(4.0, min(x, self.width() - 4 - w))     # keep the whole tag in view
+        r = QRectF(x, at.y() - h if up else at.y(), w, h)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(0, 0, 0, 150))
+        p.setBrush(QColor(47, 127, 216, 220) if focused else QColor(0, 0, 0, 150))
         p.drawRoundedRect(r, 4, 4)
         p.setPen(QColor(255, 255, 255))
         p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
 
     # -- interaction --------------------------------------------------------------------------
     def _on_split_handle(self, pos: QPointF) -> bool:
-        if self.role is not CompareMode.SPLIT:
+        if self.role is not CompareMode.SPLIT or not (self.before.pixmaps and self.after.pixmaps):
             return False
-        rect = self.image_rect()
-        x = rect.left() + self.state.split * rect.width()
-        return abs(pos.x() - x) <= SPLIT_GRAB_PX and rect.top() - 4 <= pos.y() <= rect.bottom() + 4
+        if self.overlay is not None and self.overlay.covers(self):
+            return False
+        rect = self.compare_rect()
+        return abs(pos.x() - self.split_x()) <= SPLIT_GRAB_PX \
+            and rect.top() - 4 <= pos.y() <= rect.bottom() + 4
+
+    def side_at(self, pos: QPointF) -> int:
+        """Which image is under ``pos``: 0 before (left), 1 after (right)."""
+        if self.role is CompareMode.SPLIT and self.before.pixmaps and self.after.pixmaps:
+            return 0 if pos.x() < self.split_x() else 1
+        return self.side_of(self.primary())
 
     def mousePressEvent(self, e) -> None:  # noqa: N802
         if e.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(e)
         pos = e.position()
+        if self.overlay is not None and self.overlay.press(self, pos):
+            self._drag = ("overlay", pos, 0, 0)
+            return
         if self._on_split_handle(pos):
             self._drag = ("split", pos, 0, 0)
         else:
-            rect = self.image_rect()
+            self.sideClicked.emit(self.side_at(pos))
+            rect = self.anchor_rect()
             self._freeze_fit()
             self._drag = ("pan", pos, self.state.cx, self.state.cy) if not rect.isEmpty() else None
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
@@ -323,15 +416,21 @@ class ImageCanvas(QWidget):
     def mouseMoveEvent(self, e) -> None:  # noqa: N802
         pos = e.position()
         if self._drag is None:
-            self.setCursor(Qt.CursorShape.SplitHCursor if self._on_split_handle(pos)
+            cursor = self.overlay.cursor(self, pos) if self.overlay is not None else None
+            self.setCursor(cursor if cursor is not None
+                           else Qt.CursorShape.SplitHCursor if self._on_split_handle(pos)
                            else Qt.CursorShape.OpenHandCursor)
             return
         kind, start, cx0, cy0 = self._drag
-        rect = self.image_rect()
+        if kind == "overlay":
+            self.overlay.move(self, pos)
+            return
+        rect = self.anchor_rect()
         if rect.isEmpty():
             return
         if kind == "split":
-            self.state.set_split((pos.x() - rect.left()) / rect.width())
+            both = self.compare_rect()
+            self.state.set_split((pos.x() - both.left()) / both.width())
         else:
             dx, dy = pos.x() - start.x(), pos.y() - start.y()
             cx, cy = cx0 - dx / rect.width(), cy0 - dy / rect.height()
@@ -341,6 +440,8 @@ class ImageCanvas(QWidget):
         return _clamp_center(cx, cy, rect.width(), rect.height(), self.width(), self.height())
 
     def mouseReleaseEvent(self, e) -> None:  # noqa: N802
+        if self._drag is not None and self._drag[0] == "overlay":
+            self.overlay.release(self, e.position())
         self._drag = None
         self.setCursor(Qt.CursorShape.OpenHandCursor)
 
@@ -359,7 +460,7 @@ class ImageCanvas(QWidget):
             self.zoomChanged.emit()
             e.accept()
             return
-        rect = self.image_rect()
+        rect = self.anchor_rect()
         if rect.isEmpty():
             return
         dx, dy = delta.x(), delta.y()
@@ -380,7 +481,7 @@ class ImageCanvas(QWidget):
 
     def zoom_at(self, zoom: float, pos: QPointF | None = None) -> None:
         """Zoom keeping the image point under ``pos`` (default: the centre) in place."""
-        rect = self.image_rect()
+        rect = self.anchor_rect()
         zoom = max(MIN_ZOOM, min(MAX_ZOOM, zoom))
         if rect.isEmpty():
             self.state.set_zoom(zoom)
@@ -388,7 +489,7 @@ class ImageCanvas(QWidget):
         pos = pos or QPointF(self.width() / 2, self.height() / 2)
         fx = (pos.x() - rect.left()) / rect.width()
         fy = (pos.y() - rect.top()) / rect.height()
-        size = self.primary().size
+        size = self.anchor().size
         s = zoom / self.dpr()
         w, h = size.width() * s, size.height() * s
         # New centre fraction such that (fx, fy) stays under pos.
@@ -403,6 +504,7 @@ class PreviewPanel(QWidget):
 
     modeChanged = Signal(str)
     followSelectionChanged = Signal(bool)
+    sideClicked = Signal(int)          # 0 = left/before image, 1 = right/after image
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -433,7 +535,8 @@ class PreviewPanel(QWidget):
             self.mode_actions[mode] = act
         self.toolbar.addSeparator()
         self.act_fit = QAction("Fit", self)
-        self.act_fit.setToolTip("Fit the image in the view, never enlarging it (Ctrl+0)")
+        self.act_fit.setToolTip("Fit the image in the view (Ctrl+0); small images are "
+                                "enlarged unless \"Never enlarge\" is on")
         self.act_fit.setShortcut(QKeySequence("Ctrl+0"))
         self.act_fit.triggered.connect(self.fit)
         self.act_actual = QAction("1:1", self)
@@ -449,6 +552,10 @@ class PreviewPanel(QWidget):
         self.act_zoom_out.setToolTip("Zoom out (Ctrl+- or Ctrl+wheel)")
         self.act_zoom_out.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.ZoomOut))
         self.act_zoom_out.triggered.connect(self.zoom_out)
+        self.act_never_enlarge = QAction("Never enlarge", self, checkable=True)
+        self.act_never_enlarge.setToolTip("Fit shrinks large images but shows small ones at "
+                                          "100%, as a browser would")
+        self.act_never_enlarge.toggled.connect(self.set_never_enlarge)
         self.toolbar.addAction(self.act_fit)
         self.toolbar.addAction(self.act_actual)
         self.toolbar.addAction(self.act_zoom_out)
@@ -459,13 +566,14 @@ class PreviewPanel(QWidget):
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.toolbar.addWidget(self.zoom_label)
         self.toolbar.addAction(self.act_zoom_in)
+        self.toolbar.addAction(self.act_never_enlarge)
         self.toolbar.addSeparator()
         self.act_follow = QAction("Result after selected step", self, checkable=True)
         self.act_follow.setChecked(True)
         self.act_follow.setToolTip("Show the image after the selected step instead of the "
                                    "whole cascade (click a step to inspect it)")
         self.act_follow.toggled.connect(self.followSelectionChanged)
-        self.follow_box = QCheckBox("Show the result after the selected step", self)
+        self.follow_box = QCheckBox("After selected step", self)
         self.follow_box.setToolTip(self.act_follow.toolTip())
         self.follow_box.setChecked(True)
         self.follow_box.toggled.connect(self.act_follow.setChecked)
@@ -484,15 +592,17 @@ class PreviewPanel(QWidget):
         self.busy_action.setVisible(False)
 
         # Caption, banner, notes --------------------------------------------------------------
-        self.caption = QLabel(self)
+        # One line, elided (whole text in the tooltip): a long caption must neither widen
+        # the window nor wrap and push the canvas down.
+        self.caption = ElidedLabel(self, mode=Qt.TextElideMode.ElideRight)
         self.caption.setObjectName("previewCaption")
         self.banner = message_label("previewError", self)
         self.notes = message_label("previewNotes", self)
 
         # Canvases ----------------------------------------------------------------------------
         self.single = ImageCanvas(self.state, CompareMode.SPLIT, self)
-        self.left = ImageCanvas(self.state, CompareMode.BEFORE, self, "Before")
-        self.right = ImageCanvas(self.state, CompareMode.AFTER, self, "After")
+        self.left = ImageCanvas(self.state, CompareMode.BEFORE, self)
+        self.right = ImageCanvas(self.state, CompareMode.AFTER, self)
         self.pair = QSplitter(Qt.Orientation.Horizontal, self)
         self.pair.addWidget(self.left)
         self.pair.addWidget(self.right)
@@ -507,6 +617,14 @@ class PreviewPanel(QWidget):
         self.stack.addWidget(self.json_view)
         for c in self.canvases():
             c.zoomChanged.connect(self._update_zoom_label)
+            c.sideClicked.connect(self.sideClicked)
+        # One key flips between the two images in place (same zoom and pan).
+        self.act_flip = QAction("Flip", self)
+        self.act_flip.setToolTip("Show the other image in place (Space on the image)")
+        self.act_flip.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.act_flip.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.act_flip.triggered.connect(self.flip)
+        self.addAction(self.act_flip)
         self.state.changed.connect(self._update_zoom_label)
 
         lay = QVBoxLayout(self)
@@ -520,10 +638,14 @@ class PreviewPanel(QWidget):
         caption_row.addWidget(self.caption, 1)
         caption_row.addWidget(self.follow_box)
         info.addLayout(caption_row)
-        info.addWidget(self.banner)
-        info.addWidget(self.notes)
         lay.addLayout(info)
         lay.addWidget(self.stack, 1)
+        # The error banner and the notes float over the top and bottom of the canvas (the
+        # stale image shows dimmed under them): showing one never moves the canvas.
+        for label in (self.banner, self.notes):
+            label.setParent(self.stack)
+            label.setAutoFillBackground(True)
+        self.stack.installEventFilter(self)
 
         self._frame_timer = QTimer(self, singleShot=True)
         self._frame_timer.timeout.connect(self._next_frame)
@@ -561,12 +683,28 @@ class PreviewPanel(QWidget):
         self.act_play.setVisible(False)
 
     def set_caption(self, text: str) -> None:
-        self.caption.setText(text)
+        self.caption.setText(re.sub(r"<[^>]+>", "", text))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if obj is self.stack and event.type() == QEvent.Type.Resize:
+            self._place_overlays()
+        return super().eventFilter(obj, event)
+
+    def _place_overlays(self) -> None:
+        w = self.stack.width() - 16
+        for label, top in ((self.banner, True), (self.notes, False)):
+            if not label.isVisible():
+                continue
+            h = min(label.heightForWidth(w) if label.hasHeightForWidth() else
+                    label.sizeHint().height(), max(24, self.stack.height() // 2))
+            label.setGeometry(8, 8 if top else self.stack.height() - h - 8, w, h)
+            label.raise_()
 
     def show_error(self, text: str | None) -> None:
-        """Inline, above the image; the last good image stays, dimmed."""
+        """Over the top of the image; the last good image stays, dimmed."""
         self.banner.setText(text or "")
         self.banner.setVisible(bool(text))
+        self._place_overlays()
         for c in self.canvases():
             c.stale = bool(text) and not c.primary().size.isEmpty()
             c.update()
@@ -574,6 +712,7 @@ class PreviewPanel(QWidget):
     def set_notes(self, notes: tuple[str, ...] | list[str]) -> None:
         self.notes.setText("\n".join(f"ⓘ {n}" for n in notes))
         self.notes.setVisible(bool(notes))
+        self._place_overlays()
 
     def set_busy(self, busy: bool) -> None:
         if busy:
@@ -594,14 +733,53 @@ class PreviewPanel(QWidget):
             self.stack.setCurrentWidget(self.pair)
         else:
             self.single.role = self.mode
-            self.single.label = {CompareMode.AFTER: "After",
-                                 CompareMode.BEFORE: "Before"}.get(self.mode, "")
             self.stack.setCurrentWidget(self.single)
             self.single.update()
         self._update_zoom_label()
 
     def fit(self) -> None:
         self.state.set_fit()
+
+    def flip(self) -> None:
+        """Toggle: show the other image of the pair in place."""
+        self.set_mode(CompareMode.BEFORE if self.mode is CompareMode.AFTER
+                      else CompareMode.AFTER)
+
+    def set_labels(self, left: str, right: str) -> None:
+        """Names of the two images (tags on the canvas and the one-image modes)."""
+        self.mode_actions[CompareMode.BEFORE].setText(left)
+        self.mode_actions[CompareMode.AFTER].setText(right)
+        for c in self.canvases():
+            c.labels = (left, right)
+            c.update()
+
+    def set_readouts(self, left: str, right: str) -> None:
+        """Size, format, bytes... of each image, drawn on the canvas under it."""
+        for c in self.canvases():
+            c.readouts = (left, right)
+            c.update()
+
+    def set_focus_side(self, side: int | None) -> None:
+        for c in self.canvases():
+            c.focus_side = side
+            c.update()
+
+    def set_overlay(self, overlay) -> None:
+        """Canvas editing handles drawn over the shown image (None: none)."""
+        for c in self.canvases():
+            c.overlay = overlay
+            c.update()
+
+    def set_never_enlarge(self, on: bool) -> None:
+        """Fit shows small images at 100% instead of filling the view."""
+        if self.act_never_enlarge.isChecked() != on:
+            self.act_never_enlarge.setChecked(on)   # comes back here through toggled
+            return
+        self.state.never_enlarge = on
+        self.state.changed.emit()
+        for c in self.canvases():
+            c.update()
+        self._update_zoom_label()
 
     def set_zoom(self, zoom: float) -> None:
         self.active_canvas().zoom_at(zoom)

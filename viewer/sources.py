@@ -178,8 +178,8 @@ def read_mime(mime: QMimeData) -> Dropped:
     if mime.hasText():
         text = mime.text().strip()
         if re.match(r"https?://", text) and "\n" not in text:
-            if PROCESS_PARAM_RE.search(text):
-                return Dropped(text=text)  # a processed URL: the cascade is what matters
+            # A processed URL too: the window opens the stored object and loads the
+            # cascade (viewer/url_open.py), the same as "URL…".
             return Dropped(url=text)
         if text.startswith("file://"):
             return Dropped(path=unquote(urlsplit(text).path))

@@ -34,7 +34,8 @@ def _cmd_process(args: argparse.Namespace) -> int:
         CollectedWarnings.note(str(note))
     styles = _load_styles(args.styles)
     resolver = FolderResolver(args.bucket_dir) if args.bucket_dir else None
-    result = process(args.src, args.process, styles=styles, resolver=resolver)
+    result = process(args.src, args.process, styles=styles, resolver=resolver,
+                     timeout=args.timeout)
     if result.is_json:
         sys.stdout.write(result.data.decode("utf-8"))
         if not result.data.endswith(b"\n"):
@@ -63,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                                           "info/average-hue); its folder must exist")
     p.add_argument("--styles", help="JSON file {name: 'image/...'} resolving style/<name>")
     p.add_argument("--bucket-dir", help="folder resolving object keys (watermark images)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="give up with RequestTimeout after this long (checked between steps)")
     p.set_defaults(func=_cmd_process)
     for name in SUBCOMMAND_MODULES:
         try:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from .. import fonts
+from ..binder import bind_actions
 from ..errors import OssError, invalid
 from ..geometry import ANCHOR_FACTORS
 from ..params import CASCADE_CHECKS, GRAVITIES, Kind, Operation, operation, param
@@ -34,6 +35,10 @@ EC_EMPTY_TEXT = "0040-00000258"
 # A local safety limit, not an OSS one: size_1000 + rotate_45 on 64 bytes of text, or P on
 # a 1 px wide strip, would otherwise ask for gigabytes. 64 MP is 256 MB as RGBA.
 MAX_LAYER_PIXELS = 64_000_000
+# JPEG quality of a watermarked result when the cascade sets none: OSS answers the SDK's
+# text watermark on example.jpg (quality 82) with 26355 bytes, which only a re-encode at
+# about 90 gives (at 82: 22129). Inferred; see docs/COMPATIBILITY.md.
+WATERMARK_DEFAULT_QUALITY = 90
 
 
 # -- geometry ------------------------------------------------------------------------------
@@ -328,10 +333,8 @@ def parse_image_value(value: str) -> WatermarkObject:
 
 
 def _parse_steps(segment: str) -> tuple[Operation, ...]:
-    from ..cascade import parse  # the parser imports every operation module, this one too
-
     try:
-        return parse("image/" + segment).steps
+        return bind_actions(segment)
     except OssError as e:
         raise _rehome(e, "In the watermark image preprocessing: ") from None
 
@@ -359,13 +362,14 @@ def load_watermark_image(obj: WatermarkObject, main_size: tuple[int, int],
         pic = pic.with_image(pic.image)
     steps = tuple(s.bound(main_size[0]) if isinstance(s, PercentScale) else s
                   for s in obj.steps)
-    if steps:
-        from ..engine import apply_steps
-
-        try:
-            pic = apply_steps(pic, steps, ctx)
-        except OssError as e:
-            raise _rehome(e, f"Watermark image {obj.key}: ") from None
+    try:
+        for op in steps:
+            ctx.check()
+            pic = op.apply(pic, ctx)
+    except OssError as e:
+        if e.code in ("Cancelled", "RequestTimeout"):
+            raise
+        raise _rehome(e, f"Watermark image {obj.key}: ") from None
     return pic.image.convert("RGBA")
 
 
@@ -496,6 +500,7 @@ class Watermark(Operation):
         else:
             positions = [(x0, y0)]
         out = pic.map_frames(lambda f: stamp(f, layer, positions))
+        out = out.replace(default_quality=WATERMARK_DEFAULT_QUALITY)
         for note in self.notes():
             out = out.add_note(note)
         return out

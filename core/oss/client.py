@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 import requests
 
 from .credentials import Credentials
+from .listing import ObjectListing, list_query, parse_listing
 from ..errors import OssError
 from .signing import SignedHeaders, SignedUrl, presign, sign_headers_v1, sign_headers_v4
 from .urls import BucketAddress, resolve_region, validate_key
@@ -338,6 +339,17 @@ class OssClient:
         return presign(self.address, key, self.credentials, version=self.version,
                        process=process, region=self.region, expires=expires,
                        now=self._clock() if now is None else now)
+
+    def list_page(self, prefix: str = "", *, marker: str = "", max_keys: int = 100,
+                  delimiter: str = "") -> ObjectListing:
+        """ListObjects (V1): one page of keys under ``prefix`` with sizes and times;
+        ``next_marker`` of a truncated page asks for the next (:meth:`list_objects`
+        iterates every key instead)."""
+        response = self._send("GET", None, list_query(prefix, marker, max_keys, delimiter))
+        try:
+            return parse_listing(response.content)
+        finally:
+            response.close()
 
     # -- styles
 
