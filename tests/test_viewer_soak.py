@@ -43,5 +43,7 @@ def test_short_soak(tmp_path):
         assert row["undo"] <= 500, row
         # No Python wrapper of a deleted Qt object is kept (the signature of both leaks).
         assert row["dead_wrappers"] <= first["dead_wrappers"] + 2, row
-        assert row["Source"] <= 3, row
+        # Sources: the panels hold a few of their own (samples, the A/B side); more
+        # would mean old ones (with their bytes) are kept.
+        assert row["Source"] <= first["Source"] + 3, row
     assert last["edits"] == GESTURES
