@@ -26,7 +26,7 @@ from PIL import Image, ImageFilter
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.oss.credentials import Credentials  # noqa: E402
-from core.serve.server import serve  # noqa: E402
+from core.serve.runner import serve  # noqa: E402
 from core.oss.signing import presign  # noqa: E402
 from core.oss.urls import BucketAddress  # noqa: E402
 

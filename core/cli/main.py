@@ -15,7 +15,7 @@ from ..errors import OssError
 
 # Modules that add sub-commands: each exposes ``register(subparsers)`` and sets ``func``
 # (a callable taking the parsed args and returning an exit status) on its parsers.
-SUBCOMMAND_MODULES = ["core.cli.remote", "core.serve.server"]
+SUBCOMMAND_MODULES = ["core.cli.remote", "core.serve.runner"]
 
 
 def _load_styles(path: str | None) -> dict[str, str]:
