@@ -6,11 +6,14 @@ sample set for the viewer.
 """
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Mapping
 
+from .codec import MAX_SOURCE_BYTES
 from .errors import OssError
+from .storage import open_regular
 
 
 def no_such_key(key: str) -> OssError:
@@ -42,10 +45,16 @@ class FolderResolver:
     def __call__(self, key: str) -> bytes:
         path = safe_join(self.root, key)
         try:
-            return path.read_bytes()
+            f, _ = open_regular(path, MAX_SOURCE_BYTES)   # no FIFO; size before reading
+            with f:
+                return f.read()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise no_such_key(key) from None
         except OSError as e:
+            if e.errno == errno.EFBIG:
+                raise OssError("ImageTooLarge", f"The object {key} is larger than "
+                               f"{MAX_SOURCE_BYTES // (1024 * 1024)} MB.",
+                               ec="0040-00000009") from None
             raise OssError("InternalError", f"Cannot read object {key}: {e.strerror}") from None
 
     def __repr__(self) -> str:

@@ -12,6 +12,7 @@ the listen queue.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 import time
@@ -62,8 +63,14 @@ class _OssErrorTask(ErrorTask):
         self.write(body)
 
 
+_CONTENT_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*([^\r\n]*)")
+
+
 class _Parser(HTTPRequestParser):
     def parse_header(self, header_plus: bytes) -> None:
+        for m in _CONTENT_LENGTH.finditer(header_plus):
+            if len(m[1].strip()) > 18:   # waitress's int() would raise past 4,300 digits
+                raise ParsingError("Content-Length is invalid")
         super().parse_header(header_plus)
         if not self.version:
             raise ParsingError("HTTP/0.9 requests are not supported")
@@ -74,6 +81,21 @@ class _Parser(HTTPRequestParser):
 class _Channel(HTTPChannel):
     parser_class = _Parser
     error_task_class = _OssErrorTask
+
+    def handle_close(self) -> None:
+        # Read what the client has already sent before closing: closing a socket with
+        # unread input sends a reset, and the client may lose the answer (an oversized
+        # header or body refused) before it reads it.
+        sock = self.socket
+        if sock is not None:
+            try:
+                sock.setblocking(False)
+                for _ in range(64):
+                    if not sock.recv(65536):
+                        break
+            except OSError:
+                pass
+        super().handle_close()
 
 
 class _Server(TcpWSGIServer):
@@ -191,16 +213,27 @@ class OssServer:
             self._close()
 
     def stop(self) -> None:
-        """Stop accepting, close open (keep-alive) connections, end the threads."""
+        """Stop accepting, close open (keep-alive) connections, end the threads.
+
+        In order, so no request thread ever writes to a closed socket or wake-up pipe
+        (waitress would log that as an error): the loop stops accepting and marks every
+        connection closed; the request threads finish (a write now ends quietly as a
+        client disconnect); then the loop closes its last sockets and returns."""
         if self._thread is not None and self._thread.is_alive():
-            done = threading.Event()
+            server = self._server
+            closed = threading.Event()
 
-            def close_all() -> None:
-                wasyncore.close_all(self._server._map)
-                done.set()
+            def close_connections() -> None:
+                server.accepting = False
+                for channel in list(server._map.values()):
+                    if channel is not server and channel is not server.trigger:
+                        channel.handle_close()
+                closed.set()
 
-            self._server.trigger.pull_trigger(close_all)
-            done.wait(10)
+            server.trigger.pull_trigger(close_connections)
+            closed.wait(10)
+            server.task_dispatcher.shutdown(timeout=5)
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
             self._thread.join(10)
         self._close()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import errno
 import os
 import stat
 import tempfile
@@ -23,6 +24,7 @@ from typing import BinaryIO, Callable, Iterable
 from ..errors import OssError
 from ..oss.urls import validate_bucket
 from ..resolver import no_such_key, safe_join
+from ..storage import open_regular
 from .config import TMP_PREFIX, entity_too_large, error, log, quoted_etag
 from .crc64 import Crc64
 
@@ -88,25 +90,6 @@ def check_key_shape(key: str, *, for_write: bool) -> None:
             problem = f"uses the reserved prefix {TMP_PREFIX}"
     if problem:
         raise invalid_object_name(key, problem) if for_write else no_such_key(key)
-
-
-def open_regular(path: str | os.PathLike, limit: int | None = None
-                 ) -> tuple[BinaryIO, os.stat_result]:
-    """``path`` opened for reading if it is a regular file (else FileNotFoundError), with
-    its ``fstat``; a FIFO or device is never waited on. ``limit``: refuse bigger files
-    (OSError EFBIG) before reading."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise FileNotFoundError(f"{path} is not a regular file")
-        if limit is not None and st.st_size > limit:
-            raise OSError(27, "file too large")  # EFBIG
-        os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb"), st
-    except BaseException:
-        os.close(fd)
-        raise
 
 
 def decode_content_md5(value: str) -> bytes:
@@ -230,7 +213,7 @@ class ObjectStore:
         except PermissionError:
             raise error("AccessDenied", "The server cannot read this object.", 403) from None
         except OSError as e:
-            if e.errno == 27:
+            if e.errno == errno.EFBIG:
                 raise OssError("ImageTooLarge", f"The object {key} is larger than "
                                f"{(limit or 0) // (1024 * 1024)} MB.",
                                ec="0040-00000009") from None
