@@ -184,8 +184,11 @@ def test_temp_files_are_removed_at_start_and_never_visible(root):
     folder_of_leftovers.mkdir()
     (folder_of_leftovers / f"{TMP_PREFIX}abc").write_bytes(b"half a put")
     (root / BUCKET / f"{TMP_PREFIX}def").write_bytes(b"half a put")
+    (root / BUCKET / f"{TMP_PREFIX}young").write_bytes(b"another host's PUT in flight")
+    for stale in (folder_of_leftovers / f"{TMP_PREFIX}abc", root / BUCKET / f"{TMP_PREFIX}def"):
+        os.utime(stale, (1_000_000_000, 1_000_000_000))   # untouched since 2001
     OssService(ServiceConfig(root, acl="public-read-write"))
-    assert not list(root.rglob(f"{TMP_PREFIX}*"))
+    assert [p.name for p in root.rglob(f"{TMP_PREFIX}*")] == [f"{TMP_PREFIX}young"]
     with running(root) as server:
         # one that appears while serving (a PUT in flight) is not listed either
         (folder_of_leftovers / f"{TMP_PREFIX}ghi").write_bytes(b"in flight")

@@ -113,6 +113,14 @@ class BucketOps:
         return Response(200, {"Content-Type": "application/xml"},
                         xml_doc("ListAllMyBucketsResult", "".join(parts)))
 
+    def _list_live_channels(self, req: Request) -> Response:
+        q = req.query
+        body = (el("Prefix", q.get("prefix", "")) + el("Marker", q.get("marker", ""))
+                + el("MaxKeys", max_keys(q.get("max-keys"))) + el("IsTruncated", "false")
+                + el("NextMarker", ""))
+        return Response(200, {"Content-Type": "application/xml"},
+                        xml_doc("ListLiveChannelResult", body))
+
     # -- buckets -----------------------------------------------------------------------
     def _get_bucket_acl(self, req: Request) -> Response:
         body = owner() + f"<AccessControlList>{el('Grant', self.config.acl)}" \

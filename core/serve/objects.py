@@ -335,8 +335,7 @@ class ObjectOps:
         if not keys or len(keys) > 1000:
             raise error("MalformedXML", "Delete needs 1-1000 objects.", 400)
         parts = []
-        for key in keys:
-            key = unquote(key) if url else key
+        for key in keys:     # encoding-type=url applies to the answer only
             try:
                 self._remove(req.bucket, key)
             except OssError as e:

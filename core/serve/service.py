@@ -32,7 +32,8 @@ READ_OPERATIONS = frozenset({"GetObject", "HeadObject", "GetObjectMeta", "ListOb
                              "ListObjectsV2", "HeadBucket", "GetObjectAcl"})
 # Sub-resources this server implements, per level; any other V1 sub-resource is 501.
 _BUCKET_SUBRESOURCES_OK = frozenset({"style", "styleName", "security-token",
-                                     "continuation-token", "acl", "uploads", "delete"})
+                                     "continuation-token", "acl", "uploads", "delete",
+                                     "live"})
 _OBJECT_SUBRESOURCES_OK = frozenset({
     "x-oss-process", "security-token", "objectMeta", "x-oss-traffic-limit", "acl",
     "response-content-type", "response-content-language", "response-expires",
@@ -182,6 +183,10 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
             if m == "GET":
                 return Operation("ListMultipartUploads", self._list_uploads)
             raise self._not_allowed(m, "the uploads of a bucket")
+        if "live" in q and m == "GET":
+            # Live channels are an OSS feature this server does not have, so a bucket has
+            # none: listing them is answered truthfully (the SDKs' clean-up lists them).
+            return Operation("ListLiveChannel", self._list_live_channels)
         if "delete" in q:
             if m == "POST":
                 return Operation("DeleteMultipleObjects", self._delete_multiple)

@@ -16,6 +16,7 @@ import os
 import stat
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,15 +103,23 @@ def decode_content_md5(value: str) -> bytes:
     return digest
 
 
-def remove_temp_files(root: Path) -> int:
-    """Delete ``.oss-tmp-*`` files under ``root`` (left by a killed server); return count."""
+TEMP_GRACE = 60.0   # seconds: a temporary file untouched this long belongs to no live PUT
+
+
+def remove_temp_files(root: Path, *, grace: float = TEMP_GRACE) -> int:
+    """Delete ``.oss-tmp-*`` files under ``root`` untouched for ``grace`` seconds (left by
+    a killed server; a younger one may be another host's PUT in flight on a shared ROOT,
+    and stays invisible until its owner renames or removes it). Returns the count."""
     removed = 0
+    cutoff = time.time() - grace
     for dirpath, dirnames, filenames in os.walk(root):
         for name in filenames:
             if name.startswith(TMP_PREFIX):
+                path = os.path.join(dirpath, name)
                 try:
-                    os.unlink(os.path.join(dirpath, name))
-                    removed += 1
+                    if os.lstat(path).st_mtime < cutoff:
+                        os.unlink(path)
+                        removed += 1
                 except OSError:
                     pass
     if removed:
