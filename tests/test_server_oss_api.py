@@ -242,3 +242,20 @@ def test_alibabacloud_oss_v2_uploader_and_copy(server):
     assert sorted(d.key for d in deleted.deleted_objects) == ["v2sdk/copy.bin", "v2sdk/up.bin"]
     md5 = base64.b64encode(hashlib.md5(b"").digest()).decode()
     assert md5   # (DeleteMultipleObjects carries Content-MD5, which the server requires)
+
+
+def test_symlinks(bucket):
+    """oss2's test_put_symlink / test_get_symlink: HEAD of a symlink shows the target's
+    length and ETag with the symlink's own metadata; GetSymlink names the target."""
+    key, link = "sl/文件\x0c-1.txt", "sl/文件\x0c-2.txt"
+    bucket.put_object(key, "hello")
+    bucket.put_symlink(key, link, headers={"x-oss-meta-key1": "value1"})
+    head = bucket.head_object(link)
+    assert head.content_length == 5 and head.etag == hashlib.md5(b"hello").hexdigest().upper()
+    assert head.headers["x-oss-meta-key1"] == "value1"
+    assert bucket.get_symlink(link).target_key == key
+    assert bucket.get_object(link).read() == b"hello"
+    bucket.delete_object(link)
+    assert bucket.object_exists(key) and not bucket.object_exists(link)
+    with pytest.raises(oss2.exceptions.NoSuchKey):
+        bucket.get_symlink(link)

@@ -68,13 +68,14 @@ class ImageWorkers:
             self._running = threading.BoundedSemaphore(2)
 
     # -- public ------------------------------------------------------------------------
-    def run(self, bucket: str, data: bytes, cascade: Cascade, uses_objects: bool) -> Result:
+    def run(self, bucket: str, data: bytes, cascade: Cascade, uses_objects: bool,
+            pixels: int = 0) -> Result:
         if not self._slots.acquire(blocking=False):
             raise slot_busy()
         try:
             if self.config.workers == 0:
                 return self._in_process(bucket, data, cascade, uses_objects)
-            return self._in_worker(bucket, data, cascade, uses_objects)
+            return self._in_worker(bucket, data, cascade, uses_objects, pixels)
         finally:
             self._slots.release()
 
@@ -121,12 +122,12 @@ class ImageWorkers:
             return self._pool
 
     def _in_worker(self, bucket: str, data: bytes, cascade: Cascade,
-                   uses_objects: bool) -> Result:
+                   uses_objects: bool, pixels: int) -> Result:
         from pebble import ProcessExpired
 
         timeout = self.config.process_timeout
         future = self._get_pool().schedule(_worker_run, args=(bucket, data, cascade,
-                                                              uses_objects, timeout),
+                                                              uses_objects, timeout, pixels),
                                            timeout=timeout)
         try:
             outcome = future.result()
@@ -168,16 +169,21 @@ def _worker_init(root: str, memory_bytes: int, cache_entries: int, limit: int) -
     _worker["limit"] = limit
 
 
+TRIM_ABOVE = 4_000_000     # pixels: after a source this big, give memory back
+
+
 def _trim() -> None:
-    """Give freed heap pages back to the system (glibc), so an idle worker is small."""
+    """Give freed heap pages back to the system (glibc), so an idle worker is small.
+    Only after big images: trimming after every small one makes the next one fault its
+    pages in again."""
     try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        _worker.setdefault("libc", ctypes.CDLL("libc.so.6")).malloc_trim(0)
     except (OSError, AttributeError):
         pass
 
 
 def _worker_run(bucket: str, data: bytes, cascade: Cascade, uses_objects: bool,
-                timeout: float | None) -> tuple:
+                timeout: float | None, pixels: int = 0) -> tuple:
     deadline = None if timeout is None else time.monotonic() + timeout
     engine = _worker["engine_uncached" if uses_objects else "engine"]
     resolver = BucketResolver(_worker["store"], bucket, _worker["limit"])
@@ -192,4 +198,5 @@ def _worker_run(bucket: str, data: bytes, cascade: Cascade, uses_objects: bool,
     except MemoryError:
         return ("memory",)
     finally:
-        _trim()
+        if pixels > TRIM_ABOVE:
+            _trim()

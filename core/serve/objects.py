@@ -22,7 +22,8 @@ from .config import (OBJECT_ACLS, content_type_for, entity_too_large, error, htt
 from .crc64 import Crc64
 from .messages import Request, Response
 from .meta import ObjectMeta, headers_from_request
-from .store import ObjectInfo
+from .config import TMP_PREFIX
+from .store import ObjectInfo, invalid_object_name
 from .xmlio import el, owner, read_xml, xml_doc
 
 IN_MEMORY_LIMIT = 64 * 1024 * 1024      # raw GETs above this are streamed from disk
@@ -369,6 +370,48 @@ class ObjectOps:
             meta.acl = acl
             self.metas.put(req.bucket, req.key, st, meta)
         return Response(200)
+
+
+    # -- symlinks ----------------------------------------------------------------------
+    def _put_symlink(self, req: Request) -> Response:
+        """A symlink object is a relative filesystem link to its target's file in the
+        same bucket (it may dangle, as on OSS); its own metadata is kept like an
+        object's, with the target's ETag and CRC while the target is unchanged."""
+        target = unquote(req.headers.get("x-oss-symlink-target", ""))
+        if not target:
+            raise error("MissingArgument", "PutSymlink needs x-oss-symlink-target.", 400)
+        bucket = req.bucket
+        link, _ = self.store.paths(bucket, req.key, for_write=True)
+        target_path, _ = self.store.paths(bucket, target, for_write=True)
+        meta = self._new_meta(req, kind="Symlink")
+        link.parent.mkdir(parents=True, exist_ok=True)
+        tmp = link.parent / f"{TMP_PREFIX}{os.getpid()}-{id(req)}"
+        os.symlink(os.path.relpath(target_path, link.parent), tmp)
+        try:
+            os.replace(tmp, link)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise invalid_object_name(req.key, "names a folder of other objects")
+        if self.store.exists(bucket, req.key):
+            f, st = self.store.open(bucket, req.key)
+            with f:
+                target_meta = self._object_meta(bucket, target, f, st)
+                meta.etag, meta.crc64 = target_meta.etag, target_meta.crc64
+                self.metas.put(bucket, req.key, st, meta)
+        return Response(200)
+
+    def _get_symlink(self, req: Request) -> Response:
+        link, _ = self.store.paths(req.bucket, req.key)
+        if not link.is_symlink():
+            if link.exists():
+                raise error("NotSymlink", "The specified object is not a symlink.", 400)
+            raise no_such_key(req.key)
+        base = self.store.bucket_dir(req.bucket)
+        target = os.path.normpath(os.path.join(link.parent, os.readlink(link)))
+        rel = os.path.relpath(target, base)
+        if rel.startswith(".."):
+            raise no_such_key(req.key)
+        return Response(200, {"x-oss-symlink-target": quote(rel.replace(os.sep, "/"), safe="")})
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -29,7 +29,8 @@ from .store import ObjectStore
 from .styles import StyleStore
 
 READ_OPERATIONS = frozenset({"GetObject", "HeadObject", "GetObjectMeta", "ListObjects",
-                             "ListObjectsV2", "HeadBucket", "GetObjectAcl"})
+                             "ListObjectsV2", "HeadBucket", "GetObjectAcl",
+                             "GetSymlink"})
 # Sub-resources this server implements, per level; any other V1 sub-resource is 501.
 _BUCKET_SUBRESOURCES_OK = frozenset({"style", "styleName", "security-token",
                                      "continuation-token", "acl", "uploads", "delete",
@@ -38,7 +39,7 @@ _OBJECT_SUBRESOURCES_OK = frozenset({
     "x-oss-process", "security-token", "objectMeta", "x-oss-traffic-limit", "acl",
     "response-content-type", "response-content-language", "response-expires",
     "response-cache-control", "response-content-disposition", "response-content-encoding",
-    "uploads", "uploadId", "partNumber", "append", "position",
+    "uploads", "uploadId", "partNumber", "append", "position", "symlink",
 })
 # Request headers whose feature this server does not have: 501, never silently dropped.
 _UNSUPPORTED_HEADERS = {
@@ -135,6 +136,12 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
                                 "this server.", 501, Header=name)
         if "uploadId" in q or "uploads" in q:
             return self._route_multipart(req)
+        if "symlink" in q:
+            if m == "PUT":
+                return Operation("PutSymlink", self._put_symlink)
+            if m == "GET":
+                return Operation("GetSymlink", self._get_symlink)
+            raise self._not_allowed(m, "a symlink")
         if "acl" in q:
             if m == "GET":
                 return Operation("GetObjectAcl", self._get_object_acl)
@@ -245,4 +252,4 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
                            f"{decoded // (1024 * 1024)} MB decoded; this server allows "
                            f"{budget // (1024 * 1024)} MB per image.", ec="0040-00000012")
         uses_objects = any(op.uses_objects() for op in cascade.steps)
-        return self.images.run(bucket, data, cascade, uses_objects)
+        return self.images.run(bucket, data, cascade, uses_objects, pixels)
