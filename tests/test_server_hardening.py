@@ -282,3 +282,15 @@ def test_png_bomb_is_refused_from_its_header(web, root):
                      params={"x-oss-process": "image/resize,w_100"}, timeout=30)
     assert r.status_code == 400
     assert ET.fromstring(r.content).findtext("Code") == "ImageTooLarge"
+
+
+def test_a_get_that_declares_a_body_it_never_sends_is_answered(web):
+    """oss2 signs (and sends) Content-Length: 9 on a GET with no body; OSS answers it."""
+    with socket.create_connection(("127.0.0.1", web.port), timeout=10) as sock:
+        sock.sendall(b"GET /bkt/img.png HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\n")
+        answer = b""
+        while not answer.endswith(IMG):
+            chunk = sock.recv(65536)
+            assert chunk, answer[:200]
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200")

@@ -65,9 +65,14 @@ def test_put_keeps_headers_and_metadata(bucket):
     meta = bucket.head_object("meta/a.csv")
     assert meta.content_type == "text/csv" and meta.headers["x-oss-meta-author"] == "ada"
     assert meta.headers["x-oss-hash-crc64ecma"] == crc64(b"x,y\n1,2\n")
-    # without a Content-Type, oss2 guesses one from the key; raw HTTP gets the extension's
+    # without a Content-Type, oss2 guesses one from the key ...
     bucket.put_object("meta/b.json", b"{}")
     assert bucket.head_object("meta/b.json").content_type == "application/json"
+    # ... and an upload that names none is stored as application/octet-stream, as OSS
+    # (oss2's test_put_object_with_sign_url)
+    url = bucket.sign_url("PUT", "meta/c.jpg", 60)
+    assert bucket.put_object_with_url(url, b"not really a jpeg").status == 200
+    assert bucket.head_object("meta/c.jpg").content_type == "application/octet-stream"
 
 
 def test_unicode_header_value_signs_and_round_trips(bucket):
@@ -193,6 +198,7 @@ def test_gzip_when_asked(bucket, server):
     r = requests.get(url, headers={"Accept-Encoding": "gzip"}, stream=True, timeout=10)
     raw = r.raw.read(decode_content=False)
     assert r.headers["Content-Encoding"] == "gzip" and gzip.decompress(raw) == text
+    assert "Content-Length" not in r.headers and r.headers["Transfer-Encoding"] == "chunked"
     plain = requests.get(url, headers={"Accept-Encoding": "identity"}, timeout=10)
     assert "Content-Encoding" not in plain.headers and plain.content == text
 

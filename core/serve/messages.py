@@ -37,6 +37,7 @@ class Response:
     body: bytes = b""
     stream: BinaryIO | None = None
     length: int | None = None
+    chunked: bool = False      # no Content-Length: the server sends it chunked
 
     @property
     def content_length(self) -> int:

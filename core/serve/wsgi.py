@@ -113,6 +113,8 @@ class OssApp:
             raw_path, _, raw_query = target.partition("?")
             headers = {k.lower(): _text(v) for k, v in wreq.headers.items()}
             raw_len = environ.get("CONTENT_LENGTH") or None
+            if wreq.method in ("GET", "HEAD"):
+                raw_len = None      # see runner._Parser: no body is read for these
             length = small_int(raw_len, "Content-Length") if raw_len is not None else None
             bucket, key = split_target(host, raw_path, self.service.config.domain)
             # WSGI servers drain what the service leaves unread (waitress has the whole
@@ -134,7 +136,8 @@ class OssApp:
     @staticmethod
     def _respond(resp: Response, req: Request, environ: dict, start_response):
         headers = [(name, _wire(value)) for name, value in resp.headers.items()]
-        if resp.status not in (204, 304) and "Content-Length" not in resp.headers:
+        if (resp.status not in (204, 304) and "Content-Length" not in resp.headers
+                and not resp.chunked):
             headers.append(("Content-Length", str(resp.content_length)))
         no_body = req.method == "HEAD" or resp.status in (204, 304)
         if resp.stream is not None and not no_body:
@@ -143,6 +146,8 @@ class OssApp:
             if resp.stream is not None:
                 resp.stream.close()
             body = [] if no_body else [resp.body]
+            if resp.chunked and not no_body:   # a list would let the server count it
+                body = (chunk for chunk in body)
         out = WResponse(body, status=_status(resp.status), headers=headers,
                         direct_passthrough=True)
         out.automatically_set_content_length = False
