@@ -14,6 +14,7 @@ from typing import Callable, Mapping
 from . import ops as _ops  # noqa: F401  (registers every operation)
 from .errors import OssError
 from .params import CASCADE_CHECKS, REGISTRY, Operation
+from .suggest import action_suggestion, did_you_mean, key_suggestion
 
 STYLE_NAME_RE = re.compile(r"[A-Za-z0-9_.\-]{1,63}\Z")
 MAX_PROCESS_LENGTH = 4096  # OSS rejects over-long values (EC 0017-00000288); no figure published
@@ -126,7 +127,8 @@ def _bind(index: int, seg: Token) -> Operation:
         raise OssError("InvalidArgument", "Empty action.", step=index, span=seg.span)
     cls = REGISTRY.get(name)
     if cls is None:
-        raise OssError("InvalidArgument", f"The action: {name} is not supported.",
+        raise OssError("InvalidArgument", f"The action: {name} is not supported."
+                       + did_you_mean(action_suggestion(name)),
                        ec="0040-00000213", step=index, action=name, span=name_tok.span)
     values: dict[str, object] = {}
     try:
@@ -152,7 +154,8 @@ def _bind(index: int, seg: Token) -> Operation:
                 if not sep:
                     raise OssError("InvalidArgument",
                                    f"The value: {tok.text} of parameter: {name} is invalid."
-                                   "reason:expected key_value",
+                                   "reason:expected key_value"
+                                   + did_you_mean(key_suggestion(cls, tok.text), ". "),
                                    ec=cls.EC_UNKNOWN_VALUE, key=tok.text, span=tok.span)
                 if cls.spec(key) is None:
                     continue  # OSS tolerates unknown keys (the SDK tests send crop,...,r_1)

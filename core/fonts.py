@@ -1,4 +1,5 @@
-"""The seven OSS watermark fonts, mapped to open fonts shipped in ``resources/fonts``.
+"""The seven OSS watermark fonts, mapped to open fonts shipped in ``resources/fonts``
+(found through :mod:`core.resources`, installed or not).
 
 OSS names a font with the watermark ``type`` parameter. Three of OSS's fonts are open and
 shipped as they are; the four "fangzheng" (FounderType) fonts are proprietary and are drawn
@@ -19,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from PIL import ImageFont
+
+from .resources import resource_path
 
 FONT_DIR_ENV = "OSS_IMG_FONT_DIR"
 DEFAULT_FONT = "wqy-zenhei"
@@ -80,7 +83,7 @@ def font_dir() -> Path:
     override = os.environ.get(FONT_DIR_ENV)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "resources" / "fonts"
+    return resource_path("fonts")
 
 
 def available_fonts() -> tuple[FontInfo, ...]:

@@ -5,7 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 setup_venv "."
-# Qt's xcb platform plugin needs a few system libraries that slim images lack.
-ensure_libs "libxcb-cursor.so.0 libxkbcommon-x11.so.0 libEGL.so.1" \
-  "libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libegl1 libgl1 libfontconfig1 libdbus-1-3"
+# Qt's platform plugin (xcb on X11, wayland in a Wayland session) needs system libraries
+# that slim images lack: ask the plugin which, before Qt aborts with a misleading message.
+if [ -n "${QT_QPA_PLATFORM:-}" ]; then
+  ensure_qt_libs "$QT_QPA_PLATFORM"
+elif [ "${XDG_SESSION_TYPE:-}" = "wayland" ] && [ -n "${WAYLAND_DISPLAY:-}" ]; then
+  ensure_qt_libs wayland
+else
+  ensure_qt_libs xcb
+fi
 exec "$VENV/bin/oss-style-viewer" "$@"

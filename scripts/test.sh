@@ -4,8 +4,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 setup_venv ".[test]"
-# Qt needs a few system libraries even offscreen (xkbcommon, EGL, fontconfig, dbus).
-ensure_libs "libxkbcommon.so.0 libEGL.so.1 libfontconfig.so.1" \
-  "libxkbcommon0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0"
+# The HTML report tests (issue 11) drive a headless Chromium through chromedriver.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    apt-get update -qq >/dev/null && apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "The HTML report tests need Chromium: sudo apt-get install -y chromium chromium-driver" >&2
+  fi
+fi
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
+# Even offscreen, Qt needs a few system libraries (xkbcommon, EGL, fontconfig ...).
+ensure_qt_libs "$QT_QPA_PLATFORM"
 exec "$VENV/bin/python" -m pytest "$@"

@@ -7,6 +7,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
+from tests import hypothesis_profiles  # noqa: E402
+
+hypothesis_profiles.load()
+
 
 @pytest.fixture(autouse=True)
 def _isolated_qt_settings(tmp_path, monkeypatch):

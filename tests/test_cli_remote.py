@@ -54,16 +54,18 @@ def run(capsys, *argv):
 # ----------------------------------------------------------------------------- url
 
 @pytest.mark.parametrize("extra,expected", [
-    ([], "http://example-bucket.oss-cn-hangzhou.aliyuncs.com/a%20b.jpg"),
+    # HTTPS unless asked otherwise, like the app (oss2 would default to http)
+    ([], "https://example-bucket.oss-cn-hangzhou.aliyuncs.com/a%20b.jpg"),
+    (["--http"], "http://example-bucket.oss-cn-hangzhou.aliyuncs.com/a%20b.jpg"),
     (["--https", "--process", "image/resize,w_100"],
      "https://example-bucket.oss-cn-hangzhou.aliyuncs.com/a%20b.jpg"
      "?x-oss-process=image%2Fresize%2Cw_100"),
     (["--style", "thumb", "--path-style"],
-     "http://oss-cn-hangzhou.aliyuncs.com/example-bucket/a%20b.jpg?x-oss-process=style%2Fthumb"),
+     "https://oss-cn-hangzhou.aliyuncs.com/example-bucket/a%20b.jpg?x-oss-process=style%2Fthumb"),
     (["--style", "thumb", "--cname", "img.example.com", "--https"],
      "https://img.example.com/a%20b.jpg?x-oss-process=style%2Fthumb"),
     (["--style", "thumb", "--separator", "!"],
-     "http://example-bucket.oss-cn-hangzhou.aliyuncs.com/a%20b.jpg!thumb"),
+     "https://example-bucket.oss-cn-hangzhou.aliyuncs.com/a%20b.jpg!thumb"),
 ])
 def test_url(capsys, extra, expected):
     code, out, err = run(capsys, "url", "--endpoint", ENDPOINT, "--bucket", BUCKET,
@@ -78,9 +80,26 @@ def test_url_errors(capsys):
     code, _, err = run(capsys, "url", "--endpoint", ENDPOINT, "--bucket", "Bad_Bucket",
                        "--key", "a.jpg")
     assert code == 1 and err.startswith("InvalidBucketName: ")
-    with pytest.raises(SystemExit):  # argparse: --process and --style exclude each other
-        main(["url", "--endpoint", ENDPOINT, "--bucket", BUCKET, "--key", "a",
-              "--process", "image/resize,w_1", "--style", "s"])
+    # argparse: --process and --style exclude each other; still <Code>: <Message> first
+    code, out, err = run(capsys, "url", "--endpoint", ENDPOINT, "--bucket", BUCKET,
+                         "--key", "a", "--process", "image/resize,w_1", "--style", "s")
+    assert (code, out) == (2, "")  # argparse's mutual exclusion: a usage error
+    assert err.splitlines()[0] == ("InvalidArgument: Argument --style: not allowed with "
+                                   "argument --process")
+    code, _, err = run(capsys, "url", "--endpoint", ENDPOINT, "--bucket", BUCKET,
+                       "--key", "a", "--http", "--https")
+    assert code == 2 and err.startswith("InvalidArgument: Argument --https: not allowed")
+
+
+@pytest.mark.parametrize("endpoint, expected", [
+    ("http://oss-cn-hangzhou.aliyuncs.com", "http://example-bucket.oss-cn-hangzhou"),
+    ("https://oss-cn-hangzhou.aliyuncs.com", "https://example-bucket.oss-cn-hangzhou"),
+    ("127.0.0.1:9000", "https://127.0.0.1:9000/example-bucket/"),
+])
+def test_url_scheme_of_the_endpoint_is_kept(capsys, endpoint, expected):
+    code, out, _ = run(capsys, "url", "--endpoint", endpoint, "--bucket", BUCKET,
+                       "--key", "a.jpg")
+    assert code == 0 and out.startswith(expected)
 
 
 # ----------------------------------------------------------------------------- sign
@@ -165,8 +184,8 @@ def test_no_secret_option_exists(capsys):
 def test_styles_commands(capsys, env, oss, version):  # noqa: F811
     env(STS)
     oss.now = time.time()  # the CLI signs with the real clock
-    common = ["--endpoint", oss.endpoint, "--bucket", BUCKET, "--region", "cn-hangzhou",
-              "--version", version]
+    common = ["--endpoint", oss.endpoint, "--http", "--bucket", BUCKET,
+              "--region", "cn-hangzhou", "--version", version]
     assert run(capsys, "styles", "put", "thumb", "image/resize,p_50", *common) == (
         0, '{"name": "thumb", "content": "image/resize,p_50"}\n', "")
     code, out, _ = run(capsys, "styles", "get", "thumb", *common)
@@ -192,7 +211,7 @@ def test_secret_not_in_cli_output(capsys, env, oss):  # noqa: F811
     wrong = SimpleNamespace(access_key_id=STS.access_key_id, access_key_secret="WrongSecret99",
                             security_token=STS.security_token)
     env(wrong)
-    outputs.append(run(capsys, "styles", "list", "--endpoint", oss.endpoint,
+    outputs.append(run(capsys, "styles", "list", "--endpoint", oss.endpoint, "--http",
                        "--bucket", BUCKET, "--region", "cn-hangzhou"))
     assert outputs[-1][2].startswith("SignatureDoesNotMatch: ")
     text = repr(outputs)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from tests.hypothesis_profiles import examples
+
 
 from core.cascade import Cascade, parse, resolve, to_string
 from core.errors import OssError
@@ -232,7 +234,7 @@ def _cascade_ok(c: Cascade) -> bool:
     return True
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(cascades)
 def test_round_trip_parse_to_string(cascade):
     from hypothesis import assume
@@ -242,7 +244,7 @@ def test_round_trip_parse_to_string(cascade):
     assert parse(text).to_string() == text  # canonical form is a fixed point
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=80))
 def test_fuzz_any_string_gives_cascade_or_oss_error(text):
     try:
@@ -258,7 +260,7 @@ def test_fuzz_any_string_gives_cascade_or_oss_error(text):
 ALPHABET = st.sampled_from(list("resizwhmlfpcoxyg_,/-0123456789abdtqQnu="))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.lists(ALPHABET, max_size=60).map("".join))
 def test_fuzz_grammar_like_strings(text):
     try:

@@ -497,7 +497,14 @@ def test_verifier_mismatch_details_carry_server_strings():
     with pytest.raises(OssError) as err:
         _verify(query)
     details = err.value.details
-    expected = signing.canonical_request_v4("GET", BUCKET, "k.jpg", query, {}, [])
+    # Spec (oss-signing.md, V4): method, URI-encoded "/bucket/key", the query (every
+    # parameter but the signature, RFC 3986-encoded, sorted by encoded name), no canonical
+    # headers for a presigned GET, no additional headers, UNSIGNED-PAYLOAD.
+    enc = lambda t: quote(t, safe="-_.~")  # noqa: E731
+    pairs = sorted((enc(k), enc(v)) for k, v in query.items() if k != "x-oss-signature")
+    expected = "\n".join(["GET", f"/{BUCKET}/k.jpg", "&".join(f"{k}={v}" for k, v in pairs),
+                          "", "", "UNSIGNED-PAYLOAD"])
+    assert "x-oss-process=image%2Fresize%2Cw_11" in expected
     assert details["CanonicalRequest"] == expected
     assert details["StringToSign"].endswith(hashlib.sha256(expected.encode()).hexdigest())
     assert details["StringToSignBytes"].startswith("4F 53 53 34")  # "OSS4"

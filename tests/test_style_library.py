@@ -7,6 +7,8 @@ import sys
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from tests.hypothesis_profiles import examples
+
 
 from core import storage
 from core.errors import OssError
@@ -320,7 +322,7 @@ def test_core_style_library_does_not_import_qt():
 names = st.text(alphabet="abcXYZ019_-.", min_size=1, max_size=63)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.dictionaries(names, st.sampled_from([THUMB, SMALL, "image/rotate,90"]),
                        max_size=8))
 def test_property_merge_then_reload_round_trips(tmp_path_factory, styles):

@@ -13,7 +13,6 @@ from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
-from core.engine import Engine
 from tests.helpers import EXAMPLE, decode, solid
 from viewer.mainwindow import STARTER_CASCADES, MainWindow
 from viewer.sources import SAMPLES, sample_path
@@ -130,9 +129,12 @@ def test_info_and_average_hue_of_source_and_output(qtbot, win):
                     timeout=WAIT)
     info = json.loads(panel.text.toPlainText())
     assert info["ImageWidth"] == {"value": "400"} and info["FileSize"] == {"value": "21839"}
-    expected = json.loads(Engine().process(EXAMPLE, "image/average-hue").data)["RGB"]
-    assert panel.swatch.color == expected[2:]
-    assert expected in panel.hue_label.text()
+    # Published vector 13: average-hue of example.jpg is 0x5c783b (ours is within 1 per
+    # channel, see docs/COMPATIBILITY.md); the swatch and the label show the same value.
+    shown = panel.swatch.color
+    published = (0x5C, 0x78, 0x3B)
+    assert all(abs(int(shown[i:i + 2], 16) - c) <= 1 for i, c in zip((0, 2, 4), published))
+    assert f'"0x{shown}"' in panel.hue_label.text()
     panel.rb_output.setChecked(True)
     qtbot.waitUntil(lambda: panel.current is not None and panel.current.label == "output",
                     timeout=WAIT)

@@ -33,11 +33,33 @@ def image_point(canvas, pos: QPointF) -> tuple[float, float]:
     return (pos.x() - r.left()) / s, (pos.y() - r.top()) / s
 
 
-def test_fit_never_enlarges_a_small_image(panel):
+def test_fit_enlarges_a_small_image_unless_never_enlarge(panel):
+    # Issue 9: a 134x200 result stayed tiny in a 700 px canvas. Fit now fills the view.
+    panel.show_images(frames(100, 80), frames(134, 200))
+    c = panel.single
+    r = c.image_rect()
+    assert panel.zoom() > 1.0
+    # The limiting side fills the canvas less the 16 px margin on each side.
+    assert r.height() == pytest.approx(c.height() - 32, abs=1)
+    assert r.width() == pytest.approx(134 * (c.height() - 32) / 200, abs=1)
+    panel.act_never_enlarge.trigger()
+    assert panel.state.never_enlarge and panel.zoom() == 1.0
+    r = c.image_rect()
+    assert (r.width(), r.height()) == (134, 200)
+    panel.set_never_enlarge(False)
+    assert not panel.act_never_enlarge.isChecked() and panel.zoom() > 1.0
+
+
+def test_error_and_notes_float_over_the_canvas(qtbot, panel):
     panel.show_images(frames(100, 80), frames(60, 40))
-    assert panel.zoom() == 1.0
-    r = panel.single.image_rect()
-    assert (r.width(), r.height()) == (60, 40)
+    before = panel.stack.geometry()
+    panel.show_error("<b>Step 1 (resize)</b>: InvalidArgument: w must be 1-16384")
+    panel.set_notes(["a note", "another"])
+    qtbot.waitUntil(lambda: panel.banner.isVisible())
+    assert panel.stack.geometry() == before            # the canvas did not move
+    assert panel.banner.parentWidget() is panel.stack
+    assert panel.banner.geometry().top() == 8
+    assert panel.notes.geometry().bottom() < panel.stack.height()
 
 
 def test_fit_shrinks_a_large_image(panel):
@@ -115,9 +137,10 @@ def test_split_line_drags(qtbot, panel):
     c = panel.single
     r = c.image_rect()
     handle = QPoint(int(r.left() + r.width() / 2), int(r.center().y()))
+    quarter = QPoint(round(r.width() / 4), 0)   # a quarter of the image, whatever the zoom
     qtbot.mousePress(c, Qt.MouseButton.LeftButton, pos=handle)
-    qtbot.mouseMove(c, handle + QPoint(100, 0))
-    qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, pos=handle + QPoint(100, 0))
+    qtbot.mouseMove(c, handle + quarter)
+    qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, pos=handle + quarter)
     assert panel.state.split == pytest.approx(0.75, abs=0.01)
     img = c.grab().toImage()
     y = int(r.center().y()) + 30

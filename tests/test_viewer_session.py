@@ -163,7 +163,14 @@ def test_the_main_window_shares_one_session_and_never_writes_it(qtbot, settings,
     panels = win.extra_panels
     urls, styles, remote = (panels["urlDock"], panels["styleDock"], panels["remoteDock"])
     assert urls.session is styles.session is remote.session is win.session
-    _type_credentials(qtbot, urls)
+    # In the window, credentials are typed once, in the connection editor (issue 9).
+    editor = win.connection_bar.open_editor()
+    editor.access.setCurrentIndex(editor.access.findData(True))
+    cf = editor.credential_fields
+    cf.source.setCurrentIndex(cf.source.findData(TYPED))
+    type_in(qtbot, cf.key_id, CREDS.access_key_id)
+    type_in(qtbot, cf.secret, CREDS.access_key_secret)
+    assert urls.credentials() == (CREDS, None)
     assert styles.session.credentials() == CREDS
     assert styles.key_id.text() == CREDS.access_key_id
     assert "LTAI****Id01" in remote.credentials_info.text()

@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from core import codec, fonts
 from core.cascade import parse
@@ -59,6 +59,17 @@ def watermark(params: str) -> Watermark:
 
 def run(params: str, pic: Picture, ctx: Context | None = None) -> Picture:
     return watermark(params).apply(pic, ctx or context())
+
+
+def ink_size(text: str, size: int = 40) -> tuple[int, int]:
+    """Ink box of ``text`` drawn in the default font (wqy-zenhei) by Pillow directly -- an
+    oracle that does not go through core's text renderer (runs, fallback, shadow, crop)."""
+    face = ImageFont.truetype(str(ROOT / "resources" / "fonts" / "wqy-zenhei" /
+                                  "wqy-zenhei.ttc"), size)
+    canvas = Image.new("L", (size * (len(text) + 2), size * 3), 0)
+    ImageDraw.Draw(canvas).text((size, size * 2), text, font=face, fill=255, anchor="ls")
+    left, top, right, bottom = canvas.getbbox()
+    return right - left, bottom - top
 
 
 def changed_box(before: Image.Image, after: Image.Image, threshold: int = 0):
@@ -155,10 +166,16 @@ def test_text_ink_sits_at_the_margins():
     src = picture(300, 150)
     text = b64("Hello 图片")
     nw = run(f"text_{text},color_FF0000,g_nw,x_0,y_0", src).image
-    tw, th = render_text("Hello 图片").size
-    assert changed_box(src.image, nw) == (0, 0, tw, th)
+    # The ink's size as FreeType measures it with the default font, independently of
+    # render_text; the anchored edges are exact, the far edges within a pixel of the outline.
+    tw, th = ink_size("Hello 图片")
+    left, top, right, bottom = changed_box(src.image, nw)
+    assert (left, top) == (0, 0)
+    assert abs(right - tw) <= 1 and abs(bottom - th) <= 1
     se = run(f"text_{text},color_FF0000", src).image  # g_se, x_10, y_10 by default
-    assert changed_box(src.image, se) == (290 - tw, 140 - th, 290, 140)
+    left, top, right, bottom = changed_box(src.image, se)
+    assert (right, bottom) == (290, 140)
+    assert abs(left - (290 - tw)) <= 1 and abs(top - (140 - th)) <= 1
 
 
 def test_text_defaults_size_40_black():
@@ -611,11 +628,11 @@ def test_sdk_vector_7_text_watermark_on_example_jpg():
     assert (out.format, out.size) == ("JPEG", (400, 267))
     src = Image.open(EXAMPLE)
     box = changed_box(src, out, threshold=80)  # JPEG noise stays under this
-    text = render_text("Hello 图片服务!")
+    tw, th = ink_size("Hello 图片服务!")
     # Black text, default size 40, anchored bottom-right 10 px from the edges.
     assert abs(box[2] - 390) <= 1 and abs(box[3] - 257) <= 1
-    assert abs((box[2] - box[0]) - text.width) <= 2
-    assert abs((box[3] - box[1]) - text.height) <= 2
+    assert abs((box[2] - box[0]) - tw) <= 2
+    assert abs((box[3] - box[1]) - th) <= 2
 
 
 def test_bucket_dir_resolver(tmp_path):

@@ -5,7 +5,7 @@ import sys
 import traceback
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 ORG = "oss-style-viewer"
@@ -69,7 +69,19 @@ def stylesheet(dark: bool) -> str:
     note_fg, note_bg = ("#9ecbff", "rgba(80,150,255,0.14)") if dark else ("#1d4f91",
                                                                          "rgba(80,150,255,0.10)")
     box = "border-radius:4px; padding:4px 6px;"
-    return f"""
+    # Fusion draws radio indicators from Base/Window, nearly equal in the dark
+    # palette: the Info panel's Source/Output buttons were almost invisible (issue 9).
+    indicators = """
+    QRadioButton::indicator {
+        width:13px; height:13px; border:1px solid #a3a8b0; border-radius:7px;
+        background:#1e1f22; }
+    QRadioButton::indicator:hover { border-color:#ff7a1a; }
+    QRadioButton::indicator:checked {
+        background:qradialgradient(cx:0.5, cy:0.5, radius:0.5, fx:0.5, fy:0.5,
+            stop:0 #ff7a1a, stop:0.5 #ff7a1a, stop:0.6 #1e1f22, stop:1 #1e1f22); }
+    QRadioButton::indicator:disabled { border-color:#5a5e66; background:#2b2d30; }
+    """ if dark else ""
+    return indicators + f"""
     QLabel#previewError, QLabel#processError, QLabel#formError, QLabel#infoError,
     QLabel#sourceError[error="true"] {{ color:{err_fg}; background:{err_bg}; {box} }}
     QLabel#sourceError[error="false"], QLabel#previewNotes {{ color:{note_fg};
@@ -84,6 +96,19 @@ def apply_theme(app: QApplication, name: str = "system") -> None:
     dark = is_dark(name)
     app.setPalette(dark_palette() if dark else light_palette())
     app.setStyleSheet(stylesheet(dark))
+
+
+def set_app_icon(app: QApplication) -> None:
+    """The icon of every window and of the taskbar entry; the desktop file name links the
+    running app to its desktop entry (Wayland app id, KDE/GNOME task grouping)."""
+    from core.resources import resource_path
+
+    from .desktop import APP_ID, ICON_SOURCE
+
+    QGuiApplication.setDesktopFileName(APP_ID)
+    icon = QIcon(str(resource_path(*ICON_SOURCE)))
+    if not icon.isNull():
+        app.setWindowIcon(icon)
 
 
 def _excepthook(kind, value, tb) -> None:
@@ -101,11 +126,17 @@ def _excepthook(kind, value, tb) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    from .options import run as run_options
+
+    done = run_options(argv[1:])  # --install-desktop-entry, --list-samples ...: no window
+    if done is not None:
+        return done
     QCoreApplication.setOrganizationName(ORG)
     QCoreApplication.setApplicationName(APP)
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(argv)
+    set_app_icon(app)
     settings = QSettings()
     apply_theme(app, str(settings.value("view/theme", "system")))
     sys.excepthook = _excepthook

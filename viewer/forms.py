@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFormLayout, 
 from core.errors import OssError
 from core.params import Kind, Operation, ParamSpec
 
+from .bundled_fonts import with_cjk_fallback
+
 INT_LIMIT = 2**31 - 1
 UNSET = "—"
 
@@ -115,7 +117,14 @@ class IntEditor(QWidget):
 
     def value(self) -> int | None:
         v = self.spin.value()
-        return None if self._blank and v == self.spin.minimum() else v
+        if self._blank and v == self.spin.minimum():
+            # The "—" slot is one below the minimum, so for w (1-16384) it is 0: a 0 the
+            # user typed is a value (refused like w_0), not "not given" (issue 9).
+            typed = self.spin.cleanText().strip()
+            if typed.lstrip("-").isdigit() and int(typed) == v:
+                return v
+            return None
+        return v
 
     def show_value(self, value: Any, given: bool) -> None:
         if value is None:
@@ -265,6 +274,8 @@ class TextEditor(QWidget):
         super().__init__(parent)
         self.spec = spec
         self.edit = QLineEdit(self)
+        # The bundled fonts as fallbacks: the field shows 世界 as the preview draws it.
+        self.edit.setFont(with_cjk_fallback(self.edit.font()))
         if spec.default:
             self.edit.setPlaceholderText(str(spec.default))
         self.edit.textEdited.connect(self._typed)

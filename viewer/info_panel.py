@@ -61,6 +61,7 @@ class InfoPanel(QWidget):
         self.swatch = Swatch(self)
         self.hue_label = QLabel("average-hue", self)
         self.hue_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hue_label.setWordWrap(True)   # never wider than the dock
         self.text = QPlainTextEdit(self)
         self.text.setReadOnly(True)
         self.text.setObjectName("infoJson")

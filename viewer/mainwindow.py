@@ -18,14 +18,20 @@ from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySe
                            QUndoGroup, QUndoStack)
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
                                QLineEdit, QMainWindow, QMessageBox, QScrollArea,
-                               QToolButton,
+                               QSizePolicy, QToolButton,
                                QVBoxLayout, QWidget)
 
 from core.cascade import parse
 from core.engine import Source
 from core.errors import OssError
+from core.resources import resource_path
+from core.storage import atomic_write
 
+from .bucket_browser import BucketBrowser
+from .connection import Connection
+from .connection_bar import ConnectionBar
 from .document import Document
+from .elide import ElidedLabel
 from .forms import error_text, message_label
 from .info_panel import InfoPanel
 from .preview import CompareMode, PreviewPanel, human_bytes, ratio_text
@@ -35,10 +41,13 @@ from .session import Session
 from .sources import (DEFAULT_SAMPLE, SAMPLES, ObjectsResolver, UrlFetcher, load_bytes,
                       load_file, process_from_text, read_mime, recent_files, remember_file,
                       sample_path)
+from .panel_binding import bind_panels
 from .steps_panel import StepsPanel
+from .url_bar import UrlBar
+from .url_open import UrlPlan, plan_url
 
 APP_NAME = "oss-style-viewer"
-ICON_PATH = Path(__file__).resolve().parent.parent / "resources" / "icons" / "app.svg"
+ICON_PATH = resource_path("icons", "app.svg")
 
 # The first of these that the engine accepts opens with the app (watermark is newer).
 # Written in canonical order, so the process field shows them exactly as here.
@@ -69,7 +78,7 @@ class SourceBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel(self)
+        self.title = ElidedLabel(self, mode=Qt.TextElideMode.ElideMiddle)
         self.title.setObjectName("sourceTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.open_button = QToolButton(self)
@@ -142,6 +151,9 @@ class MainWindow(QMainWindow):
         self.doc = Document(self)
         # Credentials for the whole window, typed once (never persisted).
         self.session = session if session is not None else Session(self)
+        # Endpoint, bucket, key and access for every panel (issue 9), profiles in settings.
+        self.connection = Connection(self.settings, self.session, self)
+        self._url_plan: UrlPlan | None = None
         self.renderer = renderer or Renderer(self)
         self.fetcher = UrlFetcher(self)
         self.source_path: str | None = None
@@ -154,19 +166,23 @@ class MainWindow(QMainWindow):
 
         # Central: source bar, process string, preview ---------------------------------------
         self.source_bar = SourceBar(self)
+        self.connection_bar = ConnectionBar(self.connection, self)
         self.process_field = ProcessField(self.doc, self)
         self.preview = PreviewPanel(self)
+        self.url_bar = UrlBar(self.doc, self.connection, self)
         central = QWidget(self)
         cl = QVBoxLayout(central)
         cl.setContentsMargins(0, 0, 0, 0)
         cl.setSpacing(0)
         cl.addWidget(self.source_bar)
+        cl.addWidget(self.connection_bar)
         pf = QWidget(central)
         pl = QVBoxLayout(pf)
         pl.setContentsMargins(8, 4, 8, 6)
         pl.addWidget(self.process_field)
         cl.addWidget(pf)
         cl.addWidget(self.preview, 1)
+        cl.addWidget(self.url_bar)
         self.setCentralWidget(central)
 
         # Docks -------------------------------------------------------------------------------
@@ -177,12 +193,22 @@ class MainWindow(QMainWindow):
         self.info_dock = self._dock("Info", "infoDock", self.info_panel,
                                     Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_optional_docks()
+        self.bucket_browser = BucketBrowser(self.connection, self)
+        self.bucket_browser.openRequested.connect(self._open_object)
+        self.bucket_dock = self._dock("Bucket", "bucketDock", self.bucket_browser,
+                                      Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.info_dock, self.bucket_dock)
+        self.info_dock.raise_()
+        bind_panels(self.extra_panels, self.connection, self.connection_bar.open_editor)
 
         # Status bar ----------------------------------------------------------------------------
         self.status_output = QLabel(self)
         self.status_output.setObjectName("statusOutput")
-        self.status_timings = QLabel(self)
+        self.status_timings = ElidedLabel(self, mode=Qt.TextElideMode.ElideLeft)
         self.status_timings.setObjectName("statusTimings")
+        self.status_timings.setMinimumWidth(160)
+        self.status_timings.setSizePolicy(QSizePolicy.Policy.Preferred,
+                                          QSizePolicy.Policy.Preferred)
         self.statusBar().addWidget(self.status_output)
         self.statusBar().addPermanentWidget(self.status_timings)
 
@@ -234,6 +260,10 @@ class MainWindow(QMainWindow):
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)
             scroll.setWidget(panel)
+            # Never narrower than the panel: a dock squeezed below it showed a horizontal
+            # scroll bar and clipped fields (issue 9).
+            scroll.setMinimumWidth(panel.minimumSizeHint().width()
+                                   + scroll.verticalScrollBar().sizeHint().width())
             dock = self._dock(title, name, scroll, Qt.DockWidgetArea.RightDockWidgetArea)
             self.tabifyDockWidget(self.info_dock, dock)
             self.extra_docks[name] = dock
@@ -291,6 +321,8 @@ class MainWindow(QMainWindow):
         self.act_save = self._act("&Save output as…", self.save_output, K.Save,
                                   "Save the processed image shown in the preview")
         self.act_quit = self._act("&Quit", self.close, K.Quit)
+        self.act_batch = self._act("&Batch…", self.show_batch, "Ctrl+B",
+                                   "Run the cascade over a folder or a bucket prefix")
         self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
         self.act_undo.setShortcuts(K.Undo)
         self.act_redo = self.undo_group.createRedoAction(self, "&Redo")
@@ -308,6 +340,8 @@ class MainWindow(QMainWindow):
                                           "Ctrl+L", "Put the cursor in the process string")
         self.act_add = self._act("&Add step…", self._show_palette, "Ctrl+Shift+A")
         self.act_clear = self._act("Clear all steps", lambda: self.doc.set_steps((), "Clear steps"))
+        from .explain_dialog import ExplainTool
+        self.explain_tool = ExplainTool(self)  # Tools > Explain URL, and a paste target
         for a in (self.act_open, self.act_open_url, self.act_save, self.act_undo, self.act_redo,
                   self.act_paste, self.act_copy_process, self.act_edit_process, self.act_add):
             self.addAction(a)
@@ -328,6 +362,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addSeparator()
         m.addAction(self.act_save)
+        m.addAction(self.act_batch)
         m.addSeparator()
         m.addAction(self.act_quit)
 
@@ -350,11 +385,13 @@ class MainWindow(QMainWindow):
             m.addAction(self.preview.mode_actions[mode])
         m.addSeparator()
         pv = self.preview
-        for a in (pv.act_fit, pv.act_actual, pv.act_zoom_in, pv.act_zoom_out):
+        for a in (pv.act_fit, pv.act_never_enlarge, pv.act_actual, pv.act_zoom_in,
+                  pv.act_zoom_out):
             m.addAction(a)
         m.addAction(pv.act_follow)
         m.addSeparator()
-        for dock in (self.steps_dock, self.info_dock, *self.extra_docks.values()):
+        for dock in (self.steps_dock, self.info_dock, *self.extra_docks.values(),
+                     self.bucket_dock):
             m.addAction(dock.toggleViewAction())
         m.addSeparator()
         theme = m.addMenu("&Theme")
@@ -365,6 +402,9 @@ class MainWindow(QMainWindow):
             act.setData(name)
             act.triggered.connect(lambda _=False, n=name: self.set_theme(n))
             self.theme_group.addAction(act)
+
+        m = mb.addMenu("&Tools")
+        m.addActions([self.explain_tool.act_explain, self.explain_tool.act_paste])
 
         m = mb.addMenu("&Help")
         m.addAction(self._act("Sample images and licences", self._about_samples))
@@ -396,6 +436,19 @@ class MainWindow(QMainWindow):
         self.process_field.errorChanged.connect(self._on_process_error)
 
     # -- sources --------------------------------------------------------------------------------
+    def show_batch(self) -> None:
+        """The Batch view (viewer/batch_view.py), made on first use; a clicked result
+        opens here as the source."""
+        if getattr(self, "batch_view", None) is None:
+            from .batch_view import BatchView
+
+            self.batch_view = BatchView(self.doc, self, session=self.session,
+                                        settings=self.settings)
+            self.batch_view.openPath.connect(self.open_path)
+            self.batch_view.openBytes.connect(self.open_bytes)
+        self.batch_view.show()
+        self.batch_view.raise_()
+
     def open_dialog(self) -> None:
         start = os.path.dirname(self.source_path) if self.source_path else str(Path.home())
         path, _ = QFileDialog.getOpenFileName(self, "Open image", start, IMAGE_FILTER)
@@ -452,13 +505,21 @@ class MainWindow(QMainWindow):
         self.source_bar.url_edit.selectAll()
 
     def open_url(self, url: str) -> None:
+        """Fetch ``url`` as the source. An OSS URL with processing opens the stored
+        object and loads its cascade (viewer/url_open.py), opened or pasted alike."""
         url = url.strip()
         if not url:
             return
+        self._url_plan = plan = plan_url(url)
         self.source_bar.url_row.setVisible(True)
         self.source_bar.url_edit.setText(url)
-        self.source_bar.show_message(f"Fetching {url} …", error=False)
-        self.fetcher.fetch(url)
+        self.source_bar.show_message(f"Fetching {plan.fetch_url} …", error=False)
+        self.fetcher.fetch(plan.fetch_url)
+
+    def _open_object(self, key: str, data: bytes) -> None:
+        """An object opened from the bucket browser: the connection's key follows it."""
+        if self.open_bytes(data, key.rsplit("/", 1)[-1]):
+            self.connection.update(key=key)
 
     def _cancel_url(self) -> None:
         self.fetcher.cancel()
@@ -472,6 +533,11 @@ class MainWindow(QMainWindow):
         self.source_bar.show_message(None)
         self.source_bar.url_row.setVisible(False)
         self.doc.set_source(source, source.name)
+        plan, self._url_plan = self._url_plan, None
+        if plan is not None and plan.notice:
+            if plan.process:
+                self.process_field.set_text(plan.process)
+            self.source_bar.show_message(plan.notice, error=False)
 
     @Slot(object, str)
     def _on_fetch_failed(self, err: OssError, url: str) -> None:
@@ -546,9 +612,9 @@ class MainWindow(QMainWindow):
             return
         dims = f"{size[0]}×{size[1]}, " if size else ""
         where = self.source_path or self.doc.source_name
-        self.source_bar.title.setText(f"{self.doc.source_name}  <span style='color:gray'>"
-                                      f"{dims}{human_bytes(len(src.data))}</span>")
-        self.source_bar.title.setToolTip(where)
+        self.source_bar.title.setText(f"{self.doc.source_name}  ·  "
+                                      f"{dims}{human_bytes(len(src.data))}")
+        self.source_bar.title.setToolTip(f"{self.source_bar.title.text()}\n{where}")
 
     # -- rendering ------------------------------------------------------------------------------
     def preview_upto(self) -> int | None:
@@ -624,7 +690,7 @@ class MainWindow(QMainWindow):
             tip.append(f"{t.label}: {'cached' if t.cached else f'{ms:.1f} ms'}")
         tip.append(f"preview total (with decoding for display): {out.seconds * 1000:.1f} ms")
         self.status_timings.setText(" · ".join(parts) + f"  —  {out.seconds * 1000:.0f} ms")
-        self.status_timings.setToolTip("<br>".join(tip))
+        self.status_timings.setToolTip(self.status_timings.text() + "\n\n" + "\n".join(tip))
 
     @Slot(object)
     def _on_render_failed(self, err: OssError) -> None:
@@ -681,7 +747,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            Path(path).write_bytes(res.data)
+            atomic_write(path, res.data)  # 0666 & ~umask; a replaced file keeps its mode
         except OSError as e:
             self.statusBar().showMessage(f"Could not save {path}: {e.strerror}", 8000)
             return
@@ -703,6 +769,8 @@ class MainWindow(QMainWindow):
             self.preview.set_mode(CompareMode.SPLIT)
         follow = s.value("preview/follow", True, type=bool) if restore else True
         self.preview.act_follow.setChecked(follow)
+        self.preview.set_never_enlarge(
+            s.value("preview/never_enlarge", False, type=bool) if restore else False)
         theme = s.value("view/theme", "system") if restore else "system"
         for act in self.theme_group.actions():
             act.setChecked(act.data() == theme)
@@ -740,6 +808,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/state", self.saveState())
         s.setValue("preview/mode", str(self.preview.mode))
         s.setValue("preview/follow", self.preview.act_follow.isChecked())
+        s.setValue("preview/never_enlarge", self.preview.state.never_enlarge)
         s.setValue("session/process", self.doc.process_string())
         # Only local files are remembered: a URL may carry a signature (a secret).
         s.setValue("session/source", self.source_path or "")
@@ -765,6 +834,8 @@ class MainWindow(QMainWindow):
         self.fetcher.cancel()
         self.info_panel.task.cancel()
         self.renderer.shutdown()
+        if getattr(self, "batch_view", None) is not None:
+            self.batch_view.shutdown()
         # Cancelled jobs stop at their next check; let them finish before widgets go away.
         QThreadPool.globalInstance().waitForDone(3000)
         super().closeEvent(e)

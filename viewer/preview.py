@@ -9,14 +9,16 @@ image pixel per screen pixel on high-DPI screens too.
 from __future__ import annotations
 
 import math
+import re
 from enum import StrEnum
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (QAction, QActionGroup, QBrush, QColor, QFont, QFontDatabase,
                            QKeySequence, QPainter, QPainterPath, QPalette, QPen, QPixmap)
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QSplitter, QStackedWidget,
                                QToolBar, QVBoxLayout, QWidget)
 
+from .elide import ElidedLabel
 from .forms import message_label
 from .render import Frames
 
@@ -45,6 +47,7 @@ class ViewState(QObject):
         self.cx = 0.5              # image point at the view centre, as fractions
         self.cy = 0.5
         self.split = 0.5           # split position, fraction of the image width
+        self.never_enlarge = False  # Fit shrinks only (small images stay small)
 
     def set_fit(self) -> None:
         self.fit, self.cx, self.cy = True, 0.5, 0.5
@@ -168,8 +171,9 @@ class ImageCanvas(QWidget):
         margin = 16
         w = max(1, self.width() - 2 * margin) * self.dpr()
         h = max(1, self.height() - 2 * margin) * self.dpr()
-        # Shrink to fit, never enlarge: a small output should look small.
-        return min(1.0, w / size.width(), h / size.height())
+        # Fit fills the view, small images included, unless "never enlarge" is on.
+        zoom = min(w / size.width(), h / size.height())
+        return min(1.0, zoom) if self.state.never_enlarge else zoom
 
     def zoom(self) -> float:
         return self.fit_zoom() if self.state.fit else self.state.zoom
@@ -433,7 +437,8 @@ class PreviewPanel(QWidget):
             self.mode_actions[mode] = act
         self.toolbar.addSeparator()
         self.act_fit = QAction("Fit", self)
-        self.act_fit.setToolTip("Fit the image in the view, never enlarging it (Ctrl+0)")
+        self.act_fit.setToolTip("Fit the image in the view (Ctrl+0); small images are "
+                                "enlarged unless \"Never enlarge\" is on")
         self.act_fit.setShortcut(QKeySequence("Ctrl+0"))
         self.act_fit.triggered.connect(self.fit)
         self.act_actual = QAction("1:1", self)
@@ -449,6 +454,10 @@ class PreviewPanel(QWidget):
         self.act_zoom_out.setToolTip("Zoom out (Ctrl+- or Ctrl+wheel)")
         self.act_zoom_out.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.ZoomOut))
         self.act_zoom_out.triggered.connect(self.zoom_out)
+        self.act_never_enlarge = QAction("Never enlarge", self, checkable=True)
+        self.act_never_enlarge.setToolTip("Fit shrinks large images but shows small ones at "
+                                          "100%, as a browser would")
+        self.act_never_enlarge.toggled.connect(self.set_never_enlarge)
         self.toolbar.addAction(self.act_fit)
         self.toolbar.addAction(self.act_actual)
         self.toolbar.addAction(self.act_zoom_out)
@@ -459,13 +468,14 @@ class PreviewPanel(QWidget):
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.toolbar.addWidget(self.zoom_label)
         self.toolbar.addAction(self.act_zoom_in)
+        self.toolbar.addAction(self.act_never_enlarge)
         self.toolbar.addSeparator()
         self.act_follow = QAction("Result after selected step", self, checkable=True)
         self.act_follow.setChecked(True)
         self.act_follow.setToolTip("Show the image after the selected step instead of the "
                                    "whole cascade (click a step to inspect it)")
         self.act_follow.toggled.connect(self.followSelectionChanged)
-        self.follow_box = QCheckBox("Show the result after the selected step", self)
+        self.follow_box = QCheckBox("After selected step", self)
         self.follow_box.setToolTip(self.act_follow.toolTip())
         self.follow_box.setChecked(True)
         self.follow_box.toggled.connect(self.act_follow.setChecked)
@@ -484,7 +494,9 @@ class PreviewPanel(QWidget):
         self.busy_action.setVisible(False)
 
         # Caption, banner, notes --------------------------------------------------------------
-        self.caption = QLabel(self)
+        # One line, elided (whole text in the tooltip): a long caption must neither widen
+        # the window nor wrap and push the canvas down.
+        self.caption = ElidedLabel(self, mode=Qt.TextElideMode.ElideRight)
         self.caption.setObjectName("previewCaption")
         self.banner = message_label("previewError", self)
         self.notes = message_label("previewNotes", self)
@@ -520,10 +532,14 @@ class PreviewPanel(QWidget):
         caption_row.addWidget(self.caption, 1)
         caption_row.addWidget(self.follow_box)
         info.addLayout(caption_row)
-        info.addWidget(self.banner)
-        info.addWidget(self.notes)
         lay.addLayout(info)
         lay.addWidget(self.stack, 1)
+        # The error banner and the notes float over the top and bottom of the canvas (the
+        # stale image shows dimmed under them): showing one never moves the canvas.
+        for label in (self.banner, self.notes):
+            label.setParent(self.stack)
+            label.setAutoFillBackground(True)
+        self.stack.installEventFilter(self)
 
         self._frame_timer = QTimer(self, singleShot=True)
         self._frame_timer.timeout.connect(self._next_frame)
@@ -561,12 +577,28 @@ class PreviewPanel(QWidget):
         self.act_play.setVisible(False)
 
     def set_caption(self, text: str) -> None:
-        self.caption.setText(text)
+        self.caption.setText(re.sub(r"<[^>]+>", "", text))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if obj is self.stack and event.type() == QEvent.Type.Resize:
+            self._place_overlays()
+        return super().eventFilter(obj, event)
+
+    def _place_overlays(self) -> None:
+        w = self.stack.width() - 16
+        for label, top in ((self.banner, True), (self.notes, False)):
+            if not label.isVisible():
+                continue
+            h = min(label.heightForWidth(w) if label.hasHeightForWidth() else
+                    label.sizeHint().height(), max(24, self.stack.height() // 2))
+            label.setGeometry(8, 8 if top else self.stack.height() - h - 8, w, h)
+            label.raise_()
 
     def show_error(self, text: str | None) -> None:
-        """Inline, above the image; the last good image stays, dimmed."""
+        """Over the top of the image; the last good image stays, dimmed."""
         self.banner.setText(text or "")
         self.banner.setVisible(bool(text))
+        self._place_overlays()
         for c in self.canvases():
             c.stale = bool(text) and not c.primary().size.isEmpty()
             c.update()
@@ -574,6 +606,7 @@ class PreviewPanel(QWidget):
     def set_notes(self, notes: tuple[str, ...] | list[str]) -> None:
         self.notes.setText("\n".join(f"ⓘ {n}" for n in notes))
         self.notes.setVisible(bool(notes))
+        self._place_overlays()
 
     def set_busy(self, busy: bool) -> None:
         if busy:
@@ -602,6 +635,17 @@ class PreviewPanel(QWidget):
 
     def fit(self) -> None:
         self.state.set_fit()
+
+    def set_never_enlarge(self, on: bool) -> None:
+        """Fit shows small images at 100% instead of filling the view."""
+        if self.act_never_enlarge.isChecked() != on:
+            self.act_never_enlarge.setChecked(on)   # comes back here through toggled
+            return
+        self.state.never_enlarge = on
+        self.state.changed.emit()
+        for c in self.canvases():
+            c.update()
+        self._update_zoom_label()
 
     def set_zoom(self, zoom: float) -> None:
         self.active_canvas().zoom_at(zoom)

@@ -22,6 +22,44 @@ from .forms import error_text, message_label
 from .sources import process_from_text
 
 PARSE_DELAY_MS = 250
+FIELD_LINES = 3          # the field's fixed height: it never grows (the canvas never jumps)
+# Line breaks are allowed only after "/" and ",": the edit holds a zero-width space after
+# each (Qt breaks lines there and nowhere else in a token); text() never shows them.
+# A word joiner after "-" stops the break Unicode allows there ("rounded-|corners").
+ZWSP = "\u200b"
+WJ = "\u2060"
+INVISIBLE = ZWSP + WJ
+BREAK_AFTER = "/,"
+
+
+def whole_lines_height(edit, lines: int) -> int:
+    """The height of a text edit that shows exactly ``lines`` lines of its font."""
+    margin = edit.document().documentMargin()
+    return int(lines * edit.fontMetrics().lineSpacing() + margin + 2 * edit.frameWidth())
+
+
+def with_breaks(plain: str) -> str:
+    """``plain`` with a zero-width space after every ``/`` and ``,`` (and a word joiner
+    after every ``-``)."""
+    return "".join(c + ZWSP if c in BREAK_AFTER else c + WJ if c == "-" else c
+                   for c in plain)
+
+
+def strip_breaks(shown: str) -> str:
+    return shown.replace(ZWSP, "").replace(WJ, "")
+
+
+def plain_to_shown(shown: str, pos: int) -> int:
+    """Index in the shown text (with breaks) of plain-text offset ``pos``; after the break
+    that may follow, so typing continues after the separator."""
+    count = 0
+    for i, c in enumerate(shown):
+        if c in INVISIBLE:
+            continue
+        if count == pos:
+            return i
+        count += 1
+    return len(shown)
 
 
 class _Highlighter(QSyntaxHighlighter):
@@ -52,15 +90,57 @@ class _Highlighter(QSyntaxHighlighter):
 
 
 class _Edit(QPlainTextEdit):
-    """A one-line-at-heart text field that wraps long strings instead of scrolling."""
+    """A one-line-at-heart text field that wraps long strings at ``/`` and ``,`` only.
+
+    The zero-width spaces that allow those breaks are invisible to the user: the cursor
+    steps over them, Backspace after a separator deletes the separator, copy leaves them
+    out."""
 
     submitted = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._going_left = False
+        self._adjusting = False
+        self.cursorPositionChanged.connect(self._skip_break)
+
+    def _char(self, pos: int) -> str:
+        return self.document().characterAt(pos) if pos >= 0 else ""
+
+    def _skip_break(self) -> None:
+        cur = self.textCursor()
+        if self._adjusting or not self._char(cur.position()) \
+                or self._char(cur.position()) not in INVISIBLE:
+            return
+        mode = (QTextCursor.MoveMode.KeepAnchor if cur.hasSelection()
+                else QTextCursor.MoveMode.MoveAnchor)
+        cur.movePosition(QTextCursor.MoveOperation.PreviousCharacter if self._going_left
+                         else QTextCursor.MoveOperation.NextCharacter, mode)
+        self.setTextCursor(cur)
 
     def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.submitted.emit()
             return
-        super().keyPressEvent(e)
+        cur = self.textCursor()
+        self._going_left = e.key() in (Qt.Key.Key_Left, Qt.Key.Key_Home, Qt.Key.Key_Up,
+                                       Qt.Key.Key_Backspace)
+        try:
+            before = self._char(cur.position() - 1)
+            if e.key() == Qt.Key.Key_Backspace and not cur.hasSelection() \
+                    and before and before in INVISIBLE:
+                cur.movePosition(QTextCursor.MoveOperation.PreviousCharacter)
+                self._adjusting = True   # land between the separator and its break
+                self.setTextCursor(cur)
+                self._adjusting = False
+            super().keyPressEvent(e)
+        finally:
+            self._going_left = False
+
+    def createMimeDataFromSelection(self):  # noqa: N802 - Qt override
+        mime = super().createMimeDataFromSelection()
+        mime.setText(strip_breaks(mime.text()))
+        return mime
 
     def insertFromMimeData(self, source) -> None:  # noqa: N802 - Qt override
         # A pasted URL or "x-oss-process=..." becomes just the process string; newlines go.
@@ -91,11 +171,13 @@ class ProcessField(QWidget):
         self.edit.setObjectName("processEdit")
         self.edit.setTabChangesFocus(True)
         self.edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.edit.setWordWrapMode(self.edit.wordWrapMode().WrapAnywhere)
+        # Break at word boundaries only: with a zero-width space after every "/" and ","
+        # those are the only boundaries inside a process string.
+        self.edit.setWordWrapMode(self.edit.wordWrapMode().WrapAtWordBoundaryOrAnywhere)
         self.edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.edit.setPlaceholderText("image/resize,w_300/format,png")
         self.edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self._fit_height(2)
+        self._fit_height()
         self.highlighter = _Highlighter(self.edit.document())
         self.highlighter.set_palette(self.palette())
 
@@ -110,6 +192,12 @@ class ProcessField(QWidget):
         self.revert_button.setVisible(False)
 
         self.message = message_label("processError", self)
+        # One reserved line: an error appearing or going never moves what is below.
+        self.message.setWordWrap(False)
+        policy = self.message.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+        self.message.setSizePolicy(policy)
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -136,11 +224,11 @@ class ProcessField(QWidget):
 
     # -- public ------------------------------------------------------------------------------
     def text(self) -> str:
-        return self.edit.toPlainText()
+        return strip_breaks(self.edit.toPlainText())
 
     def set_text(self, text: str) -> None:
         """Type ``text`` as if the user did (tests, paste from the main window)."""
-        self.edit.setPlainText(text)
+        self.edit.setPlainText(with_breaks(text))
         self.apply_text()
 
     def copy(self) -> None:
@@ -155,8 +243,28 @@ class ProcessField(QWidget):
 
     # -- sync ----------------------------------------------------------------------------------
     def _on_text_changed(self) -> None:
+        self._insert_breaks()
         self._timer.start()
-        self._fit_height()
+
+    def _insert_breaks(self) -> None:
+        """Keep a zero-width space after every separator (and nowhere else) as the user
+        types; the cursor keeps its place in the plain text."""
+        shown = self.edit.toPlainText()
+        plain = strip_breaks(shown)
+        want = with_breaks(plain)
+        if shown == want:
+            return
+        cur = self.edit.textCursor()
+        pos = len(strip_breaks(shown[:cur.position()]))
+        with QSignalBlocker(self.edit):
+            edit = QTextCursor(self.edit.document())
+            edit.joinPreviousEditBlock()    # one undo step with the user's own edit
+            edit.select(QTextCursor.SelectionType.Document)
+            edit.insertText(want)
+            edit.endEditBlock()
+            cur = self.edit.textCursor()
+            cur.setPosition(plain_to_shown(want, pos))
+            self.edit.setTextCursor(cur)
 
     def _on_submitted(self) -> None:
         self._timer.stop()
@@ -192,8 +300,7 @@ class ProcessField(QWidget):
 
     def _show_canonical(self) -> None:
         with QSignalBlocker(self.edit):
-            self.edit.setPlainText(self.doc.process_string())
-        self._fit_height()
+            self.edit.setPlainText(with_breaks(self.doc.process_string()))
         self._set_error(None)
 
     # -- presentation --------------------------------------------------------------------------
@@ -204,8 +311,10 @@ class ProcessField(QWidget):
         selections = []
         if error is not None:
             where = error.where()
-            self.message.setText(error_text(error) + (f" — at {where}" if where else "")
-                                 + ". The preview keeps the last valid cascade.")
+            full = (error_text(error) + (f" — at {where}" if where else "")
+                    + ". The preview keeps the last valid cascade.")
+            self.message.setToolTip(full)
+            self._elide_message()
             span = error.span or (0, len(self.text()))
             sel = QTextEdit.ExtraSelection()
             fmt = QTextCharFormat()
@@ -218,8 +327,9 @@ class ProcessField(QWidget):
             end = max(start, min(span[1], len(self.text())))
             if end == start:  # e.g. a missing value at the end: mark the last character
                 start = max(0, end - 1)
-            cur.setPosition(start)
-            cur.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            shown = self.edit.toPlainText()
+            cur.setPosition(plain_to_shown(shown, start))
+            cur.setPosition(plain_to_shown(shown, end), QTextCursor.MoveMode.KeepAnchor)
             sel.cursor = cur
             selections.append(sel)
         self.edit.setExtraSelections(selections)
@@ -230,21 +340,27 @@ class ProcessField(QWidget):
         if not sels:
             return None
         c = sels[0].cursor
-        return (c.selectionStart(), c.selectionEnd())
+        shown = self.edit.toPlainText()
 
-    def _fit_height(self, min_lines: int = 2) -> None:
-        # Grow with the wrapped text up to a few lines, then scroll.
-        doc = self.edit.document()
-        lines = max(min_lines, min(4, int(doc.size().height()) or 1))
-        fm = self.edit.fontMetrics()
-        margins = self.edit.contentsMargins()
-        h = lines * fm.lineSpacing() + 2 * doc.documentMargin() + margins.top() \
-            + margins.bottom() + 2
-        self.edit.setFixedHeight(int(h))
+        def plain(pos: int) -> int:
+            return len(strip_breaks(shown[:pos]))
+        return (plain(c.selectionStart()), plain(c.selectionEnd()))
+
+    def _fit_height(self) -> None:
+        # A fixed height of whole lines (no half line peeking at the bottom): longer
+        # strings scroll inside the field rather than push the canvas down as they grow.
+        self.edit.setFixedHeight(whole_lines_height(self.edit, FIELD_LINES))
 
     def resizeEvent(self, e) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(e)
-        QTimer.singleShot(0, self._fit_height)  # after the text re-wrapped to the new width
+        self._elide_message()
+
+    def _elide_message(self) -> None:
+        """The message fits its one line; the whole of it is in the tooltip."""
+        full = self.message.toolTip()
+        if full:
+            self.message.setText(self.message.fontMetrics().elidedText(
+                full, Qt.TextElideMode.ElideRight, max(80, self.width() - 16)))
 
     def changeEvent(self, e) -> None:  # noqa: N802 - Qt override
         if e.type() == e.Type.PaletteChange:

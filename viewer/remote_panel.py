@@ -104,9 +104,11 @@ class Side:
     def caption(self, label: str) -> str:
         if self.error is not None:
             return f"{label}: {self.error.code}"
-        size = f"{self.nbytes / 1024:.1f} KB" if self.nbytes >= 1024 else f"{self.nbytes} B"
+        # No-break spaces: the caption wraps between facts, never inside "13.9 KB".
+        size = f"{self.nbytes / 1024:.1f}\u00a0KB" if self.nbytes >= 1024 \
+            else f"{self.nbytes}\u00a0B"
         what = f"{self.width}×{self.height} {self.format}" if self.pil is not None else "JSON"
-        return f"{label}: {what}, {size}, {self.seconds * 1000:.0f} ms"
+        return f"{label}: {what}, {size}, {self.seconds * 1000:.0f}\u00a0ms"
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,13 @@ class RemotePanel(QWidget):
         buttons.addWidget(self.fetch_button)
         buttons.addStretch(1)
         form.addRow(buttons)
+        # Messages right under the button that caused them (issue 9: "Enter a bucket
+        # name." showed 500 px below it, under the images).
+        self.status = QLabel(box)
+        self.status.setObjectName("remoteStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(self.status)
         self.url = QLineEdit(box)
         self.url.setReadOnly(True)
         form.addRow("URL", self.url)
@@ -316,21 +325,19 @@ class RemotePanel(QWidget):
         self.remote_caption = QLabel("Remote", self)
         self.local_view = _ImageView(self)
         self.remote_view = _ImageView(self)
-        for col, (caption, view) in enumerate(((self.local_caption, self.local_view),
+        # One above the other: side by side in a ~300 px dock each was ~100 px wide.
+        for row, (caption, view) in enumerate(((self.local_caption, self.local_view),
                                                (self.remote_caption, self.remote_view))):
             caption.setWordWrap(True)
             caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            grid.addWidget(caption, 0, col)
-            grid.addWidget(view, 1, col)
+            grid.addWidget(caption, 2 * row, 0)
+            grid.addWidget(view, 2 * row + 1, 0)
+            view.setMinimumSize(QSize(160, 160))
         outer.addLayout(grid, 1)
         self.difference = QLabel(self)
         self.difference.setWordWrap(True)
         self.difference.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.difference)
-        self.status = QLabel(self)
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self.status)
 
         for w in (self.bucket, self.key, self.region):
             w.textChanged.connect(self._on_edit)

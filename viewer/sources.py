@@ -19,11 +19,11 @@ from core import codec
 from core.engine import Source
 from core.errors import OssError
 from core.resolver import FolderResolver, no_such_key
+from core.resources import resource_path
 
 from .render import LatestTask
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-SAMPLES_DIR = RESOURCES / "samples"
+SAMPLES_DIR = resource_path("samples")
 FETCH_TIMEOUT = (5, 20)            # connect, read (seconds)
 MAX_RECENT = 10
 USER_AGENT = "oss-style-viewer"
@@ -178,8 +178,8 @@ def read_mime(mime: QMimeData) -> Dropped:
     if mime.hasText():
         text = mime.text().strip()
         if re.match(r"https?://", text) and "\n" not in text:
-            if PROCESS_PARAM_RE.search(text):
-                return Dropped(text=text)  # a processed URL: the cascade is what matters
+            # A processed URL too: the window opens the stored object and loads the
+            # cascade (viewer/url_open.py), the same as "URL…".
             return Dropped(url=text)
         if text.startswith("file://"):
             return Dropped(path=unquote(urlsplit(text).path))

@@ -313,6 +313,9 @@ class StepsPanel(QWidget):
         self.act_toggle = self._action("Enable/disable", "Leave the selected step out of the "
                                        "string or put it back (Ctrl+E)", QKeySequence("Ctrl+E"),
                                        self.toggle_selected)
+        # Compact button faces (the menu items keep their words): the dock fits 260 px.
+        self.act_up.setIconText("↑")
+        self.act_down.setIconText("↓")
         for act in (self.act_duplicate, self.act_remove, self.act_up, self.act_down,
                     self.act_toggle):
             # Shortcuts act while the list has focus; the main window's Edit menu offers

@@ -302,7 +302,9 @@ class StyleLibraryPanel(QWidget):
             for col, b in enumerate(buttons):
                 grid.addWidget(b, row, col)
         lay.addLayout(grid)
-        self.replace_on_import = QCheckBox("Import replaces styles of the same name", local)
+        self.replace_on_import = QCheckBox("Import replaces same-name styles", local)
+        self.replace_on_import.setToolTip("Import replaces library styles that have the same "
+                                          "name (otherwise they are kept)")
         lay.addWidget(self.replace_on_import)
 
         # Delete, scoped to the list. No Ctrl+Z here: the main window's Ctrl+Z acts on
@@ -335,7 +337,7 @@ class StyleLibraryPanel(QWidget):
         shrinkable_combo(self.endpoint)
         self.endpoint.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.bucket_edit = QLineEdit(bucket)
-        self.bucket_edit.setPlaceholderText("examplebucket")
+        self.bucket_edit.setPlaceholderText("required: bucket name")
         self.https = QCheckBox("HTTPS", bucket)
         self.https.setChecked(True)
         self.region = QLineEdit(bucket)
@@ -386,6 +388,10 @@ class StyleLibraryPanel(QWidget):
         tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         tree.header().setStretchLastSection(True)
+        # Room for eight rows before scrolling (issue 9: the library showed about three).
+        rows = 8
+        tree.setMinimumHeight(rows * (tree.fontMetrics().height() + 6)
+                              + tree.header().sizeHint().height() + 2 * tree.frameWidth())
         return tree
 
     def _warning_label(self, parent: QWidget) -> "InlineMessage":

@@ -257,10 +257,10 @@ class UrlPanel(QWidget):
         self.endpoint.setToolTip("OSS endpoint of the bucket's region; type any other "
                                  "(internal, accelerate, host:port of a local server).")
         self.bucket = QLineEdit(where)
-        self.bucket.setPlaceholderText("examplebucket")
+        self.bucket.setPlaceholderText("required: bucket name")
         self.key = QLineEdit(where)
         self.domain = QLineEdit(where)
-        self.domain.setPlaceholderText("optional, e.g. img.example.com (CNAME)")
+        self.domain.setPlaceholderText("optional CNAME domain")
         self.https = QCheckBox("HTTPS", where)
         self.path_style = QCheckBox("Path-style", where)
         self.path_style.setToolTip("https://endpoint/bucket/key instead of "
@@ -275,7 +275,7 @@ class UrlPanel(QWidget):
         form.addRow("Custom domain", self.domain)
         form.addRow("", flags)
         self.style_name = QLineEdit(where)
-        self.style_name.setPlaceholderText("style name, e.g. thumb")
+        self.style_name.setPlaceholderText("style name")
         self.separator = QComboBox(where)
         self.separator.addItem("?x-oss-process=style/", "")
         for sep in SEPARATORS:
@@ -329,7 +329,9 @@ class UrlPanel(QWidget):
         out = QGroupBox("URLs", self)
         oform = QFormLayout(out)
         oform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        oform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        # Labels above the fields: each URL gets the dock's whole width (issue 9: beside
+        # their labels they were ~125 px and showed only "https://mybucket.oss").
+        oform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         self.fields: dict[str, QLineEdit] = {}
         self.copy_buttons: dict[str, QPushButton] = {}
         for kind in OUTPUTS:
@@ -471,9 +473,10 @@ class UrlPanel(QWidget):
         token = creds.security_token if creds is not None else None
         for kind, line in self.fields.items():
             # A signed URL carries the STS token by design; copy it whole, show it masked.
-            line.setText(_hide(self.results.texts.get(kind, ""), token))
+            shown = _hide(self.results.texts.get(kind, ""), token)
+            line.setText(shown)
             line.setCursorPosition(0)
-            line.setToolTip(self.results.errors.get(kind, ""))
+            line.setToolTip(self.results.errors.get(kind, shown))
         for kind, button in self.copy_buttons.items():
             button.setEnabled(kind in self.results.texts)
             button.setToolTip(self.results.errors.get(kind, f"Copy the {self.LABELS[kind]}"))

@@ -20,8 +20,12 @@ def _address_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint", required=True,
                         help="OSS endpoint, e.g. oss-cn-hangzhou.aliyuncs.com (or host:port)")
     parser.add_argument("--bucket", required=True, help="bucket name")
-    parser.add_argument("--https", action="store_const", const=True, default=None,
-                        help="use https (default: the endpoint's scheme, else http)")
+    scheme = parser.add_mutually_exclusive_group()
+    scheme.add_argument("--https", action="store_const", const=True, default=None,
+                        help="use https (the default, as in the app, unless the endpoint "
+                             "or --cname starts with http://)")
+    scheme.add_argument("--http", dest="https", action="store_const", const=False,
+                        help="use plain http (e.g. a local oss-img serve)")
     parser.add_argument("--cname", metavar="DOMAIN", help="custom domain bound to the bucket")
     parser.add_argument("--path-style", action="store_true",
                         help="https://endpoint/bucket/key instead of https://bucket.endpoint/key")
@@ -41,7 +45,10 @@ def _signing_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _address(args: argparse.Namespace) -> BucketAddress:
-    return BucketAddress.from_endpoint(args.endpoint, args.bucket, https=args.https,
+    https = args.https
+    if https is None and "://" not in args.endpoint + (args.cname or ""):
+        https = True  # no scheme given: HTTPS, like the app (oss2 would pick http)
+    return BucketAddress.from_endpoint(args.endpoint, args.bucket, https=https,
                                        cname=args.cname, path_style=args.path_style)
 
 

@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 import requests
 
 from .credentials import Credentials
+from .listing import ObjectListing, list_query, parse_listing
 from ..errors import OssError
 from .signing import SignedHeaders, SignedUrl, presign, sign_headers_v1, sign_headers_v4
 from .urls import BucketAddress, resolve_region, validate_key
@@ -286,6 +287,28 @@ class OssClient:
         query = {"x-oss-process": process} if process else {}
         return self._result(self._send("GET", validate_key(key), query, headers))
 
+    def list_objects(self, prefix: str = "", *, page_size: int = 1000) -> Iterator[str]:
+        """Every object key under ``prefix`` (ListObjectsV2, following continuation
+        tokens page by page, so millions of keys never sit in memory at once)."""
+        from urllib.parse import unquote
+
+        token = None
+        while True:
+            query = {"list-type": "2", "prefix": prefix, "max-keys": str(page_size),
+                     "encoding-type": "url"}
+            if token:
+                query["continuation-token"] = token
+            root = _parse_xml(self._send("GET", None, query).content, "ListObjectsV2")
+            for element in root:
+                if _strip_ns(element.tag) == "Contents":
+                    for child in element:
+                        if _strip_ns(child.tag) == "Key":
+                            yield unquote(child.text or "")
+            fields = {_strip_ns(e.tag): (e.text or "") for e in root}
+            token = fields.get("NextContinuationToken")
+            if fields.get("IsTruncated", "false").lower() != "true" or not token:
+                return
+
     def head_object(self, key: str, *, headers: Mapping[str, str] | None = None) -> ObjectResult:
         return self._result(self._send("HEAD", validate_key(key), {}, headers))
 
@@ -316,6 +339,17 @@ class OssClient:
         return presign(self.address, key, self.credentials, version=self.version,
                        process=process, region=self.region, expires=expires,
                        now=self._clock() if now is None else now)
+
+    def list_page(self, prefix: str = "", *, marker: str = "", max_keys: int = 100,
+                  delimiter: str = "") -> ObjectListing:
+        """ListObjects (V1): one page of keys under ``prefix`` with sizes and times;
+        ``next_marker`` of a truncated page asks for the next (:meth:`list_objects`
+        iterates every key instead)."""
+        response = self._send("GET", None, list_query(prefix, marker, max_keys, delimiter))
+        try:
+            return parse_listing(response.content)
+        finally:
+            response.close()
 
     # -- styles
 

@@ -13,13 +13,12 @@ import json
 import os
 import secrets
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
 
 from ..oss.urls import validate_bucket
-from ..storage import atomic_write
+from ..storage import atomic_write, open_temp
 from .config import (TMP_PREFIX, UPLOAD_DIR, entity_too_large, error, iso_time,
                      quoted_etag, small_int)
 from .listing import max_keys
@@ -137,7 +136,7 @@ class MultipartOps:
         limit = self.config.max_body_bytes
         if req.content_length is not None and req.content_length > limit:
             raise entity_too_large(limit)
-        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=folder)
+        fd, tmp = open_temp(folder, prefix=TMP_PREFIX)
         try:
             md5, size = hashlib.md5(), 0
             with os.fdopen(fd, "wb") as f:

@@ -136,7 +136,7 @@ class ObjectOps:
             start, length, status = 0, size, 200
             rng = parse_range_header(req.headers.get("range"))
             # OSS answers an invalid, unsatisfiable or multi-part range with the whole object
-            span = rng.range_for_length(size) if rng is not None and size else None
+            span = _byte_span(rng, size)
             if span is not None:
                 start, stop = span
                 length, status = stop - start, 206
@@ -429,6 +429,17 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def _byte_span(rng, size: int) -> tuple[int, int] | None:
+    """[start, stop) of a single satisfiable range; a suffix longer than the object is
+    the whole object (bytes=-150 of 100 bytes is 0-99, 206), as OSS answers."""
+    if rng is None or not size or rng.units != "bytes" or len(rng.ranges) != 1:
+        return None
+    start, stop = rng.ranges[0]
+    if start < 0 and stop is None:
+        return max(0, size + start), size
+    return rng.range_for_length(size)
 
 
 def _b64_md5(md5_hex: str) -> str:

@@ -201,6 +201,11 @@ class OssServer:
         return int(self._server.effective_port)
 
     @property
+    def server_address(self) -> tuple[str, int]:
+        """(host, port) bound, as socketserver names it."""
+        return str(self._server.effective_host), self.port
+
+    @property
     def url(self) -> str:
         host = str(self._server.effective_host)
         if ":" in host:

@@ -14,7 +14,6 @@ import hashlib
 import errno
 import os
 import stat
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -25,7 +24,7 @@ from typing import BinaryIO, Callable, Iterable
 from ..errors import OssError
 from ..oss.urls import validate_bucket
 from ..resolver import no_such_key, safe_join
-from ..storage import open_regular
+from ..storage import keep_mode, open_regular, open_temp
 from .config import TMP_PREFIX, entity_too_large, error, log, quoted_etag
 from .crc64 import Crc64
 
@@ -331,7 +330,7 @@ class ObjectStore:
             self._drop_leftover_folder(literal)
             try:
                 folder.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=folder)
+                fd, tmp = open_temp(folder, prefix=TMP_PREFIX)  # 0666 & ~umask
             except (FileExistsError, NotADirectoryError):
                 raise invalid_object_name(key, "needs a folder where an object of the "
                                           "same name exists (the local store keeps keys "
@@ -341,6 +340,7 @@ class ObjectStore:
             crc = Crc64()
             size = 0
             with os.fdopen(fd, "wb") as f:
+                keep_mode(f.fileno(), literal)  # an overwritten object keeps its mode
                 for chunk in _chunks(chunks):
                     size += len(chunk)
                     if size > limit:
