@@ -265,3 +265,18 @@ def test_symlinks(bucket):
     assert bucket.object_exists(key) and not bucket.object_exists(link)
     with pytest.raises(oss2.exceptions.NoSuchKey):
         bucket.get_symlink(link)
+
+
+def test_list_uploads_pages_through_prefixes(bucket):
+    """oss2's test_upload_iterator: uploads and common prefixes, two a page."""
+    prefix = "lu/"
+    ids = sorted(bucket.init_multipart_upload(prefix + "same-key").upload_id for _ in range(5))
+    dirs = sorted(f"{prefix}d{i}/" for i in range(3))
+    for d in dirs:
+        bucket.init_multipart_upload(d + "x")
+    got_ids, got_dirs = [], []
+    for u in oss2.MultipartUploadIterator(bucket, prefix=prefix, delimiter="/", max_uploads=2):
+        (got_dirs if u.is_prefix() else got_ids).append(u.key if u.is_prefix() else u.upload_id)
+    assert got_ids == ids and got_dirs == dirs
+    for u in oss2.MultipartUploadIterator(bucket, prefix=prefix):
+        bucket.abort_multipart_upload(u.key, u.upload_id)

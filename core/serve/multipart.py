@@ -253,6 +253,7 @@ class MultipartOps:
         enc = (lambda s: quote(s, safe="/")) if url else (lambda s: s)
         uploads, prefixes = [], []
         truncated = False
+        last = ("", "")                  # (key or common prefix, upload id) emitted last
         for key, uid, initiated in self.uploads.uploads(req.bucket):
             if not key.startswith(prefix):
                 continue
@@ -260,21 +261,22 @@ class MultipartOps:
                 continue
             if delimiter and (i := key.find(delimiter, len(prefix))) >= 0:
                 common = key[:i + len(delimiter)]
-                if common in prefixes:
-                    continue
+                if common in prefixes or common <= key_marker:
+                    continue             # already emitted, on this page or an earlier one
                 if len(uploads) + len(prefixes) >= limit:
                     truncated = True
                     break
                 prefixes.append(common)
+                last = (common, "")
                 continue
             if len(uploads) + len(prefixes) >= limit:
                 truncated = True
                 break
             uploads.append((key, uid, initiated))
+            last = (key, uid)
         body = [el("Bucket", req.bucket), el("KeyMarker", enc(key_marker)),
                 el("UploadIdMarker", id_marker),
-                el("NextKeyMarker", enc(uploads[-1][0]) if uploads else ""),
-                el("NextUploadIdMarker", uploads[-1][1] if uploads else ""),
+                el("NextKeyMarker", enc(last[0])), el("NextUploadIdMarker", last[1]),
                 el("Delimiter", enc(delimiter)), el("Prefix", enc(prefix)),
                 el("MaxUploads", limit), el("IsTruncated", "true" if truncated else "false")]
         if url:
