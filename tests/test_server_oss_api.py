@@ -100,6 +100,7 @@ def test_multipart_upload_round_trip(bucket):
     assert upload_id in listed
     r1 = bucket.upload_part(key, upload_id, 1, part1)
     r2 = bucket.upload_part(key, upload_id, 2, part2)
+    assert r1.crc == int(crc64(part1))             # oss2 also checks it against its own
     parts = [p.part_number for p in oss2.PartIterator(bucket, key, upload_id)]
     assert parts == [1, 2]
     done = bucket.complete_multipart_upload(key, upload_id, [oss2.models.PartInfo(1, r1.etag),

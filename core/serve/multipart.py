@@ -7,6 +7,7 @@ through the store's atomic write, then removes the upload.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import json
@@ -21,6 +22,7 @@ from ..oss.urls import validate_bucket
 from ..storage import atomic_write, open_temp
 from .config import (TMP_PREFIX, UPLOAD_DIR, entity_too_large, error, iso_time,
                      quoted_etag, small_int)
+from .crc64 import Crc64
 from .listing import max_keys
 from .messages import Operation, Request, Response
 from .meta import ObjectMeta
@@ -138,13 +140,14 @@ class MultipartOps:
             raise entity_too_large(limit)
         fd, tmp = open_temp(folder, prefix=TMP_PREFIX)
         try:
-            md5, size = hashlib.md5(), 0
+            md5, crc, size = hashlib.md5(), Crc64(), 0
             with os.fdopen(fd, "wb") as f:
                 while req.body is not None and (chunk := req.body.read(1 << 16)):
                     size += len(chunk)
                     if size > limit:
                         raise entity_too_large(limit)
                     md5.update(chunk)
+                    crc.update(chunk)
                     f.write(chunk)
                 f.flush()
                 os.fsync(f.fileno())
@@ -164,7 +167,8 @@ class MultipartOps:
         etag = quoted_etag(md5.hexdigest())
         atomic_write(folder / f"{number}.json",
                      json.dumps({"size": size, "mtime": time.time(), "etag": etag}))
-        return Response(200, {"ETag": etag})
+        return Response(200, {"ETag": etag, "x-oss-hash-crc64ecma": str(crc.value),
+                              "Content-MD5": base64.b64encode(md5.digest()).decode("ascii")})
 
     def _complete(self, req: Request) -> Response:
         upload_id = req.query["uploadId"]
