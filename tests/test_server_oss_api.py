@@ -104,7 +104,9 @@ def test_multipart_upload_round_trip(bucket):
     parts = [p.part_number for p in oss2.PartIterator(bucket, key, upload_id)]
     assert parts == [1, 2]
     done = bucket.complete_multipart_upload(key, upload_id, [oss2.models.PartInfo(1, r1.etag),
-                                                             oss2.models.PartInfo(2, r2.etag)])
+                                                             oss2.models.PartInfo(2, r2.etag)],
+                                            headers={"x-oss-object-acl": "private"})
+    assert bucket.get_object_acl(key).acl == "private"
     md5s = hashlib.md5(hashlib.md5(part1).digest() + hashlib.md5(part2).digest()).hexdigest()
     assert done.etag == f"{md5s.upper()}-2"
     got = bucket.get_object(key)

@@ -201,9 +201,11 @@ class MultipartOps:
                             MinSizeAllowed=str(MIN_PART))
         digest = hashlib.md5(b"".join(bytes.fromhex(uploaded[n][1].strip('"'))
                                       for n, _ in chosen))
+        acl = info.get("acl", "default")
+        if "x-oss-object-acl" in req.headers:     # Complete may set it too
+            acl = self._new_meta(req).acl           # (validated there)
         meta = ObjectMeta([], f'"{digest.hexdigest().upper()}-{len(chosen)}"', "",
-                          dict(info.get("headers", {})), info.get("acl", "default"),
-                          "Multipart")
+                          dict(info.get("headers", {})), acl, "Multipart")
 
         def part_chunks():
             for n, _ in chosen:
