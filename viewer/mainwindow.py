@@ -223,11 +223,21 @@ class MainWindow(QMainWindow):
         self.canvas_editor = CanvasEditor(self)       # drag crops, watermarks, radii
         self._wire()
         self.setAcceptDrops(True)
-        self.resize(1400, 880)
+        self._fit_first_size(1400, 880)
         self._layout_restored = False
         self._restore(restore)
 
     # -- construction ---------------------------------------------------------------------------
+
+    def _fit_first_size(self, width: int, height: int) -> None:
+        """The first-run size, never larger than the screen's free area (a 1280x720 laptop
+        got a 1400x880 window whose edges were off screen); remembered geometry wins later."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            free = screen.availableGeometry()
+            width, height = min(width, free.width()), min(height, free.height())
+        self.resize(max(width, self.minimumSizeHint().width()),
+                    max(height, self.minimumSizeHint().height()))
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
