@@ -1,13 +1,14 @@
 """``oss-img serve`` throughput on loopback: prints figures; run by hand, record results in
 docs/PERFORMANCE.md.
 
-    python bench/bench_server.py [--clients 8] [--requests 200] [--signed]
+    python bench/bench_server.py [--clients 8] [--requests 200] [--signed] [--workers 2]
 
 Starts a server on a free port over a temporary root holding the SDK's example.jpg
 (400x267) and a 12MP photo-like JPEG, then for each scenario runs ``--clients`` threads
 with keep-alive sessions, ``--requests`` requests each, and prints requests/s with the
 median and 95th-percentile latency. ``--signed`` runs the server private and signs every
-request with a V4 presigned URL (measures the verifier too).
+request with a V4 presigned URL (measures the verifier too). ``--workers N``: image work
+in N worker processes (0: in the server process, no isolation).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from PIL import Image, ImageFilter
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.oss.credentials import Credentials  # noqa: E402
-from core.serve.server import serve  # noqa: E402
+from core.serve.runner import serve  # noqa: E402
 from core.oss.signing import presign  # noqa: E402
 from core.oss.urls import BucketAddress  # noqa: E402
 
@@ -80,6 +81,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--signed", action="store_true")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="image worker processes (0 = in-process)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -88,7 +91,7 @@ def main() -> None:
         (root / BUCKET / "example.jpg").write_bytes(EXAMPLE.read_bytes())
         (root / BUCKET / "big.jpg").write_bytes(photo_like(4000, 3000))
         acl = "private" if args.signed else "public-read-write"
-        server = serve(root, "127.0.0.1", 0, acl, (CREDS,))
+        server = serve(root, "127.0.0.1", 0, acl, (CREDS,), workers=args.workers)
         server.start()
         address = BucketAddress.from_endpoint(f"127.0.0.1:{server.port}", BUCKET)
         payload = b"x" * 10_000
@@ -101,7 +104,11 @@ def main() -> None:
             return base + (f"?x-oss-process={process}" if process else "")
 
         per = args.requests
-        print(f"{args.clients} clients x {per} requests, {'signed (V4 URL)' if args.signed else 'anonymous'}")
+        # start the image workers (spawned on first use) outside the measurements
+        for _ in range(2 * max(1, args.workers)):
+            requests.get(url("example.jpg", "image/resize,w_10"))
+        print(f"{args.clients} clients x {per} requests, "
+              f"{'signed (V4 URL)' if args.signed else 'anonymous'}, workers {args.workers}")
         print("| scenario | req/s | p50 ms | p95 ms |\n|---|---:|---:|---:|")
         run("GET raw 21 KB", args.clients, per, lambda s, n, i: s.get(url("example.jpg")))
         # The engine caches decoded sources and results by cascade prefix (8 entries):

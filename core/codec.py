@@ -76,11 +76,15 @@ class Header:
     orientation: int
 
 
-def open_image(data: bytes) -> Image.Image:
-    """Open ``data`` lazily, enforcing byte, side and pixel limits from the header."""
+def open_image(data: bytes, *, max_bytes: int | None = MAX_SOURCE_BYTES) -> Image.Image:
+    """Open ``data`` lazily, enforcing byte, side and pixel limits from the header.
+
+    ``max_bytes=None`` skips the source byte limit: for showing an output the engine just
+    wrote (an uncompressed BMP of a valid cascade can well exceed 20 MB).
+    """
     if not data:
         raise OssError("BadRequest", "The object is empty (0 bytes).", ec="0040-00000005")
-    if len(data) > MAX_SOURCE_BYTES:
+    if max_bytes is not None and len(data) > max_bytes:
         raise OssError("ImageTooLarge",
                        f"The source image is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB.",
                        ec="0040-00000009")
@@ -214,7 +218,8 @@ def draft_scale(W: int, H: int, want_w: int, want_h: int) -> int:
 
 def decode(data: bytes, *, orient: bool = True, draft: tuple[int, int] | None = None,
            source_quality=None, budget: int | None = DEFAULT_DECODE_BUDGET,
-           first_frame_only: bool = False, check=None, frame_fn=None) -> Picture:
+           first_frame_only: bool = False, check=None, frame_fn=None,
+           max_bytes: int | None = MAX_SOURCE_BYTES) -> Picture:
     """Decode ``data`` into a :class:`Picture`.
 
     ``orient`` applies the EXIF Orientation (OSS auto-orient, only below 4096 px a side).
@@ -229,8 +234,9 @@ def decode(data: bytes, *, orient: bool = True, draft: tuple[int, int] | None = 
     decoded (the engine passes the cascade's leading resize/crop steps), so only the
     transformed frames are held: the budget then counts one source frame plus every
     transformed frame at the size the first one came out.
+    ``max_bytes``: the source byte limit (None for an output to show, see open_image).
     """
-    im = open_image(data)
+    im = open_image(data, max_bytes=max_bytes)
     fmt = FORMAT_NAMES[im.format]
     stored = im.size
     W0, H0 = stored

@@ -161,6 +161,19 @@ def _frame_runner(steps: tuple[Operation, ...], ctx: Context, template: Picture)
     return run
 
 
+def mark_step(exc: Exception, step: int, action: str) -> None:
+    """Note on an exception an action should never raise (a bug) which step raised it:
+    ``exc.oss_step`` / ``exc.oss_action`` for a user interface, a traceback note for logs.
+    The exception itself propagates unchanged (the service answers 500 InternalError)."""
+    if getattr(exc, "oss_step", None) is not None:
+        return   # an inner cascade (a watermark image's) already said where
+    try:
+        exc.oss_step, exc.oss_action = step, action
+        exc.add_note(f"(in step {step + 1} of the cascade: {action})")
+    except (AttributeError, TypeError):
+        pass     # an exception type without a __dict__: the traceback still tells
+
+
 class Engine:
     """Runs cascades with a bounded cache of intermediate pictures.
 
@@ -306,6 +319,9 @@ class Engine:
             except MemoryError:
                 raise OssError("ImageTooLarge", "Not enough memory to process the image.",
                                step=index, action=op.NAME) from None
+            except Exception as e:
+                mark_step(e, index, op.NAME)
+                raise
             timings.append(StepTiming(op.to_string(), time.perf_counter() - t0))
             if caching:
                 self._put(base + (steps[:index + 1],), pic)

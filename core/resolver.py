@@ -45,6 +45,8 @@ class FolderResolver:
 
     def __call__(self, key: str) -> bytes:
         path = safe_join(self.root, key)
+        if not path.is_file():  # a FIFO, device or folder is no object (the service agrees)
+            raise no_such_key(key)
         try:
             return read_regular_file(path, MAX_OBJECT_BYTES)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):

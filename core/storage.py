@@ -1,4 +1,5 @@
-"""Atomic file writes: a crash mid-write never leaves a half-written file behind.
+"""Atomic file writes: a crash mid-write never leaves a half-written file behind; reads of
+regular files only (``open_regular``: a FIFO or device is never waited on).
 
 Files get the permissions any other program would give them: a new file is created with
 mode ``0666`` and the kernel applies the process umask (``0644`` under the usual ``022``);
@@ -8,10 +9,12 @@ which made every output private to its owner.) The umask is never read or change
 """
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 NEW_FILE_MODE = 0o666  # the umask is applied by the kernel (open(2))
 
@@ -72,4 +75,23 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = 
             os.unlink(tmp)
         except OSError:
             pass
+        raise
+
+
+def open_regular(path: str | os.PathLike, limit: int | None = None
+                 ) -> tuple[BinaryIO, os.stat_result]:
+    """``path`` opened for reading if it is a regular file (else FileNotFoundError), with
+    its ``fstat``; a FIFO or device is never waited on. ``limit``: refuse bigger files
+    (OSError with errno EFBIG) before reading."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise FileNotFoundError(f"{path} is not a regular file")
+        if limit is not None and st.st_size > limit:
+            raise OSError(errno.EFBIG, "file too large")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb"), st
+    except BaseException:
+        os.close(fd)
         raise

@@ -13,7 +13,7 @@ from core.cli import main as cli_main
 from core.oss.client import OssClient
 from core.oss.credentials import Credentials
 from core.oss.urls import BucketAddress
-from core.serve.server import serve
+from core.serve.runner import serve
 
 from .batch_fixtures import make_sources
 

@@ -344,3 +344,19 @@ def test_text_shadow_grows_the_block_by_the_documented_offset(size, offset):
     b = ImageChops.difference(shadowed, white).getbbox()
     assert (b[0], b[1]) == (a[0], a[1]) == (0, 0)
     assert (b[2] - a[2], b[3] - a[3]) == (offset, offset)
+
+
+# -- tone actions keep the alpha channel --------------------------------------------------
+# Spec (bright/contrast/sharpen/blur) and docs/COMPATIBILITY.md: they keep size and alpha.
+
+@pytest.mark.parametrize("action", ["bright,50", "contrast,-50", "sharpen,200", "blur,r_3,s_2"])
+def test_tone_actions_leave_alpha_alone_and_change_colour(action):
+    src = Image.new("RGBA", (40, 30), (40, 120, 200, 255))
+    src.paste((200, 60, 20, 90), (0, 0, 20, 30))       # a half-transparent half
+    src.paste((0, 0, 0, 0), (0, 0, 5, 5))              # and a transparent corner
+    out = decode(process(encode(src), f"image/{action}/format,png").data)
+    assert out.mode == "RGBA" and out.size == (40, 30)
+    # They act on colour only: alpha is bit-for-bit the source's.
+    assert out.getchannel("A").tobytes() == src.getchannel("A").tobytes()
+    if action.startswith(("bright", "contrast")):
+        assert out.getpixel((30, 15))[:3] != (40, 120, 200)

@@ -24,7 +24,7 @@ import alibabacloud_oss_v2 as osv2
 
 from core.oss.credentials import Credentials
 from core.oss.explain import explain
-from core.serve.server import serve
+from core.serve.runner import serve
 from tests.helpers import encode, quadrants
 from tests.sdk_clock import freeze_sdk_clocks
 

@@ -8,7 +8,7 @@ from core.oss.client import OssClient
 from core.oss.credentials import Credentials
 from core.oss.listing import list_query, parse_listing
 from core.oss.urls import BucketAddress
-from core.serve.server import serve
+from core.serve.runner import serve
 
 CREDS = Credentials("LTAI5tListingKey00001", "Listing+Secret/001=")
 

@@ -14,7 +14,7 @@ from email.utils import formatdate, parsedate_to_datetime
 
 import pytest
 
-from core.serve.server import serve
+from core.serve.runner import serve
 
 BODY = bytes(range(100))
 

@@ -16,7 +16,8 @@ import pytest
 import requests
 from PIL import Image
 
-from core.serve.server import TMP_PREFIX, serve
+from core.serve.config import TMP_PREFIX
+from core.serve.runner import serve
 from tests.helpers import decode, encode, quadrants
 
 CLIENTS = 8

@@ -21,7 +21,7 @@ import oss2.credentials
 import alibabacloud_oss_v2 as osv2
 
 from core.oss.credentials import Credentials
-from core.serve.server import serve
+from core.serve.runner import serve
 from tests.helpers import encode, quadrants
 
 REGION = "cn-hangzhou"

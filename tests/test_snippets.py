@@ -20,7 +20,7 @@ from PIL import Image
 from core.oss.credentials import Credentials
 from core.oss.snippets import LANGUAGES, SnippetTarget, snippet
 from core.oss.urls import BucketAddress
-from core.serve.server import serve
+from core.serve.runner import serve
 from tests.helpers import encode, quadrants
 
 PROCESS = "image/resize,w_100/rotate,90"

@@ -139,7 +139,8 @@ def test_server_objects_mode(tmp_path, umask):
     put_style = req("PUT", None, query={"style": "", "styleName": "thumb"},
                     body=b"<Style><Content>image/resize,w_10</Content></Style>")
     assert svc.handle(put_style).status == 200, svc.handle(put_style).body
-    style_files = [p for p in root.rglob("*") if p.is_file() and p.suffix == ".json"]
+    style_files = [p for p in (root / ".oss-styles").rglob("*")
+                   if p.is_file() and p.suffix == ".json"]
     assert style_files and all(mode(p) == 0o640 for p in style_files)
 
 

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from core.oss.credentials import Credentials
-from core.serve.server import serve
+from core.serve.runner import serve
 from viewer.batch_view import BatchView
 from viewer.document import Document
 from viewer.mainwindow import MainWindow

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QSettings
 
 from core.oss.credentials import Credentials
-from core.serve.server import serve
+from core.serve.runner import serve
 from tests.helpers import encode, quadrants
 from viewer import bucket_browser
 from viewer.mainwindow import MainWindow

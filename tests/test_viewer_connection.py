@@ -166,7 +166,7 @@ def test_every_panel_follows_the_connection(qtbot, ini):
 def test_styles_panel_lists_through_the_connection(qtbot, ini, tmp_path):
     """Path-style, version and region reach the Styles panel's requests (oss-img serve)."""
     from core.oss.client import OssClient
-    from core.serve.server import serve
+    from core.serve.runner import serve
 
     (tmp_path / "root" / "style-bucket").mkdir(parents=True)
     srv = serve(tmp_path / "root", "127.0.0.1", 0, "private", CREDS, region="cn-hangzhou")

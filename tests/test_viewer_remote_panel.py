@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings
 
 from core.oss.credentials import Credentials
 from core.engine import Source
-from core.serve.server import serve
+from core.serve.runner import serve
 from tests.helpers import encode, quadrants, solid
 from viewer.document import Document
 from viewer.remote_panel import RemoteForm, RemotePanel, target_url

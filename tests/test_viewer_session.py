@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLineEdit
 
 from core.oss.credentials import Credentials
 from core.engine import Source
-from core.serve.server import serve
+from core.serve.runner import serve
 from tests.helpers import encode, quadrants
 from viewer.document import Document
 from viewer.mainwindow import MainWindow

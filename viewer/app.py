@@ -8,6 +8,8 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
+from . import logs
+
 ORG = "oss-style-viewer"
 APP = "oss-style-viewer"
 
@@ -115,6 +117,8 @@ def _excepthook(kind, value, tb) -> None:
     # PySide reports exceptions from slots through here; log them and keep running
     # rather than letting one bug take the user's cascade down with the process.
     traceback.print_exception(kind, value, tb)
+    logs.log.error("Unexpected %s in the user interface: %s", kind.__name__, value,
+                   exc_info=(kind, value, tb))
     app = QApplication.instance()
     win = getattr(app, "main_window", None) if app else None
     if win is not None:
@@ -140,11 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = QSettings()
     apply_theme(app, str(settings.value("view/theme", "system")))
     sys.excepthook = _excepthook
+    logs.install()
+    logs.install_thread_hook()
 
     from .mainwindow import MainWindow
 
     win = MainWindow(settings)
     app.main_window = win
+    logs.add_secret_source(logs.session_secrets(win.session))
     for arg in argv[1:]:
         if arg.startswith(("http://", "https://")):
             win.open_url(arg)

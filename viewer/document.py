@@ -22,27 +22,32 @@ class Step:
     enabled: bool = True
 
 
+# The document keeps this many undo steps (older ones are dropped, oldest first). An undo
+# step is two tuples of immutable operations, so the history costs little; the bound is
+# there so a long session cannot grow without end. Consecutive edits of one parameter
+# (typing in a spin box) merge into one undo step, whatever their number.
+UNDO_LIMIT = 500
+
+
 class _SetSteps(QUndoCommand):
+    """One undo step: the step list before and after.
+
+    Merging is done by :meth:`Document.set_steps` before anything is pushed; ``id()`` stays
+    -1 so QUndoStack never merges by itself. (When Qt merges, it deletes the pushed command
+    inside ``push()``, and PySide then gives the stack ownership of the already-deleted
+    wrapper: every merged edit left a Python object behind for the life of the stack.)
+    """
+
     def __init__(self, doc: "Document", before: tuple[Step, ...], after: tuple[Step, ...],
                  text: str, merge_id: int = -1) -> None:
         super().__init__(text)
-        self.doc, self.before, self.after, self._merge_id = doc, before, after, merge_id
+        self.doc, self.before, self.after, self.merge_id = doc, before, after, merge_id
 
     def redo(self) -> None:
         self.doc._assign(self.after)
 
     def undo(self) -> None:
         self.doc._assign(self.before)
-
-    def id(self) -> int:
-        return self._merge_id
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        # Consecutive edits of the same parameter (typing in a spin box) undo as one.
-        if other.id() != self.id() or self.id() < 0:
-            return False
-        self.after = other.after
-        return True
 
 
 class Document(QObject):
@@ -53,6 +58,7 @@ class Document(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self._steps: tuple[Step, ...] = ()
         self._selected = -1
         self.source: Source | None = None
@@ -81,7 +87,25 @@ class Document(QObject):
         steps = tuple(steps)
         if steps == self._steps:
             return
+        top = self._mergeable_top(merge_id)
+        if top is not None:
+            top.after = steps
+            self._assign(steps)
+            return
         self.undo_stack.push(_SetSteps(self, self._steps, steps, text, merge_id))
+
+    def _mergeable_top(self, merge_id: int) -> "_SetSteps | None":
+        """The command an edit with ``merge_id`` extends, by QUndoStack's own rule: the
+        latest command (nothing to redo), same id, and not the clean state."""
+        stack = self.undo_stack
+        i = stack.index()
+        if merge_id < 0 or i == 0 or i != stack.count() or i == stack.cleanIndex():
+            return None
+        top = stack.command(i - 1)
+        if not isinstance(top, _SetSteps) or top.merge_id != merge_id \
+                or top.after != self._steps:
+            return None
+        return top
 
     def set_process_string(self, process: str) -> None:
         """Replace the cascade by a parsed string. Raises core.OssError if invalid, in which

@@ -502,6 +502,11 @@ class StepForm(QWidget):
     def editor(self, key: str) -> QWidget:
         return self._rows[key].editor
 
+    def focus_key(self, key: str | None = None) -> None:
+        """Keyboard focus to the editor of ``key``, or of the first parameter."""
+        row = self._rows.get(key or "") or next(iter(self._rows.values()), None)
+        (row.editor if row is not None else self).setFocus(Qt.FocusReason.OtherFocusReason)
+
     def reset_button(self, key: str) -> QToolButton | None:
         return self._rows[key].reset
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import time
-import traceback
 import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from PIL import Image
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
 from core import codec
@@ -24,6 +23,9 @@ from core.cascade import Cascade, parse
 from core.engine import Engine, Result, Source, StepTiming
 from core.errors import Cancelled, OssError
 from core.picture import ObjectResolver
+
+from . import memory
+from .logs import is_unexpected, log_unexpected
 
 # An animation preview holds decoded frames in memory; beyond this many only the first
 # frames are shown (the status bar still reports the full count).
@@ -36,18 +38,24 @@ def as_oss_error(exc: BaseException) -> OssError:
         return exc
     if isinstance(exc, MemoryError):
         return OssError("ImageTooLarge", "Not enough memory to process the image.")
-    tail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-    return OssError("InternalError", f"Unexpected failure: {tail}")
+    # A bug, not bad input: logged with its traceback by LatestTask. The engine noted the
+    # step it happened in (core.engine.mark_step), so the steps list can still point at it.
+    tail = f"{type(exc).__name__}: {exc}".strip()
+    return OssError("InternalError", f"Unexpected failure: {tail}",
+                    step=getattr(exc, "oss_step", None), action=getattr(exc, "oss_action", None))
 
 
-class _Runnable(QRunnable):
-    def __init__(self, fn: Callable[[], None]) -> None:
-        super().__init__()
-        self._fn = fn
-        self.setAutoDelete(True)
+def start_in_pool(pool: QThreadPool, fn: Callable[[], None]) -> None:
+    """Run ``fn`` on ``pool`` and keep nothing of it once it has run.
 
-    def run(self) -> None:  # noqa: D401 - Qt override
-        self._fn()
+    Not a Python ``QRunnable`` subclass: PySide makes the pool the owner of the Python
+    wrapper only after ``QThreadPool.start`` returns, and a job that finishes (and is
+    auto-deleted) before that -- a superseded render bails out at once -- left a dead
+    wrapper owned by the pool for good, and with it the job's closure: the request, its
+    source bytes and the engine's result (issue 17: about 3% of jobs). With a plain
+    callable PySide wraps it in a C++ runnable that drops its reference when done.
+    """
+    pool.start(fn)
 
 
 class LatestTask(QObject):
@@ -72,6 +80,7 @@ class LatestTask(QObject):
         self._busy = False
         self.stale = 0
         self._pending: Callable[[Callable[[], bool]], Any] | None = None
+        self._pending_what = ""
         self._timer = QTimer(self, singleShot=True, interval=debounce_ms)
         self._timer.timeout.connect(self._start_pending)
         self._delivered.connect(self._on_delivered)
@@ -84,10 +93,13 @@ class LatestTask(QObject):
     def busy(self) -> bool:
         return self._busy
 
-    def submit(self, fn: Callable[[Callable[[], bool]], Any], *, immediate: bool = False) -> int:
-        """Queue ``fn``; with a debounce interval, rapid submissions collapse into one."""
+    def submit(self, fn: Callable[[Callable[[], bool]], Any], *, immediate: bool = False,
+               what: str = "a background job") -> int:
+        """Queue ``fn``; with a debounce interval, rapid submissions collapse into one.
+        ``what`` names the job (and its input) in the log if it fails unexpectedly."""
         self._generation += 1  # supersedes whatever is running now
         self._pending = fn
+        self._pending_what = what
         self._set_busy(True)
         if immediate or self._timer.interval() == 0:
             self._timer.stop()
@@ -112,6 +124,7 @@ class LatestTask(QObject):
         if fn is None:
             return
         gen = self._generation
+        what = self._pending_what
 
         def cancelled() -> bool:
             return self._generation != gen
@@ -123,12 +136,14 @@ class LatestTask(QObject):
                 payload, ok = fn(cancelled), True
             except BaseException as exc:  # noqa: BLE001 - a worker must never take the app down
                 payload, ok = as_oss_error(exc), False
+                if is_unexpected(exc):
+                    log_unexpected(exc, what)  # a bug: its traceback goes to the log file
             try:
                 self._delivered.emit(gen, ok, payload)
             except RuntimeError:
                 pass  # the receiver was deleted while we worked (window closed)
 
-        self._pool.start(_Runnable(work))
+        start_in_pool(self._pool, work)
 
     @Slot(int, bool, object)
     def _on_delivered(self, gen: int, ok: bool, payload: object) -> None:
@@ -206,9 +221,10 @@ def qimage_from_pil(image: Image.Image) -> QImage:
     return q.copy()  # detach from the Python buffer
 
 
-def decode_for_display(data: bytes, *, orient: bool = True) -> Frames:
-    """Decode image bytes the way a browser would show them (first frames of animations)."""
-    pic = codec.decode(data, orient=orient)
+def decode_for_display(data: bytes, *, orient: bool = True, output: bool = False) -> Frames:
+    """Decode image bytes the way a browser would show them (first frames of animations).
+    ``output``: bytes the engine wrote, which the source size limit does not concern."""
+    pic = codec.decode(data, orient=orient, max_bytes=None if output else codec.MAX_SOURCE_BYTES)
     images = tuple(qimage_from_pil(f) for f in pic.frames[:MAX_PREVIEW_FRAMES])
     return Frames(images, tuple(pic.durations[:MAX_PREVIEW_FRAMES]), len(pic.frames))
 
@@ -233,7 +249,8 @@ def render(engine: Engine, req: RenderRequest, cancelled: Callable[[], bool]) ->
         if cancelled():
             raise Cancelled()
         # The engine has applied the orientation and writes no EXIF: show pixels as stored.
-        after = None if result.is_json else decode_for_display(result.data, orient=False)
+        after = None if result.is_json else decode_for_display(result.data, orient=False,
+                                                               output=True)
     before = decode_for_display(req.source.data) if req.want_before else None
     return RenderOutput(req, process, result, after, before, time.perf_counter() - t0)
 
@@ -260,12 +277,19 @@ class Renderer(QObject):
         self._before_digest: str | None = None
         self._before: Frames | None = None
         self.last: RenderOutput | None = None
+        # Image-sized buffers go back to the system when freed, and free heap is returned
+        # once the preview is idle (viewer/memory.py: the soak's RSS grew without this).
+        memory.tune()
+        self.idle_trim = memory.IdleTrim(self)
+        self.rendered.connect(self.idle_trim.poke)
+        self.failed.connect(self.idle_trim.poke)
 
     def request(self, req: RenderRequest, *, immediate: bool = False) -> int:
         req = dataclasses.replace(req, want_before=req.source.digest != self._before_digest)
         engine = self.engine
+        what = f"the render of {req.cascade.to_string() or '(no steps)'} on {req.source.name}"
         return self.task.submit(lambda cancelled: render(engine, req, cancelled),
-                                immediate=immediate)
+                                immediate=immediate, what=what)
 
     def cancel(self) -> None:
         self.task.cancel()

@@ -9,11 +9,12 @@ from __future__ import annotations
 import zlib
 
 from PySide6.QtCore import (QAbstractListModel, QByteArray, QMimeData, QModelIndex, QRect,
-                            QSignalBlocker, QSize, Qt)
+                            QSignalBlocker, QSize, Qt, QTimer)
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListView, QMenu,
-                               QScrollArea, QSplitter, QStyle, QStyledItemDelegate,
-                               QStyleOptionViewItem, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QLabel,
+                               QListView, QMenu, QScrollArea, QSplitter, QStyle,
+                               QStyledItemDelegate, QStyleOptionViewItem, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from core.cascade import parse
 from core.errors import OssError
@@ -264,6 +265,24 @@ class StepDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+def _within(widget: QWidget, ancestor: QWidget) -> bool:
+    w: QWidget | None = widget
+    while w is not None:
+        if w is ancestor:
+            return True
+        w = w.parentWidget()
+    return False
+
+
+def _param_key(widget: QWidget | None) -> str | None:
+    """The parameter whose editor holds ``widget`` (editors are named ``param_<key>``)."""
+    while widget is not None:
+        if widget.objectName().startswith("param_"):
+            return widget.objectName()[len("param_"):]
+        widget = widget.parentWidget()
+    return None
+
+
 class StepsPanel(QWidget):
     """Steps list + palette + the selected step's generated form."""
 
@@ -273,6 +292,9 @@ class StepsPanel(QWidget):
         self.model = StepsModel(doc, self)
         self.form: StepForm | None = None
         self._form_index = -1
+        self._retired: list[QWidget] = []   # replaced forms awaiting deleteLater
+        self._refocus = False
+        self._refocus_key: str | None = None
 
         self.list = QListView(self)
         self.list.setObjectName("stepsList")
@@ -466,19 +488,62 @@ class StepsPanel(QWidget):
                                           if self.doc.steps else "")
                 self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.placeholder.setWordWrap(True)
-                self.form_area.setWidget(self.placeholder)
+                self._replace_form_widget(self.placeholder)
             return
         op = self.doc.steps[i].op
         if self.form is None or self.form.cls is not type(op):
             form = StepForm(type(op))
             form.setContentsMargins(4, 4, 4, 4)
             form.edited.connect(self._on_form_edited)
-            self.form_area.setWidget(form)  # deletes the previous form
+            self._replace_form_widget(form)
             self.form = form
         self._form_index = i
         self.form.set_op(op)
         err = self.model.errors.get(i)
         self.form.show_error(err)
+
+    def _replace_form_widget(self, widget: QWidget) -> None:
+        """Show ``widget`` in the form area; the old one is deleted later, never now.
+
+        This runs inside focus changes: type a new cascade in the process field, click a
+        widget of this form, and the field's focus-out applies the text while Qt is still
+        giving focus to (and will then deliver the click to) the widget under the pointer.
+        ``QScrollArea.setWidget`` deleted the old form on the spot and Qt went on with a
+        dangling pointer (a segfault in ``QWidget::setFocus``). The retired form stays
+        alive, hidden and mute (its ``edited`` is blocked, so a click still on its way
+        cannot edit the new step) until control is back in the event loop.
+        """
+        focus = QApplication.focusWidget()
+        old = self.form_area.takeWidget()  # reparents to None: Python owns it now
+        self.form_area.setWidget(widget)
+        if old is None:
+            return
+        old.blockSignals(True)
+        # Taking a form that holds focus out of the window moved focus on to some other
+        # widget: give it back to the form area once the dust has settled.
+        if focus is not None and _within(focus, old):
+            self._refocus = True
+            self._refocus_key = _param_key(focus)
+        old.setParent(self)  # owned by Qt again: dropping a Python reference cannot free it
+        old.hide()
+        self._retired.append(old)
+        if len(self._retired) == 1:
+            QTimer.singleShot(0, self, self._dispose_retired)
+
+    def _dispose_retired(self) -> None:
+        retired, self._retired = self._retired, []
+        focus = QApplication.focusWidget()
+        refocus, self._refocus = self._refocus, False
+        key, self._refocus_key = self._refocus_key, None
+        if refocus or (focus is not None and any(_within(focus, w) for w in retired)):
+            # The user was on (or clicking into) the old form: stay in the form area, on
+            # the same parameter when the new form has it.
+            if self.form is not None:
+                self.form.focus_key(key or _param_key(focus))
+            else:
+                self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+        for w in retired:
+            w.deleteLater()
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.doc.select(current.row() if current.isValid() else -1)

@@ -669,7 +669,9 @@ class StyleLibraryPanel(QWidget):
                 close = getattr(client, "close", None)
                 if close is not None:
                     close()
-        self.pool.start(_Task(self._relay, self._generation, op, job))
+        # A callable, not the QRunnable itself: PySide would keep a job that finished
+        # before start() returned for good (issue 17; see viewer.render.start_in_pool).
+        self.pool.start(_Task(self._relay, self._generation, op, job).run)
         return True
 
     def list_bucket(self) -> bool:

@@ -17,12 +17,11 @@ def _per_color_channel(frame: Image.Image, fn) -> Image.Image:
 
     Holds one colour copy and the alpha band besides the frame (not four split bands
     plus their merge): at the decode budget this is the difference between ~1.4 and
-    ~1.9 GB peak for a blur."""
-    if frame.mode not in ("RGB", "RGBA", "L", "LA"):
-        frame = frame.convert("RGBA" if "A" in frame.getbands() else "RGB")
-    if frame.mode in ("RGBA", "LA"):
+    ~1.9 GB peak for a blur. Frames arrive as RGB or RGBA: core.codec normalises every
+    decoded mode (and watermark layers are RGBA)."""
+    if frame.mode == "RGBA":
         alpha = frame.getchannel("A")
-        out = fn(frame.convert("RGB" if frame.mode == "RGBA" else "L"))
+        out = fn(frame.convert("RGB"))
         out.putalpha(alpha)
         return out
     return fn(frame)

@@ -1,0 +1,662 @@
+"""Viewer soak: the real main window, offscreen, driven by seeded random gestures.
+
+    python bench/soak_viewer.py [--minutes 10 | --edits N] [--seed 17] [--json out.json]
+
+Runs the main window (``QT_QPA_PLATFORM=offscreen`` unless set) in a child process and
+drives it with what users do: form edits and typing in spin boxes, add / remove / move /
+duplicate / toggle / select steps, valid and invalid process strings set or typed (ended
+by Enter, by the parse pause, or by clicking / focusing the step form -- issue 17's crash
+gesture), source switches (JPEG, EXIF-rotated JPEG, transparent PNG, animated GIF, logo),
+compare mode and zoom changes, undo / redo bursts, clearing. Between gestures it runs the
+event loop; now and then it waits (on conditions, never sleeps) until every render is
+done, so both superseded and delivered renders happen.
+
+Prints, per report interval (a minute with ``--minutes``): RSS, the number of Python
+objects the collector tracks, live ``RenderRequest`` / undo-command / ``_Runnable`` /
+``Source`` objects, the undo stack's size, the engine cache and the longest event-loop
+stall (the largest gap between ticks of a 5 ms heartbeat timer, minus the interval: what
+a user would feel as a frozen window). At the end: the summary, every unexpected exception
+with its traceback and the input that raised it, and a crash (the child's exit signal and
+its faulthandler stack) if there was one. Exit status 0 only without crash and without
+unexpected exceptions.
+
+Unexpected exceptions are: an exception escaping a slot (``sys.excepthook``) or a thread,
+an error logged by the viewer (``viewer.*`` loggers: a render that raised something other
+than an OSS error, or an OSS ``InternalError``), and a render failing with
+``InternalError``. Expected OSS errors (invalid strings, impossible parameters) are
+counted, not reported.
+
+The test suite runs a short, seeded version (``tests/test_viewer_soak.py``); figures from
+the 10-minute run are in docs/PERFORMANCE.md.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import faulthandler
+import gc
+import json
+import logging
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+HEARTBEAT_MS = 5
+IDLE_TIMEOUT_S = 60.0
+LIVE_TYPES = ("RenderRequest", "_SetSteps", "Source", "RenderOutput", "StepForm")
+SAMPLE_FILES = ("example.jpg", "exif-rotated.jpg", "transparent.png", "animated.gif",
+                "logo.png")
+# Sizes drawn for pixel keys stay modest (the machine is shared); a few draws go large.
+SIZE_KEYS = {"w", "h", "l", "s", "x", "y", "r", "padx", "pady", "size", "i"}
+
+
+def rss_bytes() -> int:
+    """Resident set size now (Linux /proc; elsewhere the peak from getrusage)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+def rss_parts() -> dict[str, float]:
+    """Resident memory by kind (MB, Linux): anonymous (heaps, mmapped buffers, Python's
+    arenas) and file-backed (libraries and fonts as their pages get used)."""
+    out = {}
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key in ("RssAnon", "RssFile"):
+                    out[key.lower()[3:] + "_mb"] = round(int(value.split()[0]) / 1024, 1)
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def malloc_stats() -> dict[str, float]:
+    """glibc's view of the C heap (MB): arena bytes in use and free, mmapped bytes.
+    Empty where mallinfo2 is not available (other libcs, other platforms)."""
+    import ctypes
+    import ctypes.util
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost")]
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        fn = libc.mallinfo2
+    except (OSError, AttributeError):
+        return {}
+    fn.restype = MallInfo2
+    m = fn()
+    mb = 2 ** 20
+    return {"heap_used_mb": round(m.uordblks / mb, 1), "heap_free_mb": round(m.fordblks / mb, 1),
+            "mmap_mb": round(m.hblkhd / mb, 1)}
+
+
+def live_counts() -> tuple[int, dict[str, int]]:
+    """(objects tracked by the collector, live objects of LIVE_TYPES) after a collection.
+
+    ``dead_wrappers`` counts Python wrappers whose C++ object is gone but which something
+    still holds: the signature of the two leaks issue 17 found (a merged undo command, a
+    finished QRunnable, both kept by their Qt "parent" after Qt had deleted them).
+    """
+    import shiboken6
+
+    gc.collect()
+    objs = gc.get_objects()
+    counts = dict.fromkeys(LIVE_TYPES, 0)
+    counts["dead_wrappers"] = 0
+    for o in objs:
+        name = type(o).__name__
+        if name in counts:
+            counts[name] += 1
+        if isinstance(o, shiboken6.Shiboken.Object) and not shiboken6.isValid(o):
+            counts["dead_wrappers"] += 1
+    return len(objs), counts
+
+
+def type_text(widget, text: str) -> None:
+    """Type ``text`` into ``widget`` key by key, as a user (or an input method) would.
+    QTest.keyClicks only knows ASCII (it aborts on other characters)."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    for ch in text:
+        if ch.isascii():
+            QTest.keyClicks(widget, ch)
+            continue
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier,
+                                                     ch))
+
+
+# -- random inputs -------------------------------------------------------------------------
+
+class Inputs:
+    """Seeded random parameter values, operations and process strings."""
+
+    def __init__(self, rng: random.Random) -> None:
+        from core.params import REGISTRY
+
+        self.rng = rng
+        self.names = sorted(REGISTRY)
+        self.registry = REGISTRY
+
+    def int_value(self, spec, valid: bool = True) -> int:
+        rng = self.rng
+        lo = spec.min if spec.min is not None else -1000
+        hi = spec.max if spec.max is not None else 1000
+        if not valid:
+            return rng.choice([lo - 1, hi + 1, lo - rng.randint(2, 50)])
+        r = rng.random()
+        if r < 0.15:
+            return rng.choice([lo, hi]) if spec.key not in SIZE_KEYS else lo
+        if spec.key in SIZE_KEYS:
+            cap = 4000 if r > 0.97 else 1200
+            return rng.randint(lo, max(lo, min(hi, cap)))
+        return rng.randint(lo, hi)
+
+    def value(self, spec, valid: bool = True):
+        from core.params import Kind
+
+        rng = self.rng
+        if spec.kind is Kind.INT:
+            return self.int_value(spec, valid)
+        if spec.kind is Kind.FLAG:
+            return rng.randint(0, 1) if valid else rng.choice([2, -1])
+        if spec.kind is Kind.ENUM:
+            return rng.choice(spec.choices) if valid else "nonsense"
+        if spec.kind is Kind.COLOR:
+            return "".join(rng.choice("0123456789ABCDEF") for _ in range(6)) if valid else "GG0000"
+        if spec.kind is Kind.BASE64:
+            if spec.key == "image":
+                return rng.choice(["logo.png", "logo.png?x-oss-process=image/resize,P_50",
+                                   "example.jpg", "missing.png"])
+            if spec.choices:
+                return rng.choice(spec.choices)
+            words = ["OSS", "图片服务", "Hello", "soak", "é", "🙂", "x" * rng.randint(1, 40)]
+            return " ".join(rng.choice(words) for _ in range(rng.randint(1, 4)))
+        raise AssertionError(spec.kind)
+
+    def op(self, name: str | None = None):
+        """A valid operation: the palette's starter with a few keys changed."""
+        from core.errors import OssError
+        from viewer.steps_panel import starter_op
+
+        name = name or self.rng.choice(self.names)
+        op = starter_op(name)
+        cls = type(op)
+        for spec in self.rng.sample(cls.SPECS, k=min(len(cls.SPECS), self.rng.randint(0, 3))):
+            try:
+                value = spec.validate(self.value(spec))
+                candidate = op.replace(**{spec.key: value})
+                candidate.check()
+            except (OssError, ValueError):
+                continue
+            op = candidate
+        return op
+
+    def process(self, steps: int | None = None) -> str:
+        from core.cascade import Cascade, parse
+        from core.errors import OssError
+
+        for _ in range(20):
+            n = steps if steps is not None else self.rng.choice([1, 1, 2, 2, 3, 4])
+            text = Cascade(tuple(self.op() for _ in range(n))).to_string()
+            try:
+                parse(text)
+                return text
+            except OssError:
+                continue  # e.g. two terminal actions: draw again
+        return "image/resize,w_200"
+
+    def invalid_process(self, valid: str) -> str:
+        rng = self.rng
+        kind = rng.randrange(6)
+        if kind == 0 and len(valid) > 7:       # drop a character
+            i = rng.randrange(6, len(valid))
+            return valid[:i] + valid[i + 1:]
+        if kind == 1:                          # an action OSS does not have
+            return valid + "/sparkle,9"
+        if kind == 2:                          # an out-of-range value
+            return valid + "/rotate,361"
+        if kind == 3:                          # a key without a value
+            return valid + "/resize,w_"
+        if kind == 4:                          # junk
+            return "image/" + "".join(rng.choice("abc,_/-0129") for _ in range(rng.randint(1, 20)))
+        return valid.replace("image/", "image//", 1)
+
+
+# -- the soak --------------------------------------------------------------------------------
+
+class Soak:
+    def __init__(self, seed: int) -> None:
+        from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
+        from PySide6.QtWidgets import QApplication
+
+        self.rng = random.Random(seed)
+        self.inputs = Inputs(self.rng)
+        self.tmp = tempfile.mkdtemp(prefix="soak-viewer-")
+        os.environ["XDG_CONFIG_HOME"] = os.path.join(self.tmp, "config")  # not the user's
+        os.environ["XDG_DATA_HOME"] = os.path.join(self.tmp, "data")
+        os.environ["XDG_STATE_HOME"] = os.path.join(self.tmp, "state")
+        QCoreApplication.setOrganizationName("soak-viewer")
+        QCoreApplication.setApplicationName("soak-viewer")
+        self.app = QApplication.instance() or QApplication(sys.argv[:1])
+        from viewer.mainwindow import MainWindow
+        from viewer.sources import sample_path
+
+        self.samples = [str(sample_path(f)) for f in SAMPLE_FILES]
+        settings = QSettings(os.path.join(self.tmp, "viewer.ini"), QSettings.Format.IniFormat)
+        self.win = MainWindow(settings, restore=False)
+        self.win.resize(1400, 880)
+        self.win.show()
+
+        self.unexpected: list[dict] = []
+        self.expected_errors = 0
+        self.error_kinds: dict[str, int] = {}
+        self.edits = 0
+        self.last_action = "start"
+        self._install_capture()
+        self.win.renderFailed.connect(self._on_render_failed)
+
+        self._QTimer = QTimer
+        self._last_tick = time.perf_counter()
+        self.max_stall_ms = 0.0
+        self.interval_stall_ms = 0.0
+        self.stall_action = ""
+        self.heartbeat = QTimer(interval=HEARTBEAT_MS, timerType=Qt.TimerType.PreciseTimer)
+        self.heartbeat.timeout.connect(self._tick)
+        self.heartbeat.start()
+        self.wait_idle()
+
+    # -- capture ----------------------------------------------------------------------
+    def _record(self, kind: str, text: str) -> None:
+        doc = self.win.doc
+        entry = {"kind": kind, "text": text, "edit": self.edits, "action": self.last_action,
+                 "process": doc.process_string(), "source": doc.source_name}
+        self.unexpected.append(entry)
+        print(f"UNEXPECTED {kind} at edit {self.edits} ({self.last_action}) "
+              f"source={doc.source_name} process={doc.process_string()}\n{text}", flush=True)
+
+    def _install_capture(self) -> None:
+        soak = self
+
+        def excepthook(kind, value, tb) -> None:
+            soak._record("exception", "".join(traceback.format_exception(kind, value, tb)))
+
+        def thread_hook(args) -> None:
+            soak._record("thread", "".join(traceback.format_exception(
+                args.exc_type, args.exc_value, args.exc_traceback)))
+
+        class Capture(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                text = record.getMessage()
+                if record.exc_info:
+                    text += "\n" + "".join(traceback.format_exception(*record.exc_info))
+                # Logged from a worker thread: hand it to the GUI thread's list safely.
+                soak._record("logged", text)
+
+        sys.excepthook = excepthook
+        threading.excepthook = thread_hook
+        logger = logging.getLogger("viewer")
+        logger.setLevel(logging.WARNING)
+        self._capture = Capture(level=logging.ERROR)
+        logger.addHandler(self._capture)
+
+    def _on_render_failed(self, err) -> None:
+        if err.code == "InternalError":
+            self._record("render", f"{err.code}: {err.message} ({err.where()})")
+        else:
+            self.expected_errors += 1
+            # What the user was told, numbers folded: read the list for misleading ones.
+            kind = re.sub(r"\d+", "N", f"{err.code}: {err.message}")[:110]
+            self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
+
+    # -- event loop ----------------------------------------------------------------------
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        gap = (now - self._last_tick) * 1000 - HEARTBEAT_MS
+        self._last_tick = now
+        if gap > self.interval_stall_ms:
+            self.interval_stall_ms = gap
+            self.stall_action = self.last_action   # the gesture in (or just after) the gap
+
+    def run_for(self, ms: int) -> None:
+        from PySide6.QtCore import QEventLoop
+
+        loop = QEventLoop()
+        self._QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def busy(self) -> bool:
+        from PySide6.QtCore import QThreadPool
+
+        w = self.win
+        return (w.renderer.task.busy or w.renderer.pool.activeThreadCount() > 0
+                or QThreadPool.globalInstance().activeThreadCount() > 0
+                or w.process_field._timer.isActive())
+
+    def wait_idle(self) -> None:
+        deadline = time.perf_counter() + IDLE_TIMEOUT_S
+        self.run_for(1)
+        while self.busy():
+            if time.perf_counter() > deadline:
+                self._record("hang", f"still busy after {IDLE_TIMEOUT_S:.0f} s")
+                return
+            self.run_for(5)
+        self.run_for(1)
+
+    # -- gestures ----------------------------------------------------------------------
+    def _select_some(self) -> bool:
+        doc = self.win.doc
+        if not doc.steps:
+            return False
+        if doc.selected < 0 or self.rng.random() < 0.3:
+            doc.select(self.rng.randrange(len(doc.steps)))
+        return self.win.steps_panel.form is not None
+
+    def g_form_edit(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        from viewer import forms
+
+        if not self._select_some():
+            return
+        form = self.win.steps_panel.form
+        if not form._rows:   # info, average-hue: nothing to edit
+            return
+        key = self.rng.choice(list(form._rows))
+        spec = form._rows[key].spec
+        ed = form.editor(key)
+        rng = self.rng
+        if rng.random() < 0.1 and form.reset_button(key) is not None \
+                and form.reset_button(key).isEnabled():
+            form.reset_button(key).click()
+        elif isinstance(ed, forms.IntEditor):
+            if rng.random() < 0.3:   # type digits, as a user does (edits merge)
+                ed.spin.setFocus()
+                ed.spin.selectAll()
+                QTest.keyClicks(ed.spin, str(self.inputs.int_value(spec)))
+            else:
+                ed.spin.setValue(self.inputs.int_value(spec))
+        elif isinstance(ed, forms.FlagEditor):
+            ed.box.toggle()
+        elif isinstance(ed, (forms.EnumEditor, forms.FontEditor)):
+            ed.combo.setCurrentIndex(rng.randrange(ed.combo.count()))
+        elif isinstance(ed, forms.ColorEditor):
+            ed.edit.setFocus()
+            ed.edit.selectAll()
+            QTest.keyClicks(ed.edit, self.inputs.value(spec, valid=rng.random() < 0.9)[:6])
+        elif isinstance(ed, forms.TextEditor):
+            ed.edit.setFocus()
+            ed.edit.selectAll()
+            QTest.keyClick(ed.edit, Qt.Key.Key_Backspace)
+            type_text(ed.edit, str(self.inputs.value(spec)))
+
+    def g_add(self) -> None:
+        self.win.steps_panel.add(self.rng.choice(self.inputs.names))
+
+    def g_remove(self) -> None:
+        if self._select_some():
+            self.win.steps_panel.remove_selected()
+
+    def g_move(self) -> None:
+        if self._select_some():
+            self.win.steps_panel.move_selected(self.rng.choice([-1, 1]))
+
+    def g_duplicate(self) -> None:
+        if self._select_some() and len(self.win.doc.steps) < 8:
+            self.win.steps_panel.duplicate_selected()
+
+    def g_toggle(self) -> None:
+        if self._select_some():
+            self.win.steps_panel.toggle_selected()
+
+    def g_select(self) -> None:
+        doc = self.win.doc
+        doc.select(self.rng.randrange(-1, len(doc.steps)) if doc.steps else -1)
+
+    def g_set_string(self) -> None:
+        text = self.inputs.process()
+        if self.rng.random() < 0.4:
+            text = self.inputs.invalid_process(text)
+        self.win.process_field.set_text(text)
+
+    def g_type_string(self) -> None:
+        from PySide6.QtCore import QPoint, Qt
+        from PySide6.QtTest import QTest
+
+        text = self.inputs.process()
+        if self.rng.random() < 0.3:
+            text = self.inputs.invalid_process(text)
+        pf = self.win.process_field
+        pf.focus()
+        QTest.keyClicks(pf.edit, text)
+        how = self.rng.randrange(4)
+        form = self.win.steps_panel.form
+        if how == 0:
+            QTest.keyClick(pf.edit, Qt.Key.Key_Return)
+        elif how == 1:   # the parse pause (waits on the field's timer, not the clock)
+            while pf._timer.isActive():
+                self.run_for(5)
+        elif form is not None and form._rows:
+            # Issue 17's crash gesture: from the field straight into the step form.
+            ed = form.editor(self.rng.choice(list(form._rows)))
+            target = next((w for w in (getattr(ed, "spin", None), getattr(ed, "combo", None),
+                                       getattr(ed, "edit", None), getattr(ed, "box", None))
+                           if w is not None), ed)
+            if how == 2 and target.isVisible():
+                QTest.mouseClick(target, Qt.MouseButton.LeftButton,
+                                 Qt.KeyboardModifier.NoModifier, QPoint(5, 5))
+            else:
+                target.setFocus()
+        else:
+            self.win.steps_panel.list.setFocus()
+
+    def g_source(self) -> None:
+        self.win.open_path(self.rng.choice(self.samples))
+
+    def g_view(self) -> None:
+        from viewer.preview import CompareMode
+
+        pv = self.win.preview
+        choice = self.rng.randrange(6)
+        if choice == 0:
+            pv.set_mode(self.rng.choice(list(CompareMode)))
+        elif choice == 1:
+            pv.act_zoom_in.trigger()
+        elif choice == 2:
+            pv.act_zoom_out.trigger()
+        elif choice == 3:
+            pv.act_fit.trigger()
+        elif choice == 4:
+            pv.act_actual.trigger()
+        else:
+            pv.act_follow.trigger()
+
+    def g_undo_redo(self) -> None:
+        stack = self.win.doc.undo_stack
+        for _ in range(self.rng.randint(1, 15)):
+            (stack.undo if self.rng.random() < 0.6 else stack.redo)()
+
+    def g_clear(self) -> None:
+        self.win.act_clear.trigger()
+
+    GESTURES = (("form_edit", 22), ("add", 8), ("remove", 5), ("move", 5), ("duplicate", 3),
+                ("toggle", 4), ("select", 8), ("set_string", 8), ("type_string", 7),
+                ("source", 3), ("view", 6), ("undo_redo", 5), ("clear", 1))
+
+    def step(self) -> None:
+        names = [g for g, _ in self.GESTURES]
+        weights = [w for _, w in self.GESTURES]
+        name = self.rng.choices(names, weights)[0]
+        self.last_action = name
+        getattr(self, "g_" + name)()
+        self.edits += 1
+        r = self.rng.random()
+        if r < 0.25:
+            self.wait_idle()          # let this one render to the end
+        elif r < 0.7:
+            self.run_for(self.rng.choice([1, 5, 20, 60]))
+        else:
+            self.app.processEvents()  # next gesture right away: supersedes the render
+
+    # -- reporting ----------------------------------------------------------------------
+    def sample(self, elapsed: float) -> dict:
+        self.wait_idle()
+        objects, counts = live_counts()
+        row = {"t": round(elapsed, 1), "edits": self.edits,
+               "rss_mb": round(rss_bytes() / 2**20, 1), **rss_parts(), **malloc_stats(),
+               "objects": objects, **counts,
+               "undo": self.win.doc.undo_stack.count(),
+               "cache_mb": round(self.win.renderer.engine.cache_bytes / 2**20, 1),
+               "stall_ms": round(self.interval_stall_ms, 1), "stall_during": self.stall_action,
+               "unexpected": len(self.unexpected)}
+        self.max_stall_ms = max(self.max_stall_ms, self.interval_stall_ms)
+        self._last_tick = time.perf_counter()   # the collection above is not a UI stall
+        self.interval_stall_ms = 0.0
+        return row
+
+    def close(self) -> None:
+        self.wait_idle()
+        self.heartbeat.stop()
+        self.win.close()
+
+
+def fmt_row(r: dict) -> str:
+    heap = (f"(anon {r.get('anon_mb', 0):.0f} file {r.get('file_mb', 0):.0f}; C heap used "
+            f"{r['heap_used_mb']:.0f} free {r['heap_free_mb']:.0f} mmap {r['mmap_mb']:.0f}) "
+            if "heap_used_mb" in r else "")
+    return (f"t={r['t']:7.1f}s edits={r['edits']:6d} rss={r['rss_mb']:7.1f} MB {heap}"
+            f"objects={r['objects']:7d} RenderRequest={r['RenderRequest']:3d} "
+            f"undo-commands={r['_SetSteps']:4d} (stack {r['undo']:4d}) "
+            f"dead-wrappers={r['dead_wrappers']:3d} Source={r['Source']:3d} "
+            f"cache={r['cache_mb']:6.1f} MB stall-max={r['stall_ms']:6.1f} ms "
+            f"({r.get('stall_during') or '-'}) "
+            f"unexpected={r['unexpected']}")
+
+
+def slope_mb_per_min(rows: list[dict], after_s: float) -> float | None:
+    """Least-squares RSS growth (MB/min) over the samples taken after ``after_s``."""
+    pts = [(r["t"] / 60, r["rss_mb"]) for r in rows if r["t"] >= after_s]
+    if len(pts) < 2:
+        return None
+    n = len(pts)
+    mx = sum(x for x, _ in pts) / n
+    my = sum(y for _, y in pts) / n
+    den = sum((x - mx) ** 2 for x, _ in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / den if den else None
+
+
+def run_child(args) -> int:
+    faulthandler.enable()
+    soak = Soak(args.seed)
+    rows = [soak.sample(0.0)]
+    print(fmt_row(rows[0]), flush=True)
+    t0 = time.perf_counter()
+    next_report = args.report_every
+    while True:
+        elapsed = time.perf_counter() - t0
+        if args.edits is not None and soak.edits >= args.edits:
+            break
+        if args.edits is None and elapsed >= args.minutes * 60:
+            break
+        soak.step()
+        progress = soak.edits if args.report_edits else time.perf_counter() - t0
+        if progress >= next_report:
+            next_report += args.report_every
+            rows.append(soak.sample(time.perf_counter() - t0))
+            print(fmt_row(rows[-1]), flush=True)
+    final = soak.sample(time.perf_counter() - t0)
+    if rows[-1]["edits"] != final["edits"]:
+        rows.append(final)
+        print(fmt_row(final), flush=True)
+    summary = {"seed": args.seed, "edits": soak.edits, "seconds": round(final["t"], 1),
+               "rows": rows, "max_stall_ms": round(soak.max_stall_ms, 1),
+               "expected_oss_errors": soak.expected_errors, "unexpected": soak.unexpected,
+               "oss_error_kinds": dict(sorted(soak.error_kinds.items(), key=lambda kv: -kv[1])),
+               "rss_growth_mb_per_min_after_1st_min": slope_mb_per_min(rows, 60.0),
+               "crash": None}
+    soak.close()
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=1))
+    return 0
+
+
+def run_parent(args, argv: list[str]) -> int:
+    """Run the soak in a child process so a crash is reported, not just suffered."""
+    out_json = args.json or os.path.join(tempfile.mkdtemp(prefix="soak-"), "summary.json")
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--json", out_json,
+           *[a for a in argv if a != "--child"]]
+    stderr_path = out_json + ".stderr"
+    with open(stderr_path, "w") as err:
+        proc = subprocess.run(cmd, stderr=err)
+    stderr = Path(stderr_path).read_text(errors="replace")
+    if proc.returncode != 0 or not os.path.exists(out_json):
+        rc = proc.returncode
+        what = f"signal {-rc}" if rc < 0 else f"exit status {rc}"
+        print(f"CRASH: the soak process died ({what}). Its last output:\n{stderr[-6000:]}")
+        summary = {"crash": what, "stderr": stderr[-6000:]}
+        Path(out_json).write_text(json.dumps(summary, indent=1))
+        return 2
+    summary = json.loads(Path(out_json).read_text())
+    slope = summary["rss_growth_mb_per_min_after_1st_min"]
+    rows = summary["rows"]
+    print(f"\nseed {summary['seed']}: {summary['edits']} gestures in {summary['seconds']} s; "
+          f"crashes 0; unexpected exceptions {len(summary['unexpected'])}; "
+          f"expected OSS errors shown {summary['expected_oss_errors']}")
+    print(f"RSS {rows[0]['rss_mb']} MB at start, {rows[-1]['rss_mb']} MB at the end; growth "
+          f"after the first minute: "
+          + (f"{slope:.2f} MB/min" if slope is not None else "n/a (shorter run)"))
+    print(f"longest event-loop stall: {summary['max_stall_ms']} ms")
+    print("OSS errors the preview reported (bad input is part of the soak):")
+    for kind, n in list(summary["oss_error_kinds"].items())[:20]:
+        print(f"  {n:5d}  {kind}")
+    for u in summary["unexpected"]:
+        print(f"- {u['kind']} at gesture {u['edit']} ({u['action']}), source {u['source']}, "
+              f"process {u['process']}:\n{u['text']}")
+    return 1 if summary["unexpected"] else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--edits", type=int, default=None,
+                    help="stop after this many gestures instead of after --minutes")
+    ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--report-every", type=float, default=None,
+                    help="seconds between reports (default 60), or gestures with --edits")
+    ap.add_argument("--json", default=None, help="write the summary here")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    args.report_edits = args.edits is not None
+    if args.report_every is None:
+        args.report_every = max(1, args.edits // 5) if args.report_edits else 60.0
+    return run_child(args) if args.child else run_parent(args, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

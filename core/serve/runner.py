@@ -1,0 +1,368 @@
+"""The embedded server (waitress) and the ``oss-img serve`` command.
+
+waitress reads every request, headers and body, in its single event loop and hands a
+WSGI thread only a complete request: a client that sends one byte every few seconds
+costs a socket, never a thread (http.server gave each connection a thread and blocked it
+on every read). It is pure Python, well kept and production grade. What is adapted here:
+its own error answers (malformed requests, oversized headers or bodies) in OSS's XML; a
+stricter parser (no HTTP/0.9, no Content-Length together with chunked encoding); and
+connections beyond ``max_connections`` answered 503 SlowDown instead of left waiting in
+the listen queue.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+import time
+from http import HTTPStatus
+from typing import Iterable
+
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask
+
+from .. import codec
+from ..errors import OssError
+from ..oss.credentials import Credentials, mask
+from .config import (ACLS, DEFAULT_HOST, DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT,
+                     DEFAULT_PROCESS_TIMEOUT, DEFAULT_REGION, DEFAULT_DOMAIN,
+                     DEFAULT_SEPARATORS, DEFAULT_MAX_BODY, DEFAULT_THREADS,
+                     DEFAULT_WORKER_MEMORY_MB, ServiceConfig, default_workers, log,
+                     new_request_id)
+from .service import OssService
+from .wsgi import OssApp
+
+CHANNEL_TIMEOUT = 120          # idle seconds before waitress drops a connection
+_WAITRESS_CODES = {400: "InvalidRequest", 413: "EntityTooLarge", 414: "InvalidURI",
+                   431: "RequestHeaderSectionTooLarge", 501: "NotImplemented",
+                   500: "InternalError"}
+
+
+def _oss_error_body(code: int, message: str) -> tuple[int, bytes, str]:
+    status = 400 if code == 413 else code     # OSS answers EntityTooLarge with 400
+    err = OssError(_WAITRESS_CODES.get(code, "InvalidRequest"), message, status=status)
+    rid = new_request_id()
+    return status, err.to_xml(rid, "").encode("utf-8"), rid
+
+
+class _OssErrorTask(ErrorTask):
+    """waitress's answer to a request it could not parse, in OSS's XML."""
+
+    def execute(self) -> None:
+        e = self.request.error
+        status, body, rid = _oss_error_body(e.code, f"{e.reason}: {e.body}".strip(": "))
+        self.status = f"{status} {HTTPStatus(status).phrase}"
+        self.response_headers.extend([("Content-Type", "application/xml"),
+                                      ("x-oss-request-id", rid)])
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+_CONTENT_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*([^\r\n]*)")
+
+
+class _Parser(HTTPRequestParser):
+    def parse_header(self, header_plus: bytes) -> None:
+        for m in _CONTENT_LENGTH.finditer(header_plus):
+            if len(m[1].strip()) > 18:   # waitress's int() would raise past 4,300 digits
+                raise ParsingError("Content-Length is invalid")
+        super().parse_header(header_plus)
+        if not self.version:
+            raise ParsingError("HTTP/0.9 requests are not supported")
+        if self.chunked and "CONTENT_LENGTH" in self.headers:
+            raise ParsingError("Content-Length and Transfer-Encoding: chunked together")
+        if self.command in ("GET", "HEAD") and not self.chunked:
+            # A GET/HEAD body means nothing, and SDKs sign a Content-Length they never
+            # send a body for (oss2's test_sign_v4_additional_headers): OSS answers at
+            # once, so here the request ends with its headers (the header is kept for
+            # the signature).
+            self.content_length = 0
+            self.body_rcv = None
+
+
+class _Channel(HTTPChannel):
+    parser_class = _Parser
+    error_task_class = _OssErrorTask
+
+    def handle_close(self) -> None:
+        # Read what the client has already sent before closing: closing a socket with
+        # unread input sends a reset, and the client may lose the answer (an oversized
+        # header or body refused) before it reads it.
+        sock = self.socket
+        if sock is not None:
+            try:
+                sock.setblocking(False)
+                for _ in range(64):
+                    if not sock.recv(65536):
+                        break
+            except OSError:
+                pass
+        super().handle_close()
+
+
+class _Server(TcpWSGIServer):
+    channel_class = _Channel
+
+    def readable(self) -> bool:
+        now = time.time()
+        if now >= self.next_channel_cleanup:      # as waitress: drop idle channels
+            self.next_channel_cleanup = now + self.adj.cleanup_interval
+            self.maintenance(now)
+        return self.accepting       # over the limit too: accept, answer 503, close
+
+    def handle_accept(self) -> None:
+        if len(self._map) < self.adj.connection_limit:
+            return super().handle_accept()
+        try:
+            pair = self.accept()
+        except OSError:
+            return
+        if pair is not None:
+            _SlowDown(pair[0], self._map)
+
+
+class _SlowDown(wasyncore.dispatcher):
+    """A connection over the limit: answered 503 SlowDown, then closed gracefully (its
+    request is read and dropped, so the close is no reset), in at most a few seconds."""
+
+    LIFETIME = 5.0
+
+    def __init__(self, sock, map) -> None:
+        super().__init__(sock, map=map)
+        body = OssError("SlowDown", "Too many connections; try again later.", status=503
+                        ).to_xml(new_request_id(), "").encode("utf-8")
+        self._out = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml"
+                     b"\r\nConnection: close\r\nContent-Length: "
+                     + str(len(body)).encode() + b"\r\n\r\n" + body)
+        self._born = time.monotonic()
+        self._sent_all = False
+
+    def readable(self) -> bool:
+        if time.monotonic() - self._born > self.LIFETIME:
+            self.close()
+            return False
+        return True
+
+    def writable(self) -> bool:
+        return bool(self._out)
+
+    def handle_write(self) -> None:
+        try:
+            sent = self.send(self._out)
+        except OSError:
+            self.close()
+            return
+        self._out = self._out[sent:]
+        if not self._out:
+            try:
+                self.socket.shutdown(1)   # SHUT_WR: the client sees the end of the answer
+            except OSError:
+                self.close()
+
+    def handle_read(self) -> None:
+        try:
+            data = self.recv(65536)
+        except OSError:
+            data = b""
+        if not data and not self._out:
+            self.close()
+
+    def handle_close(self) -> None:
+        self.close()
+
+
+class OssServer:
+    """waitress serving one :class:`OssService` (its WSGI app is ``self.app``).
+
+    ``start()`` serves in a background thread; ``stop()`` closes every connection, the
+    socket and the image workers. ``serve_forever()`` serves in the calling thread.
+    """
+
+    def __init__(self, service: OssService, host: str, port: int) -> None:
+        self.service = service
+        self.app = OssApp(service)
+        cfg = service.config
+        self._server = _Server(
+            self.app, host=host, port=port, threads=cfg.threads,
+            # waitress counts its own listening socket and wake-up pipe as connections
+            connection_limit=cfg.max_connections + 2, channel_timeout=CHANNEL_TIMEOUT,
+            asyncore_use_poll=True, backlog=1024, ident="oss-img",
+            max_request_body_size=cfg.max_body_bytes + 64 * 1024,
+            expose_tracebacks=False, clear_untrusted_proxy_headers=False)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    @property
+    def server_address(self) -> tuple[str, int]:
+        """(host, port) bound, as socketserver names it."""
+        return str(self._server.effective_host), self.port
+
+    @property
+    def url(self) -> str:
+        host = str(self._server.effective_host)
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> threading.Thread:
+        self._thread = threading.Thread(target=self._server.run, name="oss-img-serve",
+                                        daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def serve_forever(self) -> None:
+        try:
+            self._server.run()
+        finally:
+            self._close()
+
+    def stop(self) -> None:
+        """Stop accepting, close open (keep-alive) connections, end the threads.
+
+        In order, so no request thread ever writes to a closed socket or wake-up pipe
+        (waitress would log that as an error): the loop stops accepting and marks every
+        connection closed; the request threads finish (a write now ends quietly as a
+        client disconnect); then the loop closes its last sockets and returns."""
+        if self._thread is not None and self._thread.is_alive():
+            server = self._server
+            closed = threading.Event()
+
+            def close_connections() -> None:
+                server.accepting = False
+                for channel in list(server._map.values()):
+                    if channel is not server and channel is not server.trigger:
+                        channel.handle_close()
+                closed.set()
+
+            server.trigger.pull_trigger(close_connections)
+            closed.wait(10)
+            server.task_dispatcher.shutdown(timeout=5)
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            self._thread.join(10)
+        self._close()
+
+    def _close(self) -> None:
+        try:
+            wasyncore.close_all(self._server._map)
+        except OSError:
+            pass
+        self._server.task_dispatcher.shutdown(timeout=5)
+        self.service.close()
+
+    server_close = _close
+
+    def __enter__(self) -> "OssServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def serve(root, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          acl: str = "public-read",
+          credentials: Credentials | Iterable[Credentials] | None = None,
+          **options) -> OssServer:
+    """A bound (not yet serving) server for ``root``; call ``start()`` or
+    ``serve_forever()``. ``options`` are further :class:`ServiceConfig` fields
+    (``workers`` defaults to 0 here: image work in this process; the CLI uses worker
+    processes); ``clock``/``monotonic`` go to :class:`OssService`. Port 0 picks a free
+    port."""
+    from pathlib import Path
+
+    service_kwargs = {k: options.pop(k) for k in ("clock", "monotonic") if k in options}
+    if isinstance(credentials, Credentials):
+        credentials = (credentials,)
+    config = ServiceConfig(Path(root), acl=acl, credentials=tuple(credentials or ()),
+                           **options)
+    return OssServer(OssService(config, **service_kwargs), host, port)
+
+
+# ----------------------------------------------------------------------------- CLI
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "serve", help="serve a folder as a local OSS endpoint with x-oss-process",
+        description="Each folder under ROOT is a bucket. Credentials for signed requests "
+                    "come from OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and "
+                    "OSS_SESSION_TOKEN.")
+    p.add_argument("root", metavar="ROOT", help="folder whose sub-folders are buckets")
+    p.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 9000; 0 = any)")
+    p.add_argument("--acl", choices=ACLS, default="public-read",
+                   help="who may do what without a signature (default public-read)")
+    p.add_argument("--region", default=DEFAULT_REGION,
+                   help="region that V4 signatures must name (default cn-hangzhou)")
+    p.add_argument("--domain", default=DEFAULT_DOMAIN,
+                   help="Host <bucket>.<domain> is virtual-hosted (default localhost)")
+    p.add_argument("--separators", default=DEFAULT_SEPARATORS,
+                   help="style separators, any of -_/! ('' disables; default all)")
+    p.add_argument("--max-body-mb", type=float, default=DEFAULT_MAX_BODY / (1024 * 1024),
+                   help="largest PutObject body in MB (default 20)")
+    p.add_argument("--max-pixels", type=int, default=codec.MAX_SOURCE_PIXELS,
+                   help="largest source image (width x height x frames) to process")
+    p.add_argument("--process-timeout", type=float, default=DEFAULT_PROCESS_TIMEOUT,
+                   help="seconds of processing per request; 0 = no limit (default 30)")
+    p.add_argument("--workers", type=int, default=default_workers(),
+                   help="image worker processes (default: CPU count; 0 = in the server "
+                        "process, no isolation)")
+    p.add_argument("--worker-memory-mb", type=int, default=DEFAULT_WORKER_MEMORY_MB,
+                   help="address-space cap of each image worker (default 2048)")
+    p.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                   help="request threads (default 16; image requests use at most all "
+                        "but 4)")
+    p.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS,
+                   help="open connections before new ones get 503 (default 1000)")
+    p.add_argument("-q", "--quiet", action="store_true", help="do not log each request")
+    p.set_defaults(func=_cmd_serve)
+
+
+def _cmd_serve(args) -> int:
+    credentials: tuple[Credentials, ...] = ()
+    try:
+        credentials = (Credentials.from_env(),)
+    except OssError:
+        if args.acl == "private":
+            raise
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("waitress").setLevel(logging.WARNING)   # no disconnect chatter
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    server = serve(args.root, args.host, args.port, args.acl, credentials,
+                   region=args.region, domain=args.domain, separators=args.separators,
+                   max_body_bytes=int(args.max_body_mb * 1024 * 1024),
+                   max_source_pixels=args.max_pixels,
+                   process_timeout=args.process_timeout or None,
+                   workers=args.workers, worker_memory_mb=args.worker_memory_mb,
+                   threads=args.threads,
+                   max_concurrent_processing=max(1, args.threads - 4),
+                   max_connections=args.max_connections)
+    cfg = server.service.config
+    buckets = ", ".join(n for n, _ in server.service.store.buckets()) or "(none yet)"
+    key = mask(credentials[0].access_key_id) if credentials else "none"
+    print(f"oss-img serve: {cfg.root} at {server.url}\n"
+          f"  acl {cfg.acl}, region {cfg.region} (V4 signers must use it), key {key}"
+          f"{' (STS)' if credentials and credentials[0].is_sts else ''}\n"
+          f"  virtual-hosted: http://<bucket>.{cfg.domain}:{server.port}/; "
+          f"separators {cfg.separators or 'off'}\n"
+          f"  image workers {cfg.workers or 'in-process'}, threads {cfg.threads}\n"
+          f"  buckets: {buckets}", file=sys.stderr)
+    if not credentials and cfg.acl == "public-read":
+        print("  no credentials: only anonymous reads work (export OSS_ACCESS_KEY_ID/"
+              "OSS_ACCESS_KEY_SECRET, or use --acl public-read-write)", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+__all__ = ["OssServer", "serve", "register"]

@@ -1,0 +1,255 @@
+"""OSS semantics, HTTP-free: ``OssService.handle(Request) -> Response``.
+
+Routing, access checks and error answers live here; the operations are grouped in
+:mod:`core.serve.objects`, :mod:`core.serve.buckets` and :mod:`core.serve.multipart`
+(mix-ins of this class). Signatures are checked with :mod:`core.oss.signing`.
+"""
+from __future__ import annotations
+
+import base64
+import time
+from typing import Callable
+
+from .. import codec
+from ..cascade import Cascade, parse, resolve
+from ..engine import Result
+from ..errors import Cancelled, OssError
+from ..oss import signing
+from ..oss.credentials import static_lookup
+from ..oss.urls import validate_bucket
+from .buckets import BucketOps
+from .config import (ServiceConfig, error, internal_error, log, new_request_id, redact,
+                     timeout_error)
+from .imaging import ImageWorkers
+from .messages import Operation, Request, Response
+from .meta import MetaStore
+from .multipart import MultipartOps, UploadStore
+from .objects import ObjectOps
+from .store import ObjectStore
+from .styles import StyleStore
+
+READ_OPERATIONS = frozenset({"GetObject", "HeadObject", "GetObjectMeta", "ListObjects",
+                             "ListObjectsV2", "HeadBucket", "GetObjectAcl",
+                             "GetSymlink"})
+# Sub-resources this server implements, per level; any other V1 sub-resource is 501.
+_BUCKET_SUBRESOURCES_OK = frozenset({"style", "styleName", "security-token",
+                                     "continuation-token", "acl", "uploads", "delete",
+                                     "live"})
+_OBJECT_SUBRESOURCES_OK = frozenset({
+    "x-oss-process", "security-token", "objectMeta", "x-oss-traffic-limit", "acl",
+    "response-content-type", "response-content-language", "response-expires",
+    "response-cache-control", "response-content-disposition", "response-content-encoding",
+    "uploads", "uploadId", "partNumber", "append", "position", "symlink",
+})
+# Request headers whose feature this server does not have: 501, never silently dropped.
+_UNSUPPORTED_HEADERS = {
+    "x-oss-server-side-encryption": "Server-side encryption",
+    "x-oss-server-side-data-encryption": "Server-side encryption",
+    "x-oss-tagging": "Object tagging",
+}
+# Cap on decoded bytes (W x H x frames x 4) relative to a worker's memory cap: decoding,
+# one converted copy and the output buffer must fit.
+DECODED_SHARE = 4
+
+
+class OssService(ObjectOps, BucketOps, MultipartOps):
+    """OSS semantics over an :class:`ObjectStore`; no HTTP here.
+
+    ``clock`` (Unix seconds) is what signatures and expiry are checked against;
+    ``monotonic`` drives the in-process processing deadline. Tests pass fakes for both.
+    """
+
+    def __init__(self, config: ServiceConfig, *, clock: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.store = ObjectStore(config.root, clean=True)
+        self.styles = StyleStore(config.root)
+        self.metas = MetaStore(config.root)
+        self.uploads = UploadStore(config.root)
+        self._clock = clock
+        self._lookup = static_lookup(*config.credentials)
+        self.images = ImageWorkers(config, self.store, codec.MAX_SOURCE_BYTES,
+                                   monotonic=monotonic)
+
+    def close(self) -> None:
+        """Stop the image worker processes (if any were started)."""
+        self.images.close()
+
+    # -- entry point -------------------------------------------------------------------
+    def handle(self, req: Request) -> Response:
+        """Answer ``req``; never raises. Errors become OSS error responses."""
+        request_id = new_request_id()
+        try:
+            op = self._route(req)
+            if req.bucket and op.name != "PutBucket":
+                self.store.bucket_dir(req.bucket)   # NoSuchBucket before signatures, as OSS
+            verified = signing.verify_request(
+                req.method, req.bucket, req.key or None, req.query, req.headers,
+                self._lookup, now=self._clock(), region=self.config.region)
+            self._authorize(op.name, verified)
+            resp = op.run(req)
+        except Cancelled:
+            resp = self.error_response(timeout_error(self.config.process_timeout), req,
+                                       request_id)
+        except OssError as e:
+            resp = self.error_response(e, req, request_id)
+        except Exception:  # the boundary: one bad request never takes the server down
+            log.exception("internal error in request %s (%s %s)", request_id, req.method,
+                          redact(f"/{req.bucket or ''}/{req.key or ''}"))
+            resp = self.error_response(internal_error(), req, request_id)
+        resp.headers["x-oss-request-id"] = request_id
+        return resp
+
+    def error_response(self, err: OssError, req: Request, request_id: str) -> Response:
+        status = err.status or 400
+        if status == 499:
+            status = 400
+        host_id = req.host or (f"{req.bucket}.{self.config.domain}" if req.bucket
+                               else self.config.domain)
+        body = err.to_xml(request_id, host_id).encode("utf-8")
+        headers = {"Content-Type": "application/xml", "x-oss-request-id": request_id}
+        if err.ec:
+            headers["x-oss-ec"] = err.ec
+        for name in ("x-oss-next-append-position",):
+            if name in err.details:
+                headers[name] = err.details[name]
+        if req.method == "HEAD":
+            # No body on HEAD: both SDKs decode the error from this header instead.
+            headers["x-oss-err"] = base64.b64encode(body).decode("ascii")
+        return Response(status, headers, body)
+
+    # -- routing and access ------------------------------------------------------------
+    def _route(self, req: Request) -> Operation:
+        m, q = req.method, req.query
+        if not req.bucket:
+            if m == "GET":
+                return Operation("ListBuckets", self._list_buckets)
+            raise self._not_allowed(m, "the service")
+        validate_bucket(req.bucket)
+        if not req.key:
+            return self._route_bucket(req)
+        self._refuse_subresources(q, _OBJECT_SUBRESOURCES_OK)
+        if m in ("PUT", "POST"):
+            for name, what in _UNSUPPORTED_HEADERS.items():
+                if name in req.headers:
+                    raise error("NotImplemented", f"{what} ({name}) is not implemented by "
+                                "this server.", 501, Header=name)
+        if "uploadId" in q or "uploads" in q:
+            return self._route_multipart(req)
+        if "symlink" in q:
+            if m == "PUT":
+                return Operation("PutSymlink", self._put_symlink)
+            if m == "GET":
+                return Operation("GetSymlink", self._get_symlink)
+            raise self._not_allowed(m, "a symlink")
+        if "acl" in q:
+            if m == "GET":
+                return Operation("GetObjectAcl", self._get_object_acl)
+            if m == "PUT":
+                return Operation("PutObjectAcl", self._put_object_acl)
+            raise self._not_allowed(m, "an object ACL")
+        if m == "GET":
+            return Operation("GetObject", self._get_object)
+        if m == "HEAD":
+            return Operation("GetObjectMeta" if "objectMeta" in q else "HeadObject",
+                             self._get_object)
+        if m == "PUT":
+            if "x-oss-copy-source" in req.headers:
+                return Operation("CopyObject", self._copy_object)
+            return Operation("PutObject", self._put_object)
+        if m == "DELETE":
+            return Operation("DeleteObject", self._delete_object)
+        if m == "POST":
+            if "append" in q:
+                return Operation("AppendObject", self._append_object)
+            raise error("NotImplemented", "This POST object operation is not implemented "
+                        "by this server.", 501)
+        raise self._not_allowed(m, "an object")
+
+    def _route_bucket(self, req: Request) -> Operation:
+        m, q = req.method, req.query
+        if "style" in q:
+            has_name = "styleName" in q
+            if m == "PUT" and has_name:
+                return Operation("PutStyle", self._put_style)
+            if m == "GET":
+                return Operation("GetStyle" if has_name else "ListStyle",
+                                 self._get_style if has_name else self._list_style)
+            if m == "DELETE" and has_name:
+                return Operation("DeleteStyle", self._delete_style)
+            if m in ("PUT", "DELETE"):
+                raise error("MissingArgument", "Missing styleName.", 400)
+            raise self._not_allowed(m, "a style")
+        self._refuse_subresources(q, _BUCKET_SUBRESOURCES_OK)
+        if "acl" in q:
+            if m == "GET":
+                return Operation("GetBucketAcl", self._get_bucket_acl)
+            raise error("NotImplemented", "Changing the bucket ACL is not implemented: "
+                        "the server's --acl applies to every bucket.", 501)
+        if "uploads" in q:
+            if m == "GET":
+                return Operation("ListMultipartUploads", self._list_uploads)
+            raise self._not_allowed(m, "the uploads of a bucket")
+        if "live" in q and m == "GET":
+            # Live channels are an OSS feature this server does not have, so a bucket has
+            # none: listing them is answered truthfully (the SDKs' clean-up lists them).
+            return Operation("ListLiveChannel", self._list_live_channels)
+        if "delete" in q:
+            if m == "POST":
+                return Operation("DeleteMultipleObjects", self._delete_multiple)
+            raise self._not_allowed(m, "a bucket's delete")
+        table = {"GET": ("ListObjects", self._list_objects),
+                 "HEAD": ("HeadBucket", self._head_bucket),
+                 "PUT": ("PutBucket", self._put_bucket),
+                 "DELETE": ("DeleteBucket", self._delete_bucket)}
+        if m == "GET" and q.get("list-type") == "2":
+            return Operation("ListObjectsV2", self._list_objects)
+        if m in table:
+            return Operation(*table[m])
+        raise self._not_allowed(m, "a bucket")
+
+    @staticmethod
+    def _refuse_subresources(query: dict[str, str], allowed: frozenset[str]) -> None:
+        unknown = sorted(k for k in query if k in signing.V1_SUBRESOURCES and k not in allowed)
+        if unknown:
+            raise error("NotImplemented", f"The sub-resource {unknown[0]} is not "
+                        "implemented by this server.", 501)
+
+    @staticmethod
+    def _not_allowed(method: str, what: str) -> OssError:
+        return error("MethodNotAllowed", f"The specified method {method} is not allowed "
+                     f"against {what}.", 405, Method=method)
+
+    def _authorize(self, operation: str, verified: signing.Verified | None) -> None:
+        if verified is not None:
+            return
+        acl = self.config.acl
+        if acl == "public-read-write":
+            return
+        if acl == "public-read" and operation in READ_OPERATIONS:
+            return
+        raise error("AccessDenied", "You have no right to access this object because of "
+                    "bucket acl.", 403)
+
+    # -- image processing --------------------------------------------------------------
+    def process(self, bucket: str, data: bytes, process: str | Cascade) -> Result:
+        """Run ``process`` on ``data`` with the bucket's styles and objects, within the
+        server's pixel, memory, concurrency and time limits."""
+        cascade = parse(process) if isinstance(process, str) else process
+        cascade = resolve(cascade, lambda name: self.styles.content(bucket, name))
+        header = codec.read_header(data)
+        frames = max(1, header.frames)
+        pixels = header.width * header.height * frames
+        if pixels > self.config.max_source_pixels:
+            raise OssError("ImageTooLarge", f"The source image has {pixels} pixels; this "
+                           f"server allows {self.config.max_source_pixels}.",
+                           ec="0040-00000012")
+        decoded = pixels * 4
+        budget = self.config.worker_memory_mb * 1024 * 1024 // DECODED_SHARE
+        if decoded > budget:
+            raise OssError("ImageTooLarge", f"The source image ({header.width}x"
+                           f"{header.height}, {frames} frame(s)) needs about "
+                           f"{decoded // (1024 * 1024)} MB decoded; this server allows "
+                           f"{budget // (1024 * 1024)} MB per image.", ec="0040-00000012")
+        uses_objects = any(op.uses_objects() for op in cascade.steps)
+        return self.images.run(bucket, data, cascade, uses_objects, pixels)

@@ -1,0 +1,105 @@
+"""Give freed image memory back to the system (glibc, i.e. Linux).
+
+The soak (bench/soak_viewer.py) showed the viewer's live C heap flat at 30-40 MB while its
+resident size kept climbing: freed image buffers stayed in glibc's heap. Decoded pictures,
+encoded outputs and QImages are megabytes each; glibc serves allocations above its mmap
+threshold with mmap (returned to the system on free), but after the first such buffer is
+freed it raises that threshold to the buffer's size (up to 32 MB), so later image buffers
+come from the heap, and two worker threads spread them over several heap arenas whose free
+space is rarely returned. Two remedies, both glibc's documented knobs:
+
+- :func:`tune` fixes the mmap threshold at glibc's starting 128 KB (which turns the
+  dynamic raise off) and caps the heap arenas at 2: image-sized buffers are mmapped and
+  go back on free.
+- :func:`trim` (``malloc_trim``) hands free heap pages back; the renderer calls it once
+  the preview has been idle for a moment, and every few seconds while it is busy
+  (:class:`IdleTrim`).
+
+Elsewhere (macOS, Windows, musl) both do nothing.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+import time
+
+from PySide6.QtCore import QObject, QTimer
+
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
+
+MMAP_THRESHOLD = 128 << 10   # glibc's starting value, now fixed: image buffers (a 400 px
+                             # RGB frame is 320 KB) are mmapped and freed straight back
+TRIM_THRESHOLD = 8 << 20     # free heap top beyond 8 MB is returned as it appears
+ARENA_MAX = 2                # one per render worker
+IDLE_MS = 500
+TRIM_EVERY_S = 3.0           # and at least this often while renders keep coming
+
+_libc = None
+_tuned = False
+
+
+def glibc():
+    """The C library when it is glibc, else None."""
+    global _libc
+    if _libc is None:
+        _libc = False
+        if sys.platform.startswith("linux"):
+            try:
+                lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+                lib.gnu_get_libc_version  # noqa: B018 - glibc only
+                lib.mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+                lib.malloc_trim.argtypes = (ctypes.c_size_t,)
+                _libc = lib
+            except (OSError, AttributeError):
+                pass
+    return _libc or None
+
+
+def tune() -> bool:
+    """Set the allocator up for image-sized buffers (once). True if applied."""
+    global _tuned
+    lib = glibc()
+    if lib is None:
+        return False
+    if not _tuned:
+        ok = (lib.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+              and lib.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
+              and lib.mallopt(M_ARENA_MAX, ARENA_MAX) == 1)
+        _tuned = ok
+    return _tuned
+
+
+def trim() -> bool:
+    """Return free heap memory to the system now. True if there was any to return."""
+    lib = glibc()
+    return bool(lib.malloc_trim(0)) if lib is not None else False
+
+
+class IdleTrim(QObject):
+    """Calls :func:`trim` once things have been quiet for ``IDLE_MS`` -- :meth:`poke` after
+    each piece of work (a delivered render) restarts the wait -- and, while work keeps
+    coming, at most every ``TRIM_EVERY_S`` (a trim takes about a millisecond)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.trims = 0
+        self._last = time.monotonic()
+        self._timer = QTimer(self, singleShot=True, interval=IDLE_MS)
+        self._timer.timeout.connect(self._trim)
+
+    def poke(self, *_args) -> None:
+        if glibc() is None:
+            return
+        if time.monotonic() - self._last >= TRIM_EVERY_S:
+            self._trim()
+        else:
+            self._timer.start()
+
+    def _trim(self) -> None:
+        self._timer.stop()
+        trim()
+        self._last = time.monotonic()
+        self.trims += 1
