@@ -11,6 +11,8 @@ must produce the same format and dimensions (checked). Times are wall-clock medi
 interleaved runs (ours, vips, ours, vips...) in this process; peak RSS is measured per
 case in a fresh child process (its VmHWM), baseline interpreter included.
 Record the table in docs/PERFORMANCE.md with the machine's load (os.getloadavg()).
+Our large RGB/RGBA PNGs decode with libspng when the optional extra ``fast`` is installed
+(``pip install -e .[fast]``; the header line says whether it is on).
 """
 from __future__ import annotations
 
@@ -194,9 +196,12 @@ def main() -> None:
                 t0 = time.perf_counter()
                 run()
                 times[label][side].append((time.perf_counter() - t0) * 1000)
+    from core import png_fast
+
     print(f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs, "
           f"pyvips {pyvips.__version__} / libvips {pyvips.version(0)}.{pyvips.version(1)}, "
-          f"{args.repeat} interleaved repetitions")
+          f"{args.repeat} interleaved repetitions, libspng PNG decode (extra 'fast'): "
+          f"{'on' if png_fast.available() else 'off'}")
     print("| case | ours ms | vips ms | ratio | ours RSS MB | vips RSS MB | RSS ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for label, src, process, fn in cases:

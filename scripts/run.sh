@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-setup_venv ".[quality]"   # with the quality explorer's SSIM (scikit-image)
+setup_venv ".[quality,fast]"   # SSIM for the quality explorer (scikit-image); libspng PNG decode
 # Qt's platform plugin (xcb on X11, wayland in a Wayland session) needs system libraries
 # that slim images lack: ask the plugin which, before Qt aborts with a misleading message.
 if [ -n "${QT_QPA_PLATFORM:-}" ]; then
