@@ -1,0 +1,164 @@
+"""Edges of core.oss.urls that the mutation run showed untested: the 1023-byte key limit
+from both sides, the error each builder raises (code, HTTP status, key), and an empty
+process value (no processing: the plain object URL, as the SDKs build it without params)."""
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import pytest
+
+from core.errors import OssError
+from core.oss.urls import (SEPARATORS, AddressStyle, BucketAddress, build_query,
+                           is_ip_or_localhost, parse_query, resolve_region,
+                           process_url, separator_url)
+
+BUCKET = "example-bucket"
+HOST = f"https://{BUCKET}.oss-cn-hangzhou.aliyuncs.com"
+
+
+def _address() -> BucketAddress:
+    return BucketAddress.from_endpoint("oss-cn-hangzhou.aliyuncs.com", BUCKET, https=True)
+
+
+# OSS object naming rule: "The name must be 1 to 1,023 bytes in length" (UTF-8), and must
+# not start with '/'. "中" is 3 bytes in UTF-8, so 341 of them are exactly 1023 bytes.
+@pytest.mark.parametrize("key", ["a" * 1023, "中" * 341, "a" * 1021 + "é"])
+def test_a_key_of_exactly_1023_bytes_is_accepted(key):
+    url = process_url(_address(), key, "image/resize,w_1")
+    assert url.startswith(f"{HOST}/")
+    assert url.endswith("?x-oss-process=image%2Fresize%2Cw_1")
+
+
+@pytest.mark.parametrize("key", ["a" * 1024, "中" * 342, "a" * 1022 + "é", "", "/a.jpg"])
+def test_a_key_over_1023_bytes_empty_or_rooted_is_invalid_object_name(key):
+    with pytest.raises(OssError) as err:
+        process_url(_address(), key, "image/resize,w_1")
+    e = err.value
+    assert (e.code, e.status, e.key) == ("InvalidObjectName", 400, "key")
+    assert isinstance(e.message, str) and "1023" in e.message
+
+
+def test_an_empty_process_value_gives_the_plain_object_url():
+    # The SDKs add no x-oss-process parameter when no process is given; an empty value
+    # means "no processing", so there is no query at all (not a bare "?x-oss-process").
+    assert process_url(_address(), "photos/cat.jpg", "") == f"{HOST}/photos/cat.jpg"
+
+
+@pytest.mark.parametrize("sep", ["@", "", "--", "."])
+def test_a_separator_outside_the_console_set_is_an_invalid_argument(sep):
+    with pytest.raises(OssError) as err:
+        separator_url(_address(), "a.jpg", "thumb", sep)
+    e = err.value
+    assert (e.code, e.status, e.key) == ("InvalidArgument", 400, "separator")
+    # The message names the rejected separator and every allowed one.
+    assert repr(sep) in e.message
+    assert all(s in e.message for s in SEPARATORS)
+
+
+@pytest.mark.parametrize("raw", ["a=1&&b=2", "&a=1&b=2", "a=1&b=2&", "a=1&&&x-oss-process=image%2Fresize%2Cw_1&b=2"])
+def test_empty_pairs_in_a_query_are_skipped_not_the_end(raw):
+    # As the standard library reads a query (no '+' here, where OSS and WHATWG differ):
+    # an empty pair between '&'s is skipped and the pairs after it still count.
+    assert parse_query(raw) == dict(parse_qsl(raw, keep_blank_values=True))
+    assert parse_query(raw)["b"] == "2"
+
+
+@pytest.mark.parametrize("netloc,expected", [
+    ("::1", True), ("2001:db8::1", True),            # bare IPv6: its colons are not a port
+    ("[::1]", True), ("[2001:db8::1]:9000", True),   # bracketed IPv6, with or without port
+    ("127.0.0.1", True), ("127.0.0.1:9000", True), ("localhost:8080", True),
+    ("oss-cn-hangzhou.aliyuncs.com", False), ("example.com:80", False),
+])
+def test_ip_or_localhost_endpoints(netloc, expected):
+    assert is_ip_or_localhost(netloc) is expected
+
+
+def test_a_bare_ipv6_endpoint_is_path_style():
+    # Both SDKs address an IP endpoint path-style (no bucket label in front of an IP).
+    address = BucketAddress.from_endpoint("::1", BUCKET)
+    assert address.style == "path"
+
+
+# ----------------------------------------------------------------------------- errors
+# OSS bucket naming rule: 3-63 characters of a-z, 0-9 and '-', starting and ending with a
+# letter or digit (InvalidBucketName, 400).
+
+@pytest.mark.parametrize("bucket", ["abc", "a-c", "0" * 63, "a" + "-" * 61 + "z"])
+def test_bucket_names_within_the_rule(bucket):
+    assert BucketAddress.from_endpoint("oss-cn-hangzhou.aliyuncs.com", bucket).bucket == bucket
+
+
+@pytest.mark.parametrize("bucket", ["ab", "a" * 64, "-abc", "abc-", "aBc", "a_c", "a.c", ""])
+def test_bucket_names_outside_the_rule(bucket):
+    with pytest.raises(OssError) as err:
+        BucketAddress.from_endpoint("oss-cn-hangzhou.aliyuncs.com", bucket)
+    e = err.value
+    assert (e.code, e.status, e.key) == ("InvalidBucketName", 400, "bucket")
+    assert repr(bucket) in e.message
+
+
+def test_address_argument_errors_name_their_key():
+    cases = [
+        (lambda: BucketAddress(BUCKET, "oss-cn-hangzhou.aliyuncs.com", scheme="ftp"), "scheme"),
+        (lambda: BucketAddress(BUCKET, "oss-cn-hangzhou.aliyuncs.com",
+                               style=AddressStyle.CNAME), "cname"),
+        (lambda: BucketAddress.from_endpoint("", BUCKET), "endpoint"),
+        (lambda: BucketAddress.from_endpoint("   ", BUCKET), "endpoint"),
+        (lambda: BucketAddress.from_endpoint("https:///x", BUCKET), "endpoint"),
+    ]
+    for build, key in cases:
+        with pytest.raises(OssError) as err:
+            build()
+        assert (err.value.code, err.value.status, err.value.key) == ("InvalidArgument", 400, key)
+        assert isinstance(err.value.message, str) and err.value.message
+
+
+def test_region_errors_are_invalid_arguments_on_the_region_key():
+    for endpoint, region in [("oss-cn-hangzhou.aliyuncs.com", "CN HZ"),
+                             ("oss-cn-hangzhou.aliyuncs.com", "oss-cn-beijing"),
+                             ("img.example.com", None), ("img.example.com", "  ")]:
+        with pytest.raises(OssError) as err:
+            resolve_region(endpoint, region)
+        assert (err.value.code, err.value.status, err.value.key) == ("InvalidArgument", 400,
+                                                                     "region")
+        assert isinstance(err.value.message, str)
+        if region and region.strip():
+            assert repr(region) in err.value.message or region[4:] in err.value.message
+    # The oss- prefix mistake names the region to use instead.
+    with pytest.raises(OssError) as err:
+        resolve_region("oss-cn-hangzhou.aliyuncs.com", "oss-cn-beijing")
+    assert "cn-beijing" in err.value.message.replace("oss-cn-beijing", "")
+    assert resolve_region("oss-cn-hangzhou.aliyuncs.com", " cn-beijing ") == "cn-beijing"
+    assert resolve_region("oss-cn-hangzhou.aliyuncs.com", "  ") == "cn-hangzhou"
+
+
+# ----------------------------------------------------------------------------- schemes
+
+def test_the_scheme_comes_from_https_then_cname_then_endpoint_then_http():
+    ep = "oss-cn-hangzhou.aliyuncs.com"
+    assert BucketAddress.from_endpoint(ep, BUCKET).scheme == "http"          # as oss2
+    assert BucketAddress.from_endpoint("https://" + ep, BUCKET).scheme == "https"
+    assert BucketAddress.from_endpoint("HTTPS://" + ep.upper(), BUCKET).endpoint == ep
+    assert BucketAddress.from_endpoint("https://" + ep, BUCKET, https=False).scheme == "http"
+    assert BucketAddress.from_endpoint(ep, BUCKET, https=True).scheme == "https"
+    a = BucketAddress.from_endpoint("http://" + ep, BUCKET, cname="https://img.example.com/")
+    assert (a.scheme, a.style, a.host) == ("https", "cname", "img.example.com")
+    a = BucketAddress.from_endpoint("https://" + ep, BUCKET, cname="img.example.com")
+    assert (a.scheme, a.host) == ("https", "img.example.com")
+    assert a.url("k.jpg") == "https://img.example.com/k.jpg"
+
+
+def test_the_bucket_root_in_each_style():
+    ep = "oss-cn-hangzhou.aliyuncs.com"
+    assert BucketAddress.from_endpoint(ep, BUCKET).url() == f"http://{BUCKET}.{ep}/"
+    path = BucketAddress.from_endpoint(ep, BUCKET, path_style=True)
+    assert path.url() == f"http://{ep}/{BUCKET}/"
+    assert path.url("a b.jpg") == f"http://{ep}/{BUCKET}/a%20b.jpg"
+    local = BucketAddress.from_endpoint("127.0.0.1:9000", BUCKET)
+    assert local.url("k") == f"http://127.0.0.1:9000/{BUCKET}/k"
+
+
+def test_build_query_keeps_order_and_writes_an_empty_value_as_the_bare_name():
+    # Both SDKs: a sub-resource without value is written as its bare name (?acl).
+    assert build_query({"b": "2", "acl": "", "a": "1/2"}) == "b=2&acl&a=1%2F2"
+    assert parse_query("b=2&acl&a=1%2F2") == {"b": "2", "acl": "", "a": "1/2"}
