@@ -12,7 +12,7 @@ connection) are dropped by generation number.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QHBoxLayout, QLineEdit, QListView, QListWidget,
                                QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
@@ -23,7 +23,7 @@ from core.oss.listing import ObjectListing
 from .connection import Connection
 from .elide import ElidedLabel
 from .preview import human_bytes
-from .render import as_oss_error
+from .render import as_oss_error, start_in_pool
 
 PAGE = 60
 THUMB = 72
@@ -36,16 +36,6 @@ THUMB_ROLE = Qt.ItemDataRole.UserRole + 1
 
 def looks_like_image(key: str) -> bool:
     return key.lower().endswith(IMAGE_SUFFIXES)
-
-
-class _Job(QRunnable):
-    def __init__(self, fn) -> None:
-        super().__init__()
-        self.fn = fn
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        self.fn()
 
 
 class _Relay(QObject):
@@ -148,7 +138,7 @@ class BucketBrowser(QWidget):
                 relay.listed.emit(gen, page, more)
             except Exception as e:  # noqa: BLE001 - reported inline
                 relay.failed.emit(gen, "list", as_oss_error(e))
-        self.pool.start(_Job(work))
+        start_in_pool(self.pool, work)
         return gen
 
     def open(self, key: str) -> None:
@@ -167,7 +157,7 @@ class BucketBrowser(QWidget):
                 relay.opened.emit(gen, key, data)
             except Exception as e:  # noqa: BLE001
                 relay.failed.emit(gen, f"open {key}", as_oss_error(e))
-        self.pool.start(_Job(work))
+        start_in_pool(self.pool, work)
 
     def wait(self, msecs: int = 10000) -> bool:
         return self.pool.waitForDone(msecs)
@@ -209,7 +199,7 @@ class BucketBrowser(QWidget):
                 relay.thumb.emit(gen, key, data)
             except Exception as e:  # noqa: BLE001 - a missing thumbnail is not fatal
                 relay.failed.emit(gen, f"thumbnail {key}", as_oss_error(e))
-        self.pool.start(_Job(work))
+        start_in_pool(self.pool, work)
 
     def _thumb_finished(self) -> None:
         self._pending_thumbs = max(0, self._pending_thumbs - 1)

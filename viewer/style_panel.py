@@ -35,7 +35,7 @@ from core.oss.credentials import Credentials
 from core.errors import OssError
 from core.style_library import LIMIT, ConflictPolicy, StyleLibrary, validate_content
 
-from .document import Document
+from .document import UNDO_LIMIT, Document
 from .credentials_form import CredentialFields, shrinkable_combo
 from .session import Session
 from .settings import to_bool
@@ -235,6 +235,7 @@ class StyleLibraryPanel(QWidget):
         self.doc = doc
         self.library = StyleLibrary(library_path or default_library_path())
         self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)  # bounded like the document's
         self.client_factory = client_factory
         self.session = session if session is not None else Session(self, environ=environ)
         self.pool = QThreadPool(self)
