@@ -14,12 +14,9 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, QTimer, Signal, Slot
-from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence,
-                           QUndoGroup, QUndoStack)
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
-                               QLineEdit, QMainWindow, QMessageBox, QScrollArea,
-                               QSizePolicy, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction, QGuiApplication, QIcon, QUndoGroup, QUndoStack
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
+                               QMessageBox, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
 from core.cascade import parse
 from core.engine import Source
@@ -34,12 +31,14 @@ from .connection import Connection
 from .connection_bar import ConnectionBar
 from .document import Document
 from .elide import ElidedLabel
-from .forms import error_text, message_label
+from .forms import error_text
 from .info_panel import InfoPanel
+from .menus import APP_NAME, build_actions, build_menus, make_action
 from .preview import CompareMode, PreviewPanel, human_bytes, ratio_text
 from .process_field import ProcessField
 from .render import RenderOutput, RenderRequest, Renderer
 from .session import Session
+from .source_bar import SourceBar
 from .sources import (DEFAULT_SAMPLE, SAMPLES, ObjectsResolver, UrlFetcher, load_bytes,
                       load_file, process_from_text, read_mime, recent_files, remember_file,
                       sample_path)
@@ -48,7 +47,6 @@ from .steps_panel import StepsPanel
 from .url_bar import UrlBar
 from .url_open import UrlPlan, plan_url
 
-APP_NAME = "oss-style-viewer"
 ICON_PATH = resource_path("icons", "app.svg")
 
 # The first of these that the engine accepts opens with the app (watermark is newer).
@@ -73,59 +71,6 @@ OPTIONAL_DOCKS = (
     ("viewer.remote_panel", "RemotePanel", "Remote", "remoteDock"),
     ("viewer.quality_panel", "QualityPanel", "Quality", "qualityDock"),
 )
-
-
-class SourceBar(QWidget):
-    """Source name and size, the ways to open another one, and an inline URL field whose
-    errors stay next to it."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.title = ElidedLabel(self, mode=Qt.TextElideMode.ElideMiddle)
-        self.title.setObjectName("sourceTitle")
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.open_button = QToolButton(self)
-        self.samples_button = QToolButton(self)
-        self.samples_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.url_button = QToolButton(self)
-        self.url_edit = QLineEdit(self)
-        self.url_edit.setObjectName("urlEdit")
-        self.url_edit.setPlaceholderText("https://bucket.oss-cn-hangzhou.aliyuncs.com/photo.jpg")
-        self.url_edit.setClearButtonEnabled(True)
-        self.url_go = QToolButton(self)
-        self.url_go.setText("Fetch")
-        self.url_cancel = QToolButton(self)
-        self.url_cancel.setText("Cancel")
-        self.message = message_label("sourceError", self)
-
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("<b>Source</b>", self))
-        row.addWidget(self.title, 1)
-        row.addWidget(self.open_button)
-        row.addWidget(self.samples_button)
-        row.addWidget(self.url_button)
-        self.url_row = QWidget(self)
-        ur = QHBoxLayout(self.url_row)
-        ur.setContentsMargins(0, 0, 0, 0)
-        ur.addWidget(QLabel("URL", self.url_row))
-        ur.addWidget(self.url_edit, 1)
-        ur.addWidget(self.url_go)
-        ur.addWidget(self.url_cancel)
-        self.url_row.setVisible(False)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(8, 6, 8, 2)
-        lay.setSpacing(4)
-        lay.addLayout(row)
-        lay.addWidget(self.url_row)
-        lay.addWidget(self.message)
-
-    def show_message(self, text: str | None, error: bool = True) -> None:
-        self.message.setProperty("error", error)
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
-        self.message.setText(text or "")
-        self.message.setVisible(bool(text))
 
 
 def _within(widget: QWidget, ancestor: QWidget) -> bool:
@@ -316,122 +261,13 @@ class MainWindow(QMainWindow):
         self.undo_group.setActiveStack(self.doc.undo_stack)
 
     def _act(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-        act = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, QKeySequence.StandardKey):
-                act.setShortcuts(shortcut)
-            else:
-                act.setShortcut(QKeySequence(shortcut))
-        if tip:
-            act.setToolTip(tip)
-            act.setStatusTip(tip)
-        act.triggered.connect(slot)
-        return act
+        return make_action(self, text, slot, shortcut, tip)
 
     def _build_actions(self) -> None:
-        K = QKeySequence.StandardKey
-        self.act_open = self._act("&Open image…", self.open_dialog, K.Open,
-                                  "Open an image file")
-        self.act_open_url = self._act("Open &URL…", self.show_url_row, "Ctrl+U",
-                                      "Fetch an image over http(s)")
-        self.act_save = self._act("&Save output as…", self.save_output, K.Save,
-                                  "Save the processed image shown in the preview")
-        self.act_quit = self._act("&Quit", self.close, K.Quit)
-        self.act_batch = self._act("&Batch…", self.show_batch, "Ctrl+B",
-                                   "Run the cascade over a folder or a bucket prefix")
-        self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
-        self.act_undo.setShortcuts(K.Undo)
-        self.act_redo = self.undo_group.createRedoAction(self, "&Redo")
-        redo_keys = QKeySequence.keyBindings(K.Redo)
-        if QKeySequence("Ctrl+Y") not in redo_keys:
-            # Listed twice (Windows' bindings already have it), a key is "ambiguous" and
-            # does nothing at all.
-            redo_keys.append(QKeySequence("Ctrl+Y"))
-        self.act_redo.setShortcuts(redo_keys)
-        self.act_paste = self._act("&Paste", self.paste, K.Paste,
-                                   "Paste an image, a file, a URL or a process string")
-        self.act_copy_process = self._act("&Copy process string", self.process_field.copy,
-                                          "Ctrl+Shift+C")
-        self.act_edit_process = self._act("Edit process &string", self.process_field.focus,
-                                          "Ctrl+L", "Put the cursor in the process string")
-        self.act_add = self._act("&Add step…", self._show_palette, "Ctrl+Shift+A")
-        self.act_clear = self._act("Clear all steps", lambda: self.doc.set_steps((), "Clear steps"))
-        from .explain_dialog import ExplainTool
-        self.explain_tool = ExplainTool(self)  # Tools > Explain URL, and a paste target
-        for a in (self.act_open, self.act_open_url, self.act_save, self.act_undo, self.act_redo,
-                  self.act_paste, self.act_copy_process, self.act_edit_process, self.act_add):
-            self.addAction(a)
+        build_actions(self)
 
     def _build_menus(self) -> None:
-        mb = self.menuBar()
-        m = mb.addMenu("&File")
-        m.addAction(self.act_open)
-        m.addAction(self.act_open_url)
-        self.samples_menu = m.addMenu("Open &sample")
-        for s in SAMPLES:
-            act = self.samples_menu.addAction(f"{s.title} — {s.file}")
-            act.setToolTip(s.note)
-            act.setStatusTip(s.note)
-            act.triggered.connect(lambda _=False, s=s: self.open_path(str(sample_path(s))))
-        self.samples_menu.setToolTipsVisible(True)
-        self.recent_menu = m.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        m.addSeparator()
-        m.addAction(self.act_save)
-        m.addAction(self.act_batch)
-        m.addSeparator()
-        m.addAction(self.act_quit)
-
-        m = mb.addMenu("&Edit")
-        m.addAction(self.act_undo)
-        m.addAction(self.act_redo)
-        m.addSeparator()
-        m.addAction(self.act_paste)
-        m.addAction(self.act_copy_process)
-        m.addAction(self.act_edit_process)
-        m.addSeparator()
-        m.addAction(self.act_add)
-        sp = self.steps_panel
-        for a in (sp.act_toggle, sp.act_duplicate, sp.act_remove, sp.act_up, sp.act_down):
-            m.addAction(a)
-        m.addAction(self.act_clear)
-
-        m = mb.addMenu("&View")
-        for mode in CompareMode:
-            m.addAction(self.preview.mode_actions[mode])
-        m.addSeparator()
-        pv = self.preview
-        for a in (pv.act_fit, pv.act_never_enlarge, pv.act_actual, pv.act_zoom_in,
-                  pv.act_zoom_out):
-            m.addAction(a)
-        m.addAction(pv.act_follow)
-        m.addSeparator()
-        for dock in (self.steps_dock, self.info_dock, *self.extra_docks.values(),
-                     self.bucket_dock):
-            m.addAction(dock.toggleViewAction())
-        m.addSeparator()
-        theme = m.addMenu("&Theme")
-        self.theme_group = QActionGroup(self)
-        for name in ("system", "light", "dark"):
-            act = theme.addAction(name.title())
-            act.setCheckable(True)
-            act.setData(name)
-            act.triggered.connect(lambda _=False, n=name: self.set_theme(n))
-            self.theme_group.addAction(act)
-
-        m = mb.addMenu("&Tools")
-        m.addActions([self.explain_tool.act_explain, self.explain_tool.act_paste])
-
-        m = mb.addMenu("&Help")
-        m.addAction(self._act("Sample images and licences", self._about_samples))
-        m.addAction(self._act(f"&About {APP_NAME}", self._about))
-
-        self.source_bar.open_button.setDefaultAction(self.act_open)
-        self.source_bar.open_button.setText("Open…")
-        self.source_bar.samples_button.setText("Samples")
-        self.source_bar.samples_button.setMenu(self.samples_menu)
-        self.source_bar.url_button.setDefaultAction(self.act_open_url)
-        self.source_bar.url_button.setText("URL…")
+        build_menus(self)
 
     def _wire(self) -> None:
         d = self.doc
