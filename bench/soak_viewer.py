@@ -32,7 +32,6 @@ the 10-minute run are in docs/PERFORMANCE.md.
 from __future__ import annotations
 
 import argparse
-import base64
 import faulthandler
 import gc
 import json

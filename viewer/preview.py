@@ -270,7 +270,6 @@ class ImageCanvas(QWidget):
                 self.overlay.paint(p, self)
             self._draw_split_handle(p, split_x, both)
             top = max(both.top(), 0) + 8
-            bottom = min(both.bottom(), self.height()) - 8
             left, right = max(both.left(), 0) + 8, min(both.right(), self.width()) - 8
             self._draw_tag(p, self.labels[0], QPointF(left, top), left=True,
                            focused=self.focus_side == 0)

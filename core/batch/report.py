@@ -13,7 +13,6 @@ import os
 from html import escape
 from pathlib import Path
 
-from PIL import Image
 
 from .. import codec
 from ..errors import OssError
@@ -173,7 +172,7 @@ def batch_report(records: list[dict], out_dir: str | os.PathLike, *, process: st
     ordered = stats.worst_first(records)
     shown = ordered[:MAX_THUMBS]
     more = len(ordered) - len(shown)
-    body.append(f'<h2>Contact sheet</h2><p>Failures first, then the least saved.'
+    body.append('<h2>Contact sheet</h2><p>Failures first, then the least saved.'
                 + (f" The {more} best-saved are not shown." if more else "")
                 + '</p><div class="cards" id="sheet">'
                 + "".join(_card(r, out_dir) for r in shown) + "</div>")

@@ -12,7 +12,6 @@ import argparse
 import importlib
 import json
 import sys
-from pathlib import Path
 
 from ..errors import OssError
 from .common import load_styles as _load_styles

@@ -31,7 +31,7 @@ from ..oss.credentials import Credentials, mask
 from .config import (ACLS, DEFAULT_HOST, DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT,
                      DEFAULT_PROCESS_TIMEOUT, DEFAULT_REGION, DEFAULT_DOMAIN,
                      DEFAULT_SEPARATORS, DEFAULT_MAX_BODY, DEFAULT_THREADS,
-                     DEFAULT_WORKER_MEMORY_MB, ServiceConfig, default_workers, log,
+                     DEFAULT_WORKER_MEMORY_MB, ServiceConfig, default_workers,
                      new_request_id)
 from .service import OssService
 from .wsgi import OssApp
