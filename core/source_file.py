@@ -6,10 +6,11 @@ never ends), and the size is checked on the open descriptor before a byte is rea
 """
 from __future__ import annotations
 
+import errno
 import os
-import stat
 
 from .errors import OssError
+from .storage import open_regular
 
 
 def too_large(limit: int) -> OssError:
@@ -23,30 +24,23 @@ def read_regular_file(path: str | os.PathLike, limit: int) -> bytes:
 
     Raises FileNotFoundError / IsADirectoryError / NotADirectoryError for the caller to
     phrase, and :class:`OssError` (BadRequest for anything but a regular file,
-    ImageTooLarge past ``limit``).
+    ImageTooLarge past ``limit``). Opening is :func:`core.storage.open_regular`'s, which
+    the service uses too: never waits on a FIFO, checks the size before reading.
     """
-    # O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     if os.path.isdir(path):
         raise IsADirectoryError(path)
-    fd = os.open(path, flags)
     try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(path)
-        if not stat.S_ISREG(st.st_mode):
-            raise OssError("BadRequest", f"Not a regular file: {os.fspath(path)}")
-        if st.st_size > limit:
-            raise too_large(limit)
-        chunks, total = [], 0
-        while True:  # the file may grow while we read: never past limit + 1
-            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise too_large(limit)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+        f, _ = open_regular(path, limit)
+    except FileNotFoundError:
+        if os.path.lexists(path):   # there, but a FIFO, device or socket
+            raise OssError("BadRequest", f"Not a regular file: {os.fspath(path)}") from None
+        raise
+    except OSError as e:
+        if e.errno == errno.EFBIG:
+            raise too_large(limit) from None
+        raise
+    with f:
+        data = f.read(limit + 1)    # the file may grow while we read: never past limit + 1
+    if len(data) > limit:
+        raise too_large(limit)
+    return data
