@@ -46,6 +46,7 @@ from .panel_binding import bind_panels
 from .steps_panel import StepsPanel
 from .url_bar import UrlBar
 from .url_open import UrlPlan, plan_url
+from .widget_tree import within
 
 ICON_PATH = resource_path("icons", "app.svg")
 
@@ -71,17 +72,6 @@ OPTIONAL_DOCKS = (
     ("viewer.remote_panel", "RemotePanel", "Remote", "remoteDock"),
     ("viewer.quality_panel", "QualityPanel", "Quality", "qualityDock"),
 )
-
-
-def _within(widget: QWidget, ancestor: QWidget) -> bool:
-    """``widget`` is ``ancestor`` or inside it, floating docks included (unlike
-    ``isAncestorOf``, which stops at window boundaries)."""
-    w: QWidget | None = widget
-    while w is not None:
-        if w is ancestor:
-            return True
-        w = w.parentWidget()
-    return False
 
 
 class MainWindow(QMainWindow):
@@ -252,10 +242,10 @@ class MainWindow(QMainWindow):
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         # Focus leaving for a dialog, a popup or another window keeps the stack: a menu's
         # Undo must act on the panel the user was in.
-        if new is None or not _within(new, self):
+        if new is None or not within(new, self):
             return
         for panel, stack in self._panel_stacks:
-            if _within(new, panel):
+            if within(new, panel):
                 self.undo_group.setActiveStack(stack)
                 return
         self.undo_group.setActiveStack(self.doc.undo_stack)

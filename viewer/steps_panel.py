@@ -22,6 +22,7 @@ from core.params import REGISTRY, Kind, Operation
 
 from .document import Document
 from .forms import StepForm, error_text
+from .widget_tree import within
 
 MIME = "application/x-oss-style-viewer-step"
 ERROR_COLOR = QColor("#e5484d")
@@ -263,15 +264,6 @@ class StepDelegate(QStyledItemDelegate):
             cy = text_rect.center().y()
             painter.drawEllipse(text_rect.right() - d - 4, cy - d // 2, d, d)
         painter.restore()
-
-
-def _within(widget: QWidget, ancestor: QWidget) -> bool:
-    w: QWidget | None = widget
-    while w is not None:
-        if w is ancestor:
-            return True
-        w = w.parentWidget()
-    return False
 
 
 def _param_key(widget: QWidget | None) -> str | None:
@@ -521,7 +513,7 @@ class StepsPanel(QWidget):
         old.blockSignals(True)
         # Taking a form that holds focus out of the window moved focus on to some other
         # widget: give it back to the form area once the dust has settled.
-        if focus is not None and _within(focus, old):
+        if focus is not None and within(focus, old):
             self._refocus = True
             self._refocus_key = _param_key(focus)
         old.setParent(self)  # owned by Qt again: dropping a Python reference cannot free it
@@ -535,7 +527,7 @@ class StepsPanel(QWidget):
         focus = QApplication.focusWidget()
         refocus, self._refocus = self._refocus, False
         key, self._refocus_key = self._refocus_key, None
-        if refocus or (focus is not None and any(_within(focus, w) for w in retired)):
+        if refocus or (focus is not None and any(within(focus, w) for w in retired)):
             # The user was on (or clicking into) the old form: stay in the form area, on
             # the same parameter when the new form has it.
             if self.form is not None:
