@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image
@@ -41,3 +42,16 @@ def with_orientation(image: Image.Image, orientation: int) -> bytes:
     exif = Image.Exif()
     exif[0x0112] = orientation
     return encode(image, "JPEG", exif=exif.tobytes(), quality=95)
+
+
+@contextmanager
+def running_server(root, acl: str = "public-read-write", credentials=(), **kw):
+    """``oss-img serve`` for ``root`` on a free loopback port, stopped afterwards."""
+    from core.serve.runner import serve
+
+    server = serve(root, "127.0.0.1", 0, acl, tuple(credentials), **kw)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from contextlib import contextmanager
 
 import pytest
 from PIL import Image
@@ -13,21 +12,15 @@ from core.cli import main as cli_main
 from core.oss.client import OssClient
 from core.oss.credentials import Credentials
 from core.oss.urls import BucketAddress
-from core.serve.runner import serve
+from tests.helpers import running_server
 
 from .batch_fixtures import make_sources
 
 CREDS = Credentials("LTAI5tBatchTestKey0001", "Batch+Secret/For=Tests01")
 
 
-@contextmanager
 def running(root, acl):
-    server = serve(root, "127.0.0.1", 0, acl, (CREDS,))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    return running_server(root, acl, (CREDS,))
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import os
 import re
 import socket
 import xml.etree.ElementTree as ET
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -28,11 +27,10 @@ from core.oss.credentials import Credentials
 from core.serve.config import (MAX_STYLES, STYLE_DIR, TMP_PREFIX, ServiceConfig,
                                content_type_for, redact)
 from core.serve.messages import Request
-from core.serve.runner import serve
 from core.serve.service import OssService
 from core.serve.wsgi import split_target
 from core.oss.urls import BucketAddress, parse_query
-from tests.helpers import decode, encode, quadrants, solid
+from tests.helpers import decode, encode, quadrants, running_server, solid
 
 NOW = 1700000000  # 2023-11-14T22:13:20Z
 REGION = "cn-hangzhou"
@@ -795,14 +793,8 @@ def test_watermark_and_style_names_cannot_escape(svc, root):
 
 # ----------------------------------------------------------------------------- HTTP
 
-@contextmanager
 def running(root, acl="public-read-write", **kw):
-    server = serve(root, "127.0.0.1", 0, acl, (CREDS,), **kw)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    return running_server(root, acl, (CREDS,), **kw)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import resource
 import socket
 import xml.etree.ElementTree as ET
 import zlib
-from contextlib import contextmanager
 
 import pytest
 import requests
@@ -23,9 +22,8 @@ from core.errors import OssError
 from core.oss.credentials import Credentials
 from core.resolver import FolderResolver
 from core.serve.config import TMP_PREFIX, ServiceConfig
-from core.serve.runner import serve
 from core.serve.service import OssService
-from tests.helpers import encode, quadrants, solid
+from tests.helpers import encode, quadrants, running_server, solid
 
 BUCKET = "bkt"
 IMG = encode(quadrants(40, 30))
@@ -42,14 +40,8 @@ def root(tmp_path):
     return r
 
 
-@contextmanager
 def running(root, acl="public-read-write", **kw):
-    server = serve(root, "127.0.0.1", 0, acl, (CREDS,), **kw)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    return running_server(root, acl, (CREDS,), **kw)
 
 
 @pytest.fixture

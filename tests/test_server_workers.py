@@ -14,14 +14,12 @@ import signal
 import threading
 import time
 import xml.etree.ElementTree as ET
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 
-from core.serve.runner import serve
-from tests.helpers import encode, quadrants
+from tests.helpers import encode, quadrants, running_server
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc")
 
@@ -39,14 +37,8 @@ def root(tmp_path):
     return r
 
 
-@contextmanager
 def running(root, **kw):
-    server = serve(root, "127.0.0.1", 0, "public-read-write", **kw)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    return running_server(root, "public-read-write", **kw)
 
 
 def workers() -> list[int]:
