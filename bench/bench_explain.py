@@ -13,9 +13,7 @@ under a frame budget. Measured cases, V1 and V4, with credentials:
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -25,6 +23,7 @@ from core.oss.explain import explain  # noqa: E402
 from core.oss.signing import presign, verify_request  # noqa: E402
 from core.oss.urls import BucketAddress, parse_query  # noqa: E402
 from core.errors import OssError  # noqa: E402
+from bench_core import timeit  # noqa: E402  (same folder, run as a script)
 
 NOW = 1700000000
 CREDS = Credentials("LTAI5tBenchKey000001", "Bench+Secret/01=")
@@ -33,15 +32,6 @@ ADDR = BucketAddress.from_endpoint("oss-cn-hangzhou.aliyuncs.com", "example-buck
                                    https=True)
 KEY = "photos/2024/my cat+1 (copy).jpg"
 PROCESS = "image/resize,m_fill,w_320,h_240/rotate,90/format,webp/quality,q_80"
-
-
-def timeit(fn, repeat: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(samples), min(samples)
 
 
 def error_xml(url: str, version: str) -> str:

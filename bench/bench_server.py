@@ -13,7 +13,6 @@ in N worker processes (0: in the server process, no isolation).
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
 import sys
 import tempfile
@@ -22,7 +21,6 @@ import time
 from pathlib import Path
 
 import requests
-from PIL import Image, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -30,17 +28,10 @@ from core.oss.credentials import Credentials  # noqa: E402
 from core.serve.runner import serve  # noqa: E402
 from core.oss.signing import presign  # noqa: E402
 from core.oss.urls import BucketAddress  # noqa: E402
+from bench_core import EXAMPLE, photo_like  # noqa: E402  (same folder, run as a script)
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "resources" / "samples" / "example.jpg"
 BUCKET = "bench"
 CREDS = Credentials("LTAI5tBenchKey000001", "BenchSecret000001")
-
-
-def photo_like(w: int, h: int) -> bytes:
-    base = Image.open(EXAMPLE).convert("RGB").resize((w, h), Image.Resampling.BICUBIC)
-    out = io.BytesIO()
-    base.filter(ImageFilter.DETAIL).save(out, "JPEG", quality=90)
-    return out.getvalue()
 
 
 def run(name: str, clients: int, per_client: int, make_request) -> None:
