@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout
 
 from core.errors import OssError
 from core.oss.explain import ExplainReport, explain, load_target
+from core.oss.explain import parse_headers as core_parse_headers
 from core.oss.explain_causes import METHODS
 from core.oss.explain_render import render_text
 
@@ -53,17 +54,9 @@ class _PasteField(QPlainTextEdit):
 
 
 def parse_headers(text: str) -> dict[str, str]:
-    """``K:V`` pairs, one a line or separated by ``;``."""
-    out = {}
-    for item in text.replace(";", "\n").splitlines():
-        if not item.strip():
-            continue
-        name, sep, value = item.partition(":")
-        if not sep or not name.strip():
-            raise OssError("InvalidArgument", f"The header {item.strip()!r} is not NAME:VALUE.",
-                           key="header")
-        out[name.strip()] = value.strip()
-    return out
+    """``K:V`` pairs, one a line or separated by ``;`` (blank lines skipped)."""
+    return core_parse_headers(item.strip() for item in text.replace(";", "\n").splitlines()
+                              if item.strip())
 
 
 class ExplainDialog(QDialog):

@@ -16,17 +16,6 @@ from pathlib import Path
 from ..errors import OssError
 
 
-def _headers(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items or ():
-        name, sep, value = item.partition(":")
-        if not sep or not name.strip():
-            raise OssError("InvalidArgument", f"The header {item!r} is not NAME:VALUE.",
-                           key="header")
-        out[name.strip()] = value.strip()
-    return out
-
-
 def _read_error(source: str | None) -> str | None:
     if source is None:
         return None
@@ -49,11 +38,11 @@ def _credentials():
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from ..oss.explain import explain
+    from ..oss.explain import explain, parse_headers
     from ..oss.explain_render import render_json, render_text
 
     report = explain(args.url, now=time.time(), method=args.method,
-                     headers=_headers(args.header), credentials=_credentials(),
+                     headers=parse_headers(args.header), credentials=_credentials(),
                      error_xml=_read_error(args.error_xml), bucket=args.bucket,
                      region=args.region)
     sys.stdout.write(render_json(report) if args.json else render_text(report))

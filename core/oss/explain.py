@@ -59,6 +59,18 @@ class ErrorXml:
                                         "CanonicalRequest", "CanonicalRequestBytes")}}
 
 
+def parse_headers(items) -> dict[str, str]:
+    """``NAME:VALUE`` items (``--header``, the viewer's header field) as a header dict."""
+    out = {}
+    for item in items or ():
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            raise OssError("InvalidArgument", f"The header {item!r} is not NAME:VALUE.",
+                           key="header")
+        out[name.strip()] = value.strip()
+    return out
+
+
 def _from_bytes(text: str | None) -> str | None:
     if not text:
         return None
@@ -473,4 +485,5 @@ def load_target(report: ExplainReport, credentials: Credentials | None = None, *
     return signed.url, process, "The original object is fetched with a new signature."
 
 
-__all__ = ["explain", "ExplainReport", "ErrorXml", "Side", "parse_error_xml", "load_target"]
+__all__ = ["explain", "ExplainReport", "ErrorXml", "Side", "parse_error_xml", "parse_headers",
+           "load_target"]
