@@ -10,11 +10,9 @@ import os
 from pathlib import Path
 from typing import Mapping
 
+from .codec import MAX_SOURCE_BYTES
 from .errors import OssError
 from .source_file import read_regular_file
-
-# An object larger than OSS's source limit can be no watermark (OSS: 20 MB).
-MAX_OBJECT_BYTES = 20 * 1024 * 1024
 
 
 def no_such_key(key: str) -> OssError:
@@ -48,7 +46,8 @@ class FolderResolver:
         if not path.is_file():  # a FIFO, device or folder is no object (the service agrees)
             raise no_such_key(key)
         try:
-            return read_regular_file(path, MAX_OBJECT_BYTES)
+            # An object larger than OSS's source limit can be no watermark either.
+            return read_regular_file(path, MAX_SOURCE_BYTES)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise no_such_key(key) from None
         except OssError as e:
