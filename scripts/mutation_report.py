@@ -1,12 +1,24 @@
 """Per-module kill ratios from mutmut's results (``mutants/**/*.py.meta``).
 
+    python scripts/mutation_report.py [--files] [--survivors] [--names FILE]
+
+Modules are the ones issue 16 names: ``core/ops/*`` is one module ("ops") and
+``core/serve/*`` one ("serve"); ``--files`` prints one row per file instead.
+
 Equivalent mutants (no test can tell them apart from the original) are listed with the
 reason in ``docs/mutants-equivalent.txt`` (``<mutant name>  # why``) and leave the
-denominator. Prints a Markdown table for docs/TESTING.md and the survivors still to explain.
+denominator. Survivors that are accepted but *not* equivalent (our own wording of a
+message OSS does not publish) are listed in ``docs/mutants-accepted.txt``; they stay in the
+denominator as not killed.
+
+``--names FILE`` restricts the table to the mutant names in FILE (one a line): a random
+sample, run with ``mutmut run $(cat FILE)``. The kill ratio is then an estimate, printed
+with its 95% Wilson interval.
 """
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -18,15 +30,34 @@ STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"
 KILLS = {"killed", "timeout", "segfault", "type check"}
 
 
-def equivalents() -> dict[str, str]:
-    path = ROOT / "docs" / "mutants-equivalent.txt"
+def listed(name: str) -> dict[str, str]:
+    """``<mutant name>  # why`` lines of docs/NAME."""
+    path = ROOT / "docs" / name
     out = {}
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
-            name, _, why = line.partition("#")
-            if name.strip():
-                out[name.strip()] = why.strip()
+            mutant, _, why = line.partition("#")
+            if mutant.strip():
+                out[mutant.strip()] = why.strip()
     return out
+
+
+def module_of(path: str, per_file: bool) -> str:
+    if per_file:
+        return path
+    for group in ("core/ops/", "core/serve/"):
+        if path.startswith(group):
+            return group + "*"
+    return path
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def main(argv: list[str]) -> int:
@@ -34,35 +65,46 @@ def main(argv: list[str]) -> int:
     if not metas:
         print("no mutmut results under mutants/ (run scripts/mutation.sh first)")
         return 1
-    equiv = equivalents()
-    rows, survivors = [], defaultdict(list)
+    only = None
+    if "--names" in argv:
+        only = set(Path(argv[argv.index("--names") + 1]).read_text().split())
+    equiv, accepted = listed("mutants-equivalent.txt"), listed("mutants-accepted.txt")
+    counts: dict[str, Counter] = defaultdict(Counter)
+    survivors = defaultdict(list)
     for meta in metas:
-        module = meta.relative_to(ROOT / "mutants").as_posix()[: -len(".meta")]
-        codes = json.loads(meta.read_text())["exit_code_by_key"]
-        counts = Counter()
-        for name, code in codes.items():
+        path = meta.relative_to(ROOT / "mutants").as_posix()[: -len(".meta")]
+        module = module_of(path, "--files" in argv)
+        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            if only is not None and name not in only:
+                continue
             status = STATUS.get(code, "suspicious")
-            if status == "survived" and name in equiv:
+            if status in ("survived", "no tests") and name in equiv:
                 status = "equivalent"
-            counts[status] += 1
+            elif status in ("survived", "no tests") and name in accepted:
+                status = "accepted"
+            counts[module][status] += 1
+            counts[module]["mutants"] += 1
             if status in ("survived", "no tests"):
                 survivors[module].append(name)
-        killed = sum(counts[s] for s in KILLS)
-        live = counts["survived"] + counts["no tests"]
-        ratio = killed / (killed + live) if killed + live else 1.0
-        rows.append((module, len(codes), killed, counts["survived"], counts["no tests"],
-                     counts["equivalent"], counts["unchecked"], ratio))
-    print("| module | mutants | killed | survived | no test | equivalent | unchecked | kill ratio |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for m, n, k, s, nt, e, u, r in rows:
-        print(f"| `{m}` | {n} | {k} | {s} | {nt} | {e} | {u} | {r:.1%} |")
-    tk = sum(r[2] for r in rows)
-    tl = sum(r[3] + r[4] for r in rows)
-    print(f"| **all** | {sum(r[1] for r in rows)} | {tk} | {sum(r[3] for r in rows)} | "
-          f"{sum(r[4] for r in rows)} | {sum(r[5] for r in rows)} | {sum(r[6] for r in rows)} | "
-          f"{tk / (tk + tl) if tk + tl else 1:.1%} |")
+    counts = {m: c for m, c in counts.items() if c["mutants"]}
+    total = sum(counts.values(), Counter())
+    interval = only is not None
+    print("| module | mutants | killed | survived | no test | accepted | equivalent | unchecked "
+          f"| kill ratio |{' 95% interval |' if interval else ''}")
+    print(f"|---|---:|---:|---:|---:|---:|---:|---:|---:|{'---:|' if interval else ''}")
+    for module, c in sorted(counts.items()) + [("**all**", total)]:
+        killed = sum(c[s] for s in KILLS)
+        live = c["survived"] + c["no tests"] + c["accepted"]
+        ratio = f"{killed / (killed + live):.1%}" if killed + live else "-"
+        label = module if module.startswith("**") else f"`{module}`"
+        row = (f"| {label} | {c['mutants']} | {killed} | {c['survived']} | {c['no tests']} | "
+               f"{c['accepted']} | {c['equivalent']} | {c['unchecked']} | {ratio} |")
+        if interval:
+            lo, hi = wilson(killed, killed + live)
+            row += f" {lo:.0%}-{hi:.0%} |"
+        print(row)
     if "--survivors" in argv:
-        for module, names in survivors.items():
+        for module, names in sorted(survivors.items()):
             print(f"\n{module}:")
             for n in sorted(names):
                 print("  ", n)
