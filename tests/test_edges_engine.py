@@ -279,3 +279,106 @@ def test_two_threads_computing_the_same_picture_count_its_bytes_once():
     assert errors == []
     # Decoded, after contrast and after bright, whoever stored bright first.
     assert engine.cache_bytes == 3 * PICTURE
+
+
+# -- ops the mutation run showed untested --------------------------------------------------
+
+def _png_of(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _rgba(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data)).convert("RGBA")
+
+
+def test_rounded_corners_cut_only_the_four_corners():
+    """Spec (rounded-corners): the corners are rounded with radius r; the rest is kept."""
+    out = _rgba(Engine().process(_png_of(Image.new("RGB", (40, 30), (200, 0, 0))),
+                                 "image/rounded-corners,r_8/format,png").data)
+    assert out.size == (40, 30)
+    for corner in ((0, 0), (39, 0), (0, 29), (39, 29)):
+        assert out.getpixel(corner)[3] == 0, corner
+    for inside in ((20, 0), (20, 29), (0, 15), (39, 15), (20, 15)):
+        assert out.getpixel(inside) == (200, 0, 0, 255), inside
+
+
+@pytest.mark.parametrize("process", ["image/circle,r_20/format,png",
+                                     "image/rounded-corners,r_8/format,png"])
+def test_a_mask_keeps_the_sources_own_transparency(process):
+    src = Image.new("RGBA", (41, 41), (0, 0, 255, 255))
+    src.paste((0, 0, 255, 0), (0, 15, 41, 26))    # a transparent band across the middle
+    out = _rgba(Engine().process(_png_of(src), process).data)
+    assert out.getpixel((20, 20))[3] == 0          # inside the shape, transparent at source
+    assert out.getpixel((20, 10)) == (0, 0, 255, 255)
+
+
+def test_a_scaled_watermark_does_not_bleed_the_colour_of_its_transparent_pixels():
+    """Resizing a mark must weigh colours by their alpha: a fully transparent pixel has no
+    colour to give. Red over white then stays (255, v, v) at every edge pixel."""
+    mark = Image.new("RGBA", (40, 40), (0, 255, 0, 0))       # transparent *green*
+    mark.paste((255, 0, 0, 255), (0, 0, 20, 40))             # opaque red left half
+    resolver = MappingResolver({"m.png": _png_of(mark)})
+    p = b64encode_text("m.png?x-oss-process=image/resize,P_25")
+    out = Image.open(io.BytesIO(Engine().process(
+        _png_of(Image.new("RGB", (80, 80), (255, 255, 255))),
+        f"image/watermark,image_{p},g_nw,x_0,y_0/format,png", resolver=resolver).data))
+    out = out.convert("RGB")
+    assert out.getpixel((2, 2))[0] == 255 and out.getpixel((2, 2))[1] < 10
+    for x in range(out.width):
+        for y in range(20):
+            r, g, b = out.getpixel((x, y))
+            assert abs(g - b) <= 1, ((x, y), (r, g, b))
+
+
+@pytest.mark.parametrize("resolver", [MappingResolver({}), None])
+def test_a_missing_watermark_object_is_no_such_key_on_the_image_parameter(resolver):
+    """With no object store at all (resolver None) as with one that lacks the object."""
+    with pytest.raises(OssError) as err:
+        Engine().process(_png_of(Image.new("RGB", (20, 20))),
+                         f"image/watermark,image_{b64encode_text('gone.png')}",
+                         resolver=resolver)
+    assert (err.value.code, err.value.status, err.value.key) == ("NoSuchKey", 404, "image")
+
+
+def test_a_bug_in_a_step_is_noted_with_its_one_based_step_number(monkeypatch):
+    """engine.mark_step: an exception an action should never raise keeps its type and
+    says which step raised it (for logs, and oss_step/oss_action for the viewer)."""
+    from core.ops.geometry import Rotate
+
+    def broken(self, pic, ctx):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(Rotate, "apply", broken)
+    with pytest.raises(ValueError) as err:
+        Engine(cache_entries=0).process(_png_of(Image.new("RGB", (20, 10))),
+                                        "image/resize,w_10/rotate,45")
+    assert (err.value.oss_step, err.value.oss_action) == (1, "rotate")
+    assert "(in step 2 of the cascade: rotate)" in err.value.__notes__
+
+
+@pytest.mark.parametrize("process", ["image/rotate,45", "image/rotate,90"])
+def test_rotate_refuses_a_source_over_4096_a_side(process):
+    """Spec (rotate): the source must not exceed 4096 x 4096; docs/COMPATIBILITY.md: code
+    BadRequest (400) with the operator-reported message."""
+    for size in ((4096, 2), (2, 4096)):
+        assert Engine().process(_png_of(Image.new("RGB", size)), process).width > 0
+    for size in ((4097, 2), (2, 4097)):
+        with pytest.raises(OssError) as err:
+            Engine().process(_png_of(Image.new("RGB", size)), process)
+        assert (err.value.code, err.value.status) == ("BadRequest", 400)
+        assert err.value.message == "Picture exceed the maximum allowable rotation range."
+
+
+def test_a_rotated_text_watermark_does_not_bleed_black_into_its_edges():
+    """Rotating the text layer must weigh colours by their alpha: the layer's transparent
+    background has no colour to give, so red text over white keeps R = 255 everywhere."""
+    text = b64encode_text("Hi")
+    out = Image.open(io.BytesIO(Engine().process(
+        _png_of(Image.new("RGB", (120, 120), (255, 255, 255))),
+        f"image/watermark,text_{text},color_FF0000,size_40,rotate_30,g_center,shadow_0"
+        "/format,png").data)).convert("RGB")
+    reds = [out.getpixel((x, y))[0] for x in range(120) for y in range(120)]
+    assert min(reds) >= 254
+    assert min(out.getpixel((x, y))[1] for x in range(120) for y in range(120)) < 50

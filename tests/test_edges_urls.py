@@ -1,13 +1,17 @@
-"""Edges of core.oss.urls that the mutation run showed untested: the 1023-byte key limit
-from both sides, the error each builder raises (code, HTTP status, key), and an empty
-process value (no processing: the plain object URL, as the SDKs build it without params)."""
+"""Edges of core.oss.urls and core.oss.signing that the mutation run showed untested: the
+1023-byte key limit from both sides, the error each builder raises (code, HTTP status,
+key), an empty process value (no processing: the plain object URL, as the SDKs build it
+without params), and the headers a presigned URL covers."""
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from core.errors import OssError
+from core.oss.credentials import Credentials
+from core.oss.signing import (presign_v1, presign_v4, sign_headers_v1, sign_headers_v4,
+                              verify_presigned_v1, verify_presigned_v4)
 from core.oss.urls import (SEPARATORS, AddressStyle, BucketAddress, build_query,
                            is_ip_or_localhost, parse_query, resolve_region,
                            process_url, separator_url)
@@ -162,3 +166,70 @@ def test_build_query_keeps_order_and_writes_an_empty_value_as_the_bare_name():
     # Both SDKs: a sub-resource without value is written as its bare name (?acl).
     assert build_query({"b": "2", "acl": "", "a": "1/2"}) == "b=2&acl&a=1%2F2"
     assert parse_query("b=2&acl&a=1%2F2") == {"b": "2", "acl": "", "a": "1/2"}
+
+
+# -- signing: what the mutation run showed untested in core.oss.signing ----------------------
+
+SIGN_NOW = 1700000000
+SIGN_CREDS = Credentials("LTAI5tEdgeKeyId00001", "Edge/Secret+Value=001")
+
+
+def _lookup(access_key_id):
+    return SIGN_CREDS if access_key_id == SIGN_CREDS.access_key_id else None
+
+
+def _query(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+
+@pytest.mark.parametrize("expires", [0, -1, "60", 1.5])
+def test_presign_v1_refuses_an_expiry_that_is_not_a_positive_int(expires):
+    with pytest.raises(OssError) as err:
+        presign_v1(_address(), "k.jpg", SIGN_CREDS, expires=expires, now=SIGN_NOW)
+    assert (err.value.code, err.value.key) == ("InvalidArgument", "expires")
+    assert repr(expires) in err.value.message
+
+
+def test_each_signer_reports_its_version():
+    assert presign_v1(_address(), "k", SIGN_CREDS, now=SIGN_NOW).version == "v1"
+    assert presign_v4(_address(), "k", SIGN_CREDS, now=SIGN_NOW).version == "v4"
+    assert sign_headers_v1("GET", BUCKET, "k", SIGN_CREDS, now=SIGN_NOW).version == "v1"
+    assert sign_headers_v4("GET", BUCKET, "k", SIGN_CREDS, region="cn-hangzhou",
+                           now=SIGN_NOW).version == "v4"
+
+
+def test_v1_presigned_url_covers_the_headers_it_was_signed_with():
+    """V1's StringToSign has Content-Type and the x-oss-* headers (spec, V1 section): the
+    URL is good only with the headers it was signed with."""
+    headers = {"Content-Type": "image/png", "x-oss-meta-owner": "ada"}
+    url = presign_v1(_address(), "k.png", SIGN_CREDS, method="PUT", headers=headers,
+                     now=SIGN_NOW).url
+    query = _query(url)
+    ok = verify_presigned_v1("PUT", BUCKET, "k.png", query, headers, _lookup, now=SIGN_NOW)
+    assert ok.access_key_id == SIGN_CREDS.access_key_id
+    for other in ({}, {"Content-Type": "image/png"}, {**headers, "x-oss-meta-owner": "bob"}):
+        with pytest.raises(OssError) as err:
+            verify_presigned_v1("PUT", BUCKET, "k.png", query, other, _lookup, now=SIGN_NOW)
+        assert (err.value.code, err.value.status) == ("SignatureDoesNotMatch", 403)
+
+
+def test_v1_presigned_url_without_a_signature_is_a_mismatch_not_a_crash():
+    query = _query(presign_v1(_address(), "k", SIGN_CREDS, now=SIGN_NOW).url)
+    del query["Signature"]
+    with pytest.raises(OssError) as err:
+        verify_presigned_v1("GET", BUCKET, "k", query, {}, _lookup, now=SIGN_NOW)
+    assert (err.value.code, err.value.status) == ("SignatureDoesNotMatch", 403)
+
+
+def test_v4_presigned_url_covers_its_additional_headers():
+    headers = {"Host": f"{BUCKET}.oss-cn-hangzhou.aliyuncs.com", "x-oss-meta-owner": "ada"}
+    url = presign_v4(_address(), "k.png", SIGN_CREDS, headers=headers,
+                     additional_headers=["host"], now=SIGN_NOW).url
+    query = _query(url)
+    ok = verify_presigned_v4("GET", BUCKET, "k.png", query, headers, _lookup, now=SIGN_NOW,
+                             region="cn-hangzhou")
+    assert ok.access_key_id == SIGN_CREDS.access_key_id
+    with pytest.raises(OssError) as err:
+        verify_presigned_v4("GET", BUCKET, "k.png", query, {**headers, "Host": "elsewhere"},
+                            _lookup, now=SIGN_NOW, region="cn-hangzhou")
+    assert (err.value.code, err.value.status) == ("SignatureDoesNotMatch", 403)

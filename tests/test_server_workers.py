@@ -158,3 +158,35 @@ def test_a_result_bigger_than_the_cap_is_an_oss_error_not_a_dead_server(root):
         r = get(server, SLOW)
         assert r.status_code == 400 and code_of(r) == "ImageTooLarge", r.content
         assert get(server, QUICK).status_code == 200
+
+
+# -- what a worker runs, called in this process (the mutation run cannot see into workers) --
+
+@pytest.fixture
+def worker_state(root, monkeypatch):
+    from core.engine import Engine
+    from core.serve import imaging
+    from core.serve.store import ObjectStore
+
+    (root / BUCKET / "mark.png").write_bytes(encode(quadrants(8, 6)))
+    state = {"store": ObjectStore(root), "engine": Engine(), "limit": 1 << 20,
+             "engine_uncached": Engine(cache_entries=0)}
+    monkeypatch.setattr(imaging, "_worker", state)
+    return imaging
+
+
+def test_worker_run_answers_ok_error_and_timeout(worker_state):
+    from core.cascade import parse
+    from core.params import b64encode_text
+
+    run = worker_state._worker_run
+    status, result = run(BUCKET, IMG, parse(QUICK), False, None)
+    assert status == "ok" and (result.width, result.height) == (10, 8)
+    assert result.picture is None                       # pickled back without pixels
+    mark = parse(f"image/watermark,image_{b64encode_text('mark.png')},g_nw,x_0,y_0")
+    status, result = run(BUCKET, IMG, mark, True, None)   # the mark comes from the bucket
+    assert status == "ok" and (result.width, result.height) == (40, 30)
+    gone = parse(f"image/watermark,image_{b64encode_text('gone.png')}")
+    status, fields = run(BUCKET, IMG, gone, True, None)
+    assert status == "error" and (fields["code"], fields["status"]) == ("NoSuchKey", 404)
+    assert run(BUCKET, IMG, parse(QUICK), False, -1.0) == ("timeout",)   # deadline passed

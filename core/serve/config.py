@@ -179,10 +179,6 @@ def timeout_error(seconds: float | None) -> OssError:
                  f"({seconds or 0:g} s).", 400)
 
 
-def not_implemented(what: str) -> OssError:
-    return error("NotImplemented", f"{what} is not implemented by this server.", 501)
-
-
 def internal_error() -> OssError:
     return OssError("InternalError", "We encountered an internal error. Please try again.",
                     status=500)
