@@ -382,3 +382,51 @@ def test_a_rotated_text_watermark_does_not_bleed_black_into_its_edges():
     reds = [out.getpixel((x, y))[0] for x in range(120) for y in range(120)]
     assert min(reds) >= 254
     assert min(out.getpixel((x, y))[1] for x in range(120) for y in range(120)) < 50
+
+
+def _animation(frames: int = 3) -> bytes:
+    ims = [Image.new("RGB", (40, 30), (60 * i, 0, 0)) for i in range(frames)]
+    out = io.BytesIO()
+    ims[0].save(out, "GIF", save_all=True, append_images=ims[1:], duration=50, loop=0)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("process,step,action", [
+    ("image/crop,x_100,y_0,w_10,h_10", 0, "crop"),
+    ("image/resize,w_40/crop,x_100,y_0,w_10,h_10", 1, "crop"),
+])
+def test_an_error_in_a_frame_by_frame_step_names_its_step(process, step, action):
+    """On an animation, leading resize/crop steps run frame by frame as it is decoded; an
+    error there still says which step and action (spec: crop start outside the image)."""
+    with pytest.raises(OssError) as err:
+        Engine().process(_animation(), process)
+    e = err.value
+    assert e.message == "Advance cut's position is out of image."
+    assert (e.status, e.step, e.action) == (400, step, action)
+
+
+def test_indexcrop_without_x_or_y_is_missing_argument():
+    from core.cascade import parse
+    with pytest.raises(OssError) as err:
+        parse("image/indexcrop,i_0")
+    e = err.value
+    assert (e.code, e.status, e.ec, e.key) == ("MissingArgument", 400, "0040-00000230", "x")
+    assert "x or y" in e.message
+
+
+def test_an_empty_watermark_text_is_invalid_with_the_documented_ec():
+    from core.ops.watermark import Watermark
+    with pytest.raises(OssError) as err:
+        Watermark(text="").check()
+    e = err.value
+    assert (e.code, e.status, e.ec, e.key) == ("InvalidArgument", 400, "0040-00000258", "text")
+
+
+@pytest.mark.parametrize("process,size", [("image/resize,w_20/format,png", (20, 15)),
+                                          ("image/resize,m_pad,w_40,h_40/format,png", (40, 40))])
+def test_resizing_an_opaque_picture_adds_no_alpha_channel(process, size):
+    """A JPEG resized (or padded with an opaque colour) and written as PNG stays RGB."""
+    src = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 200, 30)).save(src, "JPEG")
+    out = Image.open(io.BytesIO(Engine().process(src.getvalue(), process).data))
+    assert (out.mode, out.size) == ("RGB", size)

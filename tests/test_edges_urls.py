@@ -10,7 +10,8 @@ import pytest
 
 from core.errors import OssError
 from core.oss.credentials import Credentials
-from core.oss.signing import (presign_v1, presign_v4, sign_headers_v1, sign_headers_v4,
+from core.oss.signing import (additional_headers_v4, presign_v1, presign_v4, sign_headers_v1,
+                              sign_headers_v4, verify_header_v1, verify_header_v4,
                               verify_presigned_v1, verify_presigned_v4)
 from core.oss.urls import (SEPARATORS, AddressStyle, BucketAddress, build_query,
                            is_ip_or_localhost, parse_query, resolve_region,
@@ -233,3 +234,66 @@ def test_v4_presigned_url_covers_its_additional_headers():
         verify_presigned_v4("GET", BUCKET, "k.png", query, {**headers, "Host": "elsewhere"},
                             _lookup, now=SIGN_NOW, region="cn-hangzhou")
     assert (err.value.code, err.value.status) == ("SignatureDoesNotMatch", 403)
+
+
+def _signed_v1(date: str) -> dict[str, str]:
+    signed = sign_headers_v1("GET", BUCKET, "k", SIGN_CREDS, now=SIGN_NOW)
+    return {**signed.headers, "date": date}
+
+
+@pytest.mark.parametrize("date", ["yesterday", "Tue, 14 Nov 2023 22:13:20"])   # no zone
+def test_an_unreadable_request_date_is_access_denied_naming_it(date):
+    with pytest.raises(OssError) as err:
+        verify_header_v1("GET", BUCKET, "k", {}, _signed_v1(date), _lookup, now=SIGN_NOW)
+    e = err.value
+    assert (e.code, e.status) == ("AccessDenied", 403)
+    assert date in e.message and e.ec.startswith("0002-")
+
+
+def test_a_skewed_request_says_both_times():
+    """OSS's RequestTimeTooSkewed answer carries RequestTime and ServerTime (as S3's)."""
+    date = "Tue, 14 Nov 2023 20:00:00 GMT"
+    with pytest.raises(OssError) as err:
+        verify_header_v1("GET", BUCKET, "k", {}, _signed_v1(date), _lookup, now=SIGN_NOW)
+    e = err.value
+    assert (e.code, e.status) == ("RequestTimeTooSkewed", 403)
+    assert e.details["RequestTime"] == date
+    assert e.details["ServerTime"].startswith("2023-11-14T22:13:20")
+
+
+def test_an_unknown_access_key_id_is_named_in_the_error():
+    signed = sign_headers_v1("GET", BUCKET, "k", Credentials("LTAI5tUnknown0000001", "s"),
+                             now=SIGN_NOW)
+    with pytest.raises(OssError) as err:
+        verify_header_v1("GET", BUCKET, "k", {}, signed.headers, _lookup, now=SIGN_NOW)
+    assert (err.value.code, err.value.status) == ("InvalidAccessKeyId", 403)
+    assert err.value.details["OSSAccessKeyId"] == "LTAI5tUnknown0000001"
+
+
+def test_a_malformed_v4_x_oss_date_header_is_access_denied_naming_it():
+    signed = sign_headers_v4("GET", BUCKET, "k", SIGN_CREDS, region="cn-hangzhou",
+                             now=SIGN_NOW)
+    headers = {**signed.headers, "x-oss-date": "2023-11-14 22:13:20"}
+    with pytest.raises(OssError) as err:
+        verify_header_v4("GET", BUCKET, "k", {}, headers, _lookup, now=SIGN_NOW,
+                         region="cn-hangzhou")
+    e = err.value
+    assert (e.code, e.status) == ("AccessDenied", 403)
+    assert "2023-11-14 22:13:20" in e.message and e.ec.startswith("0002-")
+
+
+def test_v4_additional_headers_never_list_what_is_signed_anyway():
+    """Spec (V4): x-oss-* headers, Content-Type and Content-MD5 are always signed, so only
+    other headers are worth listing in x-oss-additional-headers."""
+    headers = {"Host": "h", "Content-Type": "t", "Content-MD5": "m", "x-oss-meta-a": "1",
+               "Range": "bytes=0-1"}
+    assert additional_headers_v4(headers, ["x-oss-meta-a", "Content-Type", "content-md5",
+                                           "host", "RANGE", "absent"]) == ["host", "range"]
+
+
+@pytest.mark.parametrize("endpoint", ["oss-cn-hangzhou.aliyuncs.com/",
+                                      "oss-cn-hangzhou.aliyuncs.com/some/path",
+                                      "OSS-CN-HANGZHOU.aliyuncs.com"])
+def test_an_endpoint_without_scheme_is_its_host_whatever_follows(endpoint):
+    address = BucketAddress.from_endpoint(endpoint, BUCKET, https=True)
+    assert process_url(address, "k.jpg", "") == f"{HOST}/k.jpg"

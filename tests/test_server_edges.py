@@ -312,3 +312,12 @@ def test_create_app_needs_a_root_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("OSS_IMG_ROOT", str(tmp_path))
     monkeypatch.setenv("OSS_IMG_ACL", "public-read-write")
     assert create_app().service.config.acl == "public-read-write"
+
+
+@pytest.mark.parametrize("method,path", [("GET", f"/{BUCKET}?delete"),
+                                         ("PUT", f"/{BUCKET}?uploads"),
+                                         ("PATCH", f"/{BUCKET}")])
+def test_a_method_a_bucket_resource_does_not_take_is_405(rw, method, path):
+    status, err = error_of(call(rw, method, path))
+    assert status == 405
+    assert err["Code"] == "MethodNotAllowed" and err["Method"] == method
