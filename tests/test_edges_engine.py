@@ -430,3 +430,24 @@ def test_resizing_an_opaque_picture_adds_no_alpha_channel(process, size):
     Image.new("RGB", (40, 30), (10, 200, 30)).save(src, "JPEG")
     out = Image.open(io.BytesIO(Engine().process(src.getvalue(), process).data))
     assert (out.mode, out.size) == ("RGB", size)
+
+
+def test_running_out_of_memory_in_a_step_is_image_too_large_at_that_step(monkeypatch):
+    from core.ops.geometry import Rotate
+
+    def exhausted(self, pic, ctx):
+        raise MemoryError
+
+    monkeypatch.setattr(Rotate, "apply", exhausted)
+    with pytest.raises(OssError) as err:
+        Engine(cache_entries=0).process(_png_of(Image.new("RGB", (20, 10))),
+                                        "image/resize,w_10/rotate,45")
+    e = err.value
+    assert (e.code, e.step, e.action) == ("ImageTooLarge", 1, "rotate")
+
+
+def test_a_decode_served_from_the_cache_takes_no_decode_time():
+    engine, src = Engine(), _png_of(Image.new("RGB", (20, 10)))
+    engine.process(src, "image/resize,w_10")
+    timing = engine.process(src, "image/resize,w_8").timings[0]
+    assert (timing.label, timing.cached, timing.seconds) == ("decode", True, 0.0)

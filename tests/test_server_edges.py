@@ -321,3 +321,12 @@ def test_a_method_a_bucket_resource_does_not_take_is_405(rw, method, path):
     status, err = error_of(call(rw, method, path))
     assert status == 405
     assert err["Code"] == "MethodNotAllowed" and err["Method"] == method
+
+
+def test_a_body_that_does_not_match_its_x_oss_content_sha256_is_refused(rw):
+    data = b"payload"
+    good = hashlib.sha256(data).hexdigest()
+    assert call(rw, "PUT", f"/{BUCKET}/s.bin", data, {"x-oss-content-sha256": good})[0] == 200
+    status, err = error_of(call(rw, "PUT", f"/{BUCKET}/s.bin", data,
+                                {"x-oss-content-sha256": "0" * 64}))
+    assert status == 400 and err["Code"] == "InvalidDigest"
