@@ -451,3 +451,29 @@ def test_a_decode_served_from_the_cache_takes_no_decode_time():
     engine.process(src, "image/resize,w_10")
     timing = engine.process(src, "image/resize,w_8").timings[0]
     assert (timing.label, timing.cached, timing.seconds) == ("decode", True, 0.0)
+
+
+def test_a_watermark_object_is_shown_upright_per_its_exif_orientation():
+    """docs/COMPATIBILITY.md (watermark): watermark objects are decoded with EXIF
+    orientation applied. Stored 30x10 with Orientation 6 -> stamped 10x30."""
+    from tests.helpers import with_orientation
+
+    resolver = MappingResolver({"m.jpg": with_orientation(Image.new("RGB", (30, 10),
+                                                                    (0, 0, 0)), 6)})
+    out = Image.open(io.BytesIO(Engine().process(
+        _png_of(Image.new("RGB", (60, 60), (255, 255, 255))),
+        f"image/watermark,image_{b64encode_text('m.jpg')},g_nw,x_0,y_0/format,png",
+        resolver=resolver).data)).convert("L")
+    box = out.point(lambda v: 255 if v < 128 else 0).getbbox()
+    assert (box[2] - box[0], box[3] - box[1]) == (10, 30)
+
+
+@pytest.mark.parametrize("value,expected", [(50, 163), (-50, 132), (0, 140)])
+def test_contrast_follows_the_documented_curve(value, expected):
+    """docs/COMPATIBILITY.md: c = v x 2.55, f = 259(c+255) / (255(259-c)), out = f(i-128)+128.
+    v=50: f = 99067.5 / 33532.5 = 2.9544, 140 -> 163.45 -> 163; v=-50: f = 0.33506,
+    140 -> 132.02 -> 132."""
+    out = Image.open(io.BytesIO(Engine().process(
+        _png_of(Image.new("RGB", (4, 4), (140, 140, 140))),
+        f"image/contrast,{value}/format,png").data)).convert("RGB")
+    assert out.getpixel((1, 1)) == (expected,) * 3

@@ -330,3 +330,40 @@ def test_a_body_that_does_not_match_its_x_oss_content_sha256_is_refused(rw):
     status, err = error_of(call(rw, "PUT", f"/{BUCKET}/s.bin", data,
                                 {"x-oss-content-sha256": "0" * 64}))
     assert status == 400 and err["Code"] == "InvalidDigest"
+
+
+def test_list_objects_refuses_an_unknown_encoding_type(rw):
+    status, err = error_of(call(rw, "GET", f"/{BUCKET}?encoding-type=base64"))
+    assert status == 400 and err["Code"] == "InvalidArgument"
+
+
+def test_list_objects_groups_common_prefixes(rw):
+    for key in ("a/1.txt", "a/2.txt", "b/1.txt", "c.txt"):
+        call(rw, "PUT", f"/{BUCKET}/{key}", b"x")
+    root = xml(call(rw, "GET", f"/{BUCKET}?delimiter=/")[2])
+    assert [c.findtext("Key") for c in root.findall("Contents")] == ["c.txt"]
+    assert [p.findtext("Prefix") for p in root.findall("CommonPrefixes")] == ["a/", "b/"]
+
+
+@pytest.mark.parametrize("query,key_text", [("", "a b.bin"), ("&encoding-type=url", "a%20b.bin")])
+def test_multipart_answers_name_bucket_and_key_as_asked(rw, query, key_text):
+    """InitiateMultipartUpload and CompleteMultipartUpload (200): Bucket, Key (URL-encoded
+    with encoding-type=url, which the answer then names), Location and ETag."""
+    status, _, body = call(rw, "POST", f"/{BUCKET}/a%20b.bin?uploads{query}")
+    root = xml(body)
+    assert status == 200 and root.tag == "InitiateMultipartUploadResult"
+    assert (root.findtext("Bucket"), root.findtext("Key")) == (BUCKET, key_text)
+    assert root.findtext("EncodingType") == ("url" if query else None)
+    upload = root.findtext("UploadId")
+    status, headers, _ = call(rw, "PUT", f"/{BUCKET}/a%20b.bin?partNumber=1&uploadId={upload}",
+                              b"part")
+    etag = dict((k.lower(), v) for k, v in headers)["etag"]
+    done = (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag>"
+            "</Part></CompleteMultipartUpload>").encode()
+    status, _, body = call(rw, "POST", f"/{BUCKET}/a%20b.bin?uploadId={upload}{query}", done)
+    root = xml(body)
+    assert status == 200 and root.tag == "CompleteMultipartUploadResult"
+    assert (root.findtext("Bucket"), root.findtext("Key")) == (BUCKET, key_text)
+    assert root.findtext("EncodingType") == ("url" if query else None)
+    assert root.findtext("ETag").endswith('-1"')
+    assert call(rw, "GET", f"/{BUCKET}/a%20b.bin")[2] == b"part"
