@@ -477,3 +477,15 @@ def test_contrast_follows_the_documented_curve(value, expected):
         _png_of(Image.new("RGB", (4, 4), (140, 140, 140))),
         f"image/contrast,{value}/format,png").data)).convert("RGB")
     assert out.getpixel((1, 1)) == (expected,) * 3
+
+
+def test_rotate_fills_the_new_corners_with_transparent_white():
+    """Spec (rotate): the grown canvas is white in JPG and transparent in PNG; the PNG's
+    transparent pixels are white, so a reader that ignores alpha shows what a JPG shows."""
+    out = _rgba(Engine().process(_png_of(Image.new("RGB", (40, 20), (200, 0, 0))),
+                                 "image/rotate,45/format,png").data)
+    assert out.getpixel((0, 0)) == (255, 255, 255, 0)
+    assert out.getpixel((out.width - 1, out.height - 1)) == (255, 255, 255, 0)
+    jpg = Image.open(io.BytesIO(Engine().process(
+        _png_of(Image.new("RGB", (40, 20), (200, 0, 0))), "image/rotate,45/format,jpg").data))
+    assert all(v >= 250 for v in jpg.convert("RGB").getpixel((0, 0)))

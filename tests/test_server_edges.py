@@ -367,3 +367,70 @@ def test_multipart_answers_name_bucket_and_key_as_asked(rw, query, key_text):
     assert root.findtext("EncodingType") == ("url" if query else None)
     assert root.findtext("ETag").endswith('-1"')
     assert call(rw, "GET", f"/{BUCKET}/a%20b.bin")[2] == b"part"
+
+
+def test_the_wsgi_app_reads_the_query_without_a_raw_uri(tmp_path):
+    """Under a WSGI server that gives no REQUEST_URI/RAW_URI (PEP 3333 requires neither),
+    the target is rebuilt from PATH_INFO and QUERY_STRING: sub-resources still route."""
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    from core.serve.config import ServiceConfig
+    from core.serve.service import OssService
+    from core.serve.wsgi import make_app
+
+    (tmp_path / BUCKET).mkdir()
+    app = make_app(OssService(ServiceConfig(tmp_path, acl="public-read-write")))
+    environ = EnvironBuilder(path=f"/{BUCKET}", query_string="acl").get_environ()
+    for name in ("REQUEST_URI", "RAW_URI"):
+        environ.pop(name, None)
+    body, status, _ = run_wsgi_app(app, environ, buffered=True)
+    assert status.startswith("200")
+    assert xml(b"".join(body)).tag == "AccessControlPolicy"
+
+
+def test_a_processed_image_is_a_normal_object(rw, tmp_path):
+    """x-oss-object-type of a processed answer is Normal (OSS: Normal, Appendable or
+    Symlink; a processed image is a new, normal object)."""
+    from tests.helpers import solid
+    call(rw, "PUT", f"/{BUCKET}/p.png", solid(20, 10))
+    status, headers, _ = call(rw, "GET", f"/{BUCKET}/p.png?x-oss-process=image/resize,w_10")
+    assert status == 200
+    assert dict((k.lower(), v) for k, v in headers)["x-oss-object-type"] == "Normal"
+
+
+def test_the_pixel_limit_counts_every_frame_of_an_animation(tmp_path):
+    """Spec (limits): animated images count W x H x frames."""
+    import io
+
+    from PIL import Image
+
+    frames = [Image.new("RGB", (10, 10), (80 * i, 0, 0)) for i in range(3)]
+    gif = io.BytesIO()
+    frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:])
+    root = tmp_path / "root"
+    (root / BUCKET).mkdir(parents=True)
+    (root / BUCKET / "a.gif").write_bytes(gif.getvalue())
+    with running_server(root, max_source_pixels=299) as server:
+        status, err = error_of(call(server, "GET", f"/{BUCKET}/a.gif?x-oss-process=image/info"))
+        assert status == 400 and err["Code"] == "ImageTooLarge"
+    with running_server(root, max_source_pixels=300) as server:
+        assert call(server, "GET", f"/{BUCKET}/a.gif?x-oss-process=image/info")[0] == 200
+
+
+@pytest.mark.parametrize("key", ["a%5Cb.txt", "a%00b.txt"])
+def test_a_key_the_store_cannot_hold_is_an_invalid_object_name(rw, key):
+    status, err = error_of(call(rw, "PUT", f"/{BUCKET}/{key}", b"x"))
+    assert status == 400 and err["Code"] == "InvalidObjectName"
+
+
+def test_config_errors_name_what_to_fix(tmp_path):
+    from core.errors import OssError
+    from core.serve.config import ServiceConfig
+
+    with pytest.raises(OssError) as err:
+        ServiceConfig(tmp_path, acl="private")
+    assert err.value.key == "credentials"
+    assert "OSS_ACCESS_KEY_ID" in err.value.message and "OSS_ACCESS_KEY_SECRET" in err.value.message
+    with pytest.raises(OssError) as err:
+        ServiceConfig(tmp_path, separators="/#")
+    assert (err.value.code, err.value.key) == ("InvalidArgument", "separators")
