@@ -489,3 +489,20 @@ def test_rotate_fills_the_new_corners_with_transparent_white():
     jpg = Image.open(io.BytesIO(Engine().process(
         _png_of(Image.new("RGB", (40, 20), (200, 0, 0))), "image/rotate,45/format,jpg").data))
     assert all(v >= 250 for v in jpg.convert("RGB").getpixel((0, 0)))
+
+
+def test_format_gif_on_an_animated_webp_is_ignored_and_decodes_one_frame():
+    """Spec (animation): format,gif is only meaningful for GIF sources; docs/COMPATIBILITY.md:
+    it is ignored elsewhere, and a result that cannot be animated decodes the first frame
+    only -- so a budget for three frames is enough for this ten-frame animation."""
+    from core import codec
+
+    frames = [Image.new("RGB", (200, 200), (20 * i, 0, 0)) for i in range(10)]
+    src = io.BytesIO()
+    frames[0].save(src, "WEBP", save_all=True, append_images=frames[1:], lossless=True)
+    budget = 3 * (200 * 200 * 4 + codec.FRAME_OVERHEAD)
+    result = Engine(decode_budget=budget).process(src.getvalue(), "image/format,gif")
+    assert (result.format, result.width, result.height) == ("webp", 200, 200)
+    with pytest.raises(OssError) as err:     # the budget is real: all ten frames do not fit
+        codec.decode(src.getvalue(), budget=budget, first_frame_only=False)
+    assert err.value.code == "ImageTooLarge"
