@@ -506,3 +506,13 @@ def test_format_gif_on_an_animated_webp_is_ignored_and_decodes_one_frame():
     with pytest.raises(OssError) as err:     # the budget is real: all ten frames do not fit
         codec.decode(src.getvalue(), budget=budget, first_frame_only=False)
     assert err.value.code == "ImageTooLarge"
+
+
+def test_resize_with_both_sides_zero_is_the_documented_error():
+    """Spec: EC 0040-00000321 (resize w and h both 0), in OSS's message form
+    "The value: <v> of parameter: <p> is invalid."."""
+    with pytest.raises(OssError) as err:
+        Engine().process(_png_of(Image.new("RGB", (20, 10))), "image/resize,w_0,h_0")
+    e = err.value
+    assert (e.code, e.status, e.ec) == ("InvalidArgument", 400, "0040-00000321")
+    assert e.message == "The value: 0 of parameter: w and h is invalid."
