@@ -434,3 +434,19 @@ def test_config_errors_name_what_to_fix(tmp_path):
     with pytest.raises(OssError) as err:
         ServiceConfig(tmp_path, separators="/#")
     assert (err.value.code, err.value.key) == ("InvalidArgument", "separators")
+
+
+@pytest.mark.parametrize("key", ["a\\b.txt", "a\x00b.txt", "/a.txt"])
+def test_the_store_refuses_each_key_shape_it_cannot_hold(key):
+    """store.check_key_shape: no leading '/', backslash or NUL -- InvalidObjectName (400) for
+    a write, NoSuchKey (404) for a read."""
+    from core.errors import OssError
+    from core.serve.store import check_key_shape
+
+    with pytest.raises(OssError) as err:
+        check_key_shape(key, for_write=True)
+    assert (err.value.code, err.value.status) == ("InvalidObjectName", 400)
+    with pytest.raises(OssError) as err:
+        check_key_shape(key, for_write=False)
+    assert (err.value.code, err.value.status) == ("NoSuchKey", 404)
+    check_key_shape("a/b.txt", for_write=True)
