@@ -258,9 +258,10 @@ def test_a_fourth_image_watermark_is_ec_026_at_its_own_step():
     assert len(parse(three)) == 4
     s = three + "/" + _wm("d.png")
     e = _err(s)
-    assert (e.code, e.status, e.ec, e.step, e.action) == (
-        "InvalidArgument", 400, "0040-00000026", 4, "watermark")
+    assert (e.code, e.status, e.ec, e.step, e.action, e.key) == (
+        "InvalidArgument", 400, "0040-00000026", 4, "watermark", "image")
     assert _span_text(s, e) == _wm("d.png")
+    assert "at most 3 different images" in e.message
 
 
 # ----------------------------------------------------------------------------- checks
