@@ -297,3 +297,21 @@ def test_v4_additional_headers_never_list_what_is_signed_anyway():
 def test_an_endpoint_without_scheme_is_its_host_whatever_follows(endpoint):
     address = BucketAddress.from_endpoint(endpoint, BUCKET, https=True)
     assert process_url(address, "k.jpg", "") == f"{HOST}/k.jpg"
+
+
+@pytest.mark.parametrize("expires,ok", [(1, True), (604800, True), (0, False), (604801, False)])
+def test_v4_x_oss_expires_is_1_to_604800_seconds(expires, ok):
+    """Spec (V4 query): x-oss-expires is documented as 1-604800 seconds; both sides of
+    each end. The URL is built by hand from a valid one so 0 and 604801 can be tried."""
+    query = _query(presign_v4(_address(), "k", SIGN_CREDS, expires=3600, now=SIGN_NOW).url)
+    query["x-oss-expires"] = str(expires)
+    if ok:   # re-signed with the new expiry: the verifier must accept the range's ends
+        query = _query(presign_v4(_address(), "k", SIGN_CREDS, expires=expires,
+                                  now=SIGN_NOW).url)
+        assert verify_presigned_v4("GET", BUCKET, "k", query, {}, _lookup, now=SIGN_NOW,
+                                   region="cn-hangzhou").access_key_id
+    else:
+        with pytest.raises(OssError) as err:
+            verify_presigned_v4("GET", BUCKET, "k", query, {}, _lookup, now=SIGN_NOW,
+                                region="cn-hangzhou")
+        assert (err.value.code, err.value.status) == ("AccessDenied", 403)
