@@ -13,13 +13,15 @@ alibabacloud-oss-v2: ``tests/integration/`` of a checkout of its source reposito
 (github.com/aliyun/alibabacloud-oss-python-sdk-v2), given with ``--v2-repo``.
 
 The server runs in this process on a free loopback port over a temporary ROOT, private,
-with a random key pair, image work in 2 worker processes. Both suites read
+with a random key pair, image work in 2 worker processes; for the v2 suite over HTTPS
+with a self-signed certificate (the SDK's default scheme; needs ``cryptography``). Both suites read
 OSS_TEST_ACCESS_KEY_ID, OSS_TEST_ACCESS_KEY_SECRET, OSS_TEST_ENDPOINT, OSS_TEST_BUCKET
 and OSS_TEST_REGION, set here for the pytest child process.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import subprocess
@@ -34,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.oss.credentials import Credentials  # noqa: E402
 from core.serve.runner import serve  # noqa: E402
+from core.serve.tls import self_signed_cert  # noqa: E402
 
 OSS2_VERSION = "2.19.1"
 OSS2_FILES = ["test_image.py", "test_bucket_style.py", "test_sign.py", "test_object.py",
@@ -144,6 +147,22 @@ def summarize(report: Path) -> dict:
     return {"counts": counts, "failures": failures}
 
 
+@contextlib.contextmanager
+def suite_server(root: str, creds: Credentials, certfile=None, keyfile=None):
+    """The server (HTTPS when given a certificate) and the suite's environment."""
+    server = serve(root, "127.0.0.1", 0, "private", (creds,), region=REGION, workers=2,
+                   certfile=certfile, keyfile=keyfile)
+    server.start()
+    env = dict(os.environ, OSS_TEST_ACCESS_KEY_ID=creds.access_key_id,
+               OSS_TEST_ACCESS_KEY_SECRET=creds.access_key_secret,
+               OSS_TEST_ENDPOINT=server.url, OSS_TEST_BUCKET="sdk-suite",
+               OSS_TEST_REGION=REGION)
+    try:
+        yield server, env
+    finally:
+        server.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work", default=str(Path.home() / ".cache" / "oss-img-sdk-suites"),
@@ -158,33 +177,33 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
 
     creds = Credentials("LTAI5t" + secrets.token_hex(8), secrets.token_urlsafe(24))
-    with tempfile.TemporaryDirectory() as root:
-        server = serve(root, "127.0.0.1", 0, "private", (creds,), region=REGION, workers=2)
-        server.start()
-        env = dict(os.environ, OSS_TEST_ACCESS_KEY_ID=creds.access_key_id,
-                   OSS_TEST_ACCESS_KEY_SECRET=creds.access_key_secret,
-                   OSS_TEST_ENDPOINT=server.url, OSS_TEST_BUCKET="sdk-suite",
-                   OSS_TEST_REGION=REGION)
-        results = {}
-        try:
-            if args.only in (None, "oss2"):
-                folder = fetch_oss2(work)
-                files = [f"tests/{f}" for f in (args.files or OSS2_FILES)]
+    results = {}
+    with tempfile.TemporaryDirectory() as root, tempfile.TemporaryDirectory() as certs:
+        if args.only in (None, "oss2"):
+            folder = fetch_oss2(work)
+            files = [f"tests/{f}" for f in (args.files or OSS2_FILES)]
+            with suite_server(root, creds) as (server, env):
                 results["oss2"] = run_suite("oss2", folder, files, env, args.extra,
                                             work / "oss2.xml")
-            if args.only in (None, "v2") and args.v2_repo:
-                try:
-                    import aiohttp  # noqa: F401  (the suite's __init__ imports the aio client)
-                except ImportError:
-                    subprocess.run([sys.executable, "-m", "pip", "install", "aiohttp"],
-                                   check=True)
-                files = [f"tests/integration/{f}" for f in (args.files or V2_FILES)]
+        if args.only in (None, "v2") and args.v2_repo:
+            try:
+                import aiohttp  # noqa: F401  (the suite's __init__ imports the aio client)
+            except ImportError:
+                subprocess.run([sys.executable, "-m", "pip", "install", "aiohttp"],
+                               check=True)
+            files = [f"tests/integration/{f}" for f in (args.files or V2_FILES)]
+            # alibabacloud-oss-v2 defaults to https, and its clean-up reaches each bucket
+            # at the ExtranetEndpoint ListBuckets gives (host:port, no scheme, as OSS):
+            # the endpoint is given as OSS's are, without a scheme, and served over TLS
+            # with a self-signed certificate the child process trusts.
+            cert, key = self_signed_cert(certs)
+            with suite_server(root, creds, cert, key) as (server, env):
+                env.update(OSS_TEST_ENDPOINT=server.url.removeprefix("https://"),
+                           REQUESTS_CA_BUNDLE=str(cert), SSL_CERT_FILE=str(cert))
                 results["v2"] = run_suite("v2", Path(args.v2_repo), files, env, args.extra,
                                           work / "v2.xml")
-            elif args.only == "v2":
-                print("--v2-repo (or OSS_V2_REPO) is needed for the v2 suite")
-        finally:
-            server.stop()
+        elif args.only == "v2":
+            print("--v2-repo (or OSS_V2_REPO) is needed for the v2 suite")
     print("\n| suite | file | passed | failed | skipped |\n|---|---|---:|---:|---:|")
     for suite, res in results.items():
         for where, c in sorted(res["counts"].items()):

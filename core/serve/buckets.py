@@ -60,11 +60,11 @@ class BucketOps:
             entry = self._listed(req.bucket, key, paths[key])
             if entry is None:
                 continue
-            size, mtime, etag, kind = entry
+            size, mtime, etag, kind, storage = entry
             parts.append("<Contents>" + el("Key", enc(key))
                          + el("LastModified", iso_time(mtime)) + el("ETag", etag)
                          + el("Type", kind) + el("Size", size)
-                         + el("StorageClass", "Standard")
+                         + el("StorageClass", storage)
                          + (owner() if show_owner else "") + "</Contents>")
         for p in pg.prefixes:
             parts.append("<CommonPrefixes>" + el("Prefix", enc(p)) + "</CommonPrefixes>")
@@ -72,18 +72,19 @@ class BucketOps:
                         xml_doc("ListBucketResult", "".join(parts)))
 
     def _listed(self, bucket: str, key: str, path: str) -> tuple | None:
-        """(size, mtime, ETag, type) of a listed object; None if it vanished meanwhile.
+        """(size, mtime, ETag, type, storage class) of a listed object; None if it
+        vanished meanwhile.
         ``path`` comes from the listing, which has already checked it stays inside."""
         st = self.store.stat_listed(path)
         if st is None:
             return None
         meta = self.metas.get(bucket, key, st)
         if meta is not None and tuple(meta.ident) == identity(st):
-            return st.st_size, st.st_mtime, meta.etag, meta.type
+            return st.st_size, st.st_mtime, meta.etag, meta.type, meta.storage_class
         md5 = self.store.listed_md5(path, st)
         if md5 is None:
             return None
-        return st.st_size, st.st_mtime, f'"{md5.upper()}"', "Normal"
+        return st.st_size, st.st_mtime, f'"{md5.upper()}"', "Normal", "Standard"
 
     def _list_buckets(self, req: Request) -> Response:
         q = req.query
@@ -140,7 +141,11 @@ class BucketOps:
         if self.uploads.any(req.bucket):
             raise error("BucketNotEmpty", "The bucket has multipart uploads in progress; "
                         "abort them first.", 409, BucketName=req.bucket)
+        if self.versions.any(req.bucket):
+            raise error("BucketNotEmpty", "The bucket has previous object versions or "
+                        "delete markers; delete them first.", 409, BucketName=req.bucket)
         self.store.delete_bucket(req.bucket)
+        self.versions.drop_bucket(req.bucket)
         self.styles.drop_bucket(req.bucket)
         self.metas.drop_bucket(req.bucket)
         return Response(204)

@@ -38,12 +38,16 @@ class ObjectMeta:
     headers: dict[str, str] = field(default_factory=dict)   # canonical name -> value
     acl: str = "default"
     type: str = "Normal"          # Normal, Appendable, Multipart
+    version_id: str = ""          # in a versioned bucket ("" is OSS's "null" version)
+    storage_class: str = "Standard"   # Standard or IA (both read at once, as on OSS)
 
     @classmethod
     def from_json(cls, data: dict) -> "ObjectMeta":
         return cls(list(data["ident"]), str(data["etag"]), str(data["crc64"]),
                    {str(k): str(v) for k, v in data.get("headers", {}).items()},
-                   str(data.get("acl", "default")), str(data.get("type", "Normal")))
+                   str(data.get("acl", "default")), str(data.get("type", "Normal")),
+                   str(data.get("version_id", "")),
+                   str(data.get("storage_class", "Standard")))
 
 
 def headers_from_request(headers: dict[str, str]) -> dict[str, str]:

@@ -23,7 +23,8 @@ from .crc64 import Crc64
 from .messages import Request, Response
 from .meta import ObjectMeta, headers_from_request
 from .config import TMP_PREFIX
-from .store import ObjectInfo, invalid_object_name
+from .store import ObjectInfo, check_key_shape, invalid_object_name
+from .versions import check_version_id
 from .xmlio import el, owner, read_xml, xml_doc
 
 IN_MEMORY_LIMIT = 64 * 1024 * 1024      # raw GETs above this are streamed from disk
@@ -40,7 +41,9 @@ GZIP_TYPES = frozenset({"text/cache-manifest", "text/xml", "text/plain", "text/c
                         "application/javascript", "application/x-javascript",
                         "application/rss+xml", "application/json", "text/json"})
 GZIP_MIN = 1024
-STORAGE_CLASSES = ("Standard",)
+# Classes whose objects are read at once (IA differs from Standard in billing only);
+# Archive classes need RestoreObject first.
+STORAGE_CLASSES = ("Standard", "IA")
 # What OSS stores when an upload names no Content-Type (oss2's
 # test_put_object_with_sign_url); SDKs usually send one guessed from the key. Files put
 # into ROOT by hand have no upload, and get a type from their extension.
@@ -57,11 +60,19 @@ class ObjectOps:
         process = req.query.get("x-oss-process")
         if "objectMeta" in req.query:
             process = None
+        if "versionId" in req.query:
+            opened = self.open_version(bucket, key, req.query["versionId"])
+            return self._raw(req, bucket, key, head, opened)
         if not self.store.exists(bucket, key):
             split = self._split_separator(bucket, key)
             if split is None:
                 self.store.paths(bucket, key)   # NoSuchBucket / NoSuchKey as appropriate
-                raise no_such_key(key)
+                missing = no_such_key(key)
+                marker = self.latest_marker(bucket, key)
+                if marker is not None:          # hidden by a delete marker, as OSS says
+                    missing.details.update({"x-oss-delete-marker": "true",
+                                            "x-oss-version-id": marker})
+                raise missing
             if process:
                 raise error("InvalidArgument", "A style separator URL cannot also carry "
                             "x-oss-process.", 400)
@@ -115,16 +126,20 @@ class ObjectOps:
         headers = {"Content-Type": content_type_for(key)}
         headers.update(meta.headers)
         headers.update({"ETag": meta.etag, "Last-Modified": http_date(mtime),
-                        "x-oss-object-type": meta.type, "x-oss-storage-class": "Standard",
+                        "x-oss-object-type": meta.type,
+                        "x-oss-storage-class": meta.storage_class,
                         "x-oss-hash-crc64ecma": meta.crc64})
         return headers
 
-    def _raw(self, req: Request, bucket: str, key: str, head: bool) -> Response:
-        f, st = self.store.open(bucket, key)
+    def _raw(self, req: Request, bucket: str, key: str, head: bool,
+             opened: tuple | None = None) -> Response:
+        """The object's bytes; ``opened`` (file, stat, metadata) of a given version."""
+        f, st = opened[:2] if opened else self.store.open(bucket, key)
         keep_open = False
         try:
-            meta = self._object_meta(bucket, key, f, st)
+            meta = opened[2] if opened else self._object_meta(bucket, key, f, st)
             headers = self._meta_headers(key, meta, st.st_mtime)
+            headers.update(self._version_header(bucket, meta))
             headers["Accept-Ranges"] = "bytes"
             if meta.type == "Appendable":
                 headers["x-oss-next-append-position"] = str(st.st_size)
@@ -237,29 +252,42 @@ class ObjectOps:
         storage = req.headers.get("x-oss-storage-class")
         if storage is not None and storage not in STORAGE_CLASSES:
             raise error("NotImplemented", f"The storage class {storage} is not implemented "
-                        "by this server (only Standard).", 501)
+                        "by this server (only Standard and IA).", 501)
         for value in (headers or {}).values():
             if any(ord(c) < 32 and c != "\t" for c in value):
                 raise error("InvalidArgument", "A header value contains control "
                             "characters.", 400)
         return ObjectMeta([], "", "", headers_from_request(req.headers) if headers is None
-                          else headers, acl, kind)
+                          else headers, acl, kind, storage_class=storage or "Standard")
 
     def _write(self, req: Request, bucket: str, key: str, chunks, meta: ObjectMeta, *,
                limit: int, check_digests: bool = True) -> ObjectInfo:
+        versioning = self.versioned_write_prepare(bucket, meta)
+
         def keep_meta(info: ObjectInfo, st: os.stat_result) -> None:
             if not meta.etag:
                 meta.etag = info.etag
             meta.crc64 = info.crc64
+            if versioning:
+                self.keep_previous(bucket, key, versioning)
             self.metas.put(bucket, key, st, meta)
 
         sha = req.headers.get("x-oss-content-sha256") if check_digests else None
-        return self.store.write(
-            bucket, key, chunks, limit=limit,
-            content_md5=req.headers.get("content-md5") if check_digests else None,
-            content_sha256=sha if sha and sha != signing.UNSIGNED_PAYLOAD else None,
-            forbid_overwrite=req.headers.get("x-oss-forbid-overwrite", "").lower() == "true",
-            before_rename=keep_meta)
+        # OSS ignores x-oss-forbid-overwrite in a bucket with versioning
+        forbid = (req.headers.get("x-oss-forbid-overwrite", "").lower() == "true"
+                  and not versioning)
+        with self.versions.lock(bucket, key) if versioning else _nothing():
+            return self.store.write(
+                bucket, key, chunks, limit=limit,
+                content_md5=req.headers.get("content-md5") if check_digests else None,
+                content_sha256=sha if sha and sha != signing.UNSIGNED_PAYLOAD else None,
+                forbid_overwrite=forbid, before_rename=keep_meta)
+
+    def _version_header(self, bucket: str, meta: ObjectMeta) -> dict[str, str]:
+        """``x-oss-version-id`` of an object in a bucket that has (had) versioning."""
+        if meta.version_id or self.versions.status(bucket):
+            return {"x-oss-version-id": meta.version_id or "null"}
+        return {}
 
     def _put_object(self, req: Request) -> Response:
         limit = self.config.max_body_bytes
@@ -269,7 +297,8 @@ class ObjectOps:
         meta.headers.setdefault("Content-Type", UPLOAD_DEFAULT_TYPE)
         info = self._write(req, req.bucket, req.key, req.body, meta, limit=limit)
         return Response(200, {"ETag": info.etag, "Content-MD5": _b64_md5(info.md5_hex),
-                              "x-oss-hash-crc64ecma": info.crc64})
+                              "x-oss-hash-crc64ecma": info.crc64,
+                              **self._version_header(req.bucket, meta)})
 
     def _append_object(self, req: Request) -> Response:
         position = small_int(req.query.get("position"), "position")
@@ -320,12 +349,24 @@ class ObjectOps:
                                check_digests=False)
         body = el("ETag", info.etag) + el("LastModified", iso_time(info.mtime))
         return Response(200, {"Content-Type": "application/xml", "ETag": info.etag,
-                              "x-oss-hash-crc64ecma": info.crc64},
+                              "x-oss-hash-crc64ecma": info.crc64,
+                              **self._version_header(req.bucket, meta)},
                         xml_doc("CopyObjectResult", body))
 
     def _delete_object(self, req: Request) -> Response:
-        self._remove(req.bucket, req.key)
-        return Response(204)
+        version_id = req.query.get("versionId")
+        if version_id is None and not self.versions.status(req.bucket):
+            self._remove(req.bucket, req.key)
+            return Response(204)
+        try:
+            check_key_shape(req.key, for_write=False)
+        except OssError:
+            return Response(204)       # no such key: nothing to delete, as OSS
+        version, marker = self.versioned_delete(req.bucket, req.key, version_id)
+        headers = {"x-oss-version-id": version}
+        if marker:
+            headers["x-oss-delete-marker"] = "true"
+        return Response(204, headers)
 
     def _remove(self, bucket: str, key: str) -> None:
         if self.store.delete(bucket, key):
@@ -339,19 +380,32 @@ class ObjectOps:
             raise error("MalformedXML", "The XML you provided was not well-formed.", 400)
         quiet = (root.findtext("Quiet") or "false").strip().lower() == "true"
         url = req.query.get("encoding-type") == "url"
-        keys = [o.findtext("Key") or "" for o in root.findall("Object")]
-        if not keys or len(keys) > 1000:
+        objects = [(o.findtext("Key") or "", o.findtext("VersionId"))
+                   for o in root.findall("Object")]
+        if not objects or len(objects) > 1000:
             raise error("MalformedXML", "Delete needs 1-1000 objects.", 400)
+        versioned = bool(self.versions.status(req.bucket))
         parts = []
-        for key in keys:     # encoding-type=url applies to the answer only
+        for key, version_id in objects:   # encoding-type=url applies to the answer only
+            extra = ""
             try:
-                self._remove(req.bucket, key)
+                if version_id is None and not versioned:
+                    self._remove(req.bucket, key)
+                else:
+                    check_version_id(version_id) if version_id is not None else None
+                    check_key_shape(key, for_write=False)
+                    version, marker = self.versioned_delete(req.bucket, key, version_id)
+                    if version_id is not None:
+                        extra = el("VersionId", version_id)
+                    if marker:
+                        extra += el("DeleteMarker", "true") + el("DeleteMarkerVersionId",
+                                                                 version)
             except OssError as e:
                 if e.code not in ("InvalidObjectName", "NoSuchKey"):
                     raise
             if not quiet:
                 parts.append("<Deleted>" + el("Key", quote(key, safe="/") if url else key)
-                             + "</Deleted>")
+                             + extra + "</Deleted>")
         if url:
             parts.insert(0, el("EncodingType", "url"))
         return Response(200, {"Content-Type": "application/xml"},

@@ -27,19 +27,21 @@ from .multipart import MultipartOps, UploadStore
 from .objects import ObjectOps
 from .store import ObjectStore
 from .styles import StyleStore
+from .versioning import VersioningOps
+from .versions import VersionStore
 
 READ_OPERATIONS = frozenset({"GetObject", "HeadObject", "GetObjectMeta", "ListObjects",
                              "ListObjectsV2", "HeadBucket", "GetObjectAcl",
-                             "GetSymlink"})
+                             "GetSymlink", "ListObjectVersions"})
 # Sub-resources this server implements, per level; any other V1 sub-resource is 501.
 _BUCKET_SUBRESOURCES_OK = frozenset({"style", "styleName", "security-token",
                                      "continuation-token", "acl", "uploads", "delete",
-                                     "live"})
+                                     "live", "versioning", "versions"})
 _OBJECT_SUBRESOURCES_OK = frozenset({
     "x-oss-process", "security-token", "objectMeta", "x-oss-traffic-limit", "acl",
     "response-content-type", "response-content-language", "response-expires",
     "response-cache-control", "response-content-disposition", "response-content-encoding",
-    "uploads", "uploadId", "partNumber", "append", "position", "symlink",
+    "uploads", "uploadId", "partNumber", "append", "position", "symlink", "versionId",
 })
 # Request headers whose feature this server does not have: 501, never silently dropped.
 _UNSUPPORTED_HEADERS = {
@@ -52,7 +54,7 @@ _UNSUPPORTED_HEADERS = {
 DECODED_SHARE = 4
 
 
-class OssService(ObjectOps, BucketOps, MultipartOps):
+class OssService(ObjectOps, BucketOps, MultipartOps, VersioningOps):
     """OSS semantics over an :class:`ObjectStore`; no HTTP here.
 
     ``clock`` (Unix seconds) is what signatures and expiry are checked against;
@@ -66,6 +68,7 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
         self.styles = StyleStore(config.root)
         self.metas = MetaStore(config.root)
         self.uploads = UploadStore(config.root)
+        self.versions = VersionStore(config.root)
         self._clock = clock
         self._lookup = static_lookup(*config.credentials)
         self.images = ImageWorkers(config, self.store, codec.MAX_SOURCE_BYTES,
@@ -87,6 +90,7 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
                 req.method, req.bucket, req.key or None, req.query, req.headers,
                 self._lookup, now=self._clock(), region=self.config.region)
             self._authorize(op.name, verified)
+            self.check_versioned(op.name, req)
             resp = op.run(req)
         except Cancelled:
             resp = self.error_response(timeout_error(self.config.process_timeout), req,
@@ -110,7 +114,7 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
         headers = {"Content-Type": "application/xml", "x-oss-request-id": request_id}
         if err.ec:
             headers["x-oss-ec"] = err.ec
-        for name in ("x-oss-next-append-position",):
+        for name in ("x-oss-next-append-position", "x-oss-delete-marker", "x-oss-version-id"):
             if name in err.details:
                 headers[name] = err.details[name]
         if req.method == "HEAD":
@@ -181,6 +185,9 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
                 raise error("MissingArgument", "Missing styleName.", 400)
             raise self._not_allowed(m, "a style")
         self._refuse_subresources(q, _BUCKET_SUBRESOURCES_OK)
+        versioning = self._route_versioning(req)
+        if versioning is not None:
+            return versioning
         if "acl" in q:
             if m == "GET":
                 return Operation("GetBucketAcl", self._get_bucket_acl)

@@ -398,6 +398,19 @@ class ObjectStore:
                 os.unlink(os.path.join(dirpath, name))
             os.rmdir(dirpath)
 
+    def put_file(self, bucket: str, key: str, source: Path) -> os.stat_result:
+        """Move the file ``source`` (on ROOT's file system) into place as ``key``."""
+        literal, _ = self.paths(bucket, key, for_write=True)
+        with self._tree_lock:
+            self._drop_leftover_folder(literal)
+            try:
+                literal.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, literal)
+            except (FileExistsError, NotADirectoryError, IsADirectoryError):
+                raise invalid_object_name(key, "collides with a folder or an object of "
+                                          "the local store") from None
+        return os.stat(literal)
+
     def delete(self, bucket: str, key: str) -> bool:
         """Remove ``key`` (absent keys are fine, as in OSS) and prune emptied folders;
         True if something was removed."""
