@@ -1,5 +1,5 @@
-"""Object operations: Get/Head (raw and processed), Put, Append, Copy, Delete,
-DeleteMultipleObjects and the object ACL."""
+"""Object operations: Get/Head (raw and processed), Put, Append, Copy, the object ACL
+and symlinks (deleting: :mod:`core.serve.deletes`)."""
 from __future__ import annotations
 
 import base64
@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import itertools
 import os
+from contextlib import nullcontext
 from email.utils import parsedate_to_datetime
 from typing import BinaryIO
 from urllib.parse import quote, unquote
@@ -23,9 +24,8 @@ from .crc64 import Crc64
 from .messages import Request, Response
 from .meta import ObjectMeta, headers_from_request
 from .config import TMP_PREFIX
-from .store import ObjectInfo, check_key_shape, invalid_object_name
-from .versions import check_version_id
-from .xmlio import el, owner, read_xml, xml_doc
+from .store import ObjectInfo, invalid_object_name
+from .xmlio import el, owner, xml_doc
 
 IN_MEMORY_LIMIT = 64 * 1024 * 1024      # raw GETs above this are streamed from disk
 _RESPONSE_OVERRIDES = {
@@ -276,7 +276,7 @@ class ObjectOps:
         # OSS ignores x-oss-forbid-overwrite in a bucket with versioning
         forbid = (req.headers.get("x-oss-forbid-overwrite", "").lower() == "true"
                   and not versioning)
-        with self.versions.lock(bucket, key) if versioning else _nothing():
+        with self.versions.lock(bucket, key) if versioning else nullcontext():
             return self.store.write(
                 bucket, key, chunks, limit=limit,
                 content_md5=req.headers.get("content-md5") if check_digests else None,
@@ -311,7 +311,7 @@ class ObjectOps:
         existing = None
         if self.store.exists(bucket, key):
             existing, st = self.store.open(bucket, key)
-        with existing if existing is not None else _nothing():
+        with existing if existing is not None else nullcontext():
             if existing is None:
                 size, meta = 0, self._new_meta(req, kind="Appendable")
                 meta.headers.setdefault("Content-Type", UPLOAD_DEFAULT_TYPE)
@@ -352,64 +352,6 @@ class ObjectOps:
                               "x-oss-hash-crc64ecma": info.crc64,
                               **self._version_header(req.bucket, meta)},
                         xml_doc("CopyObjectResult", body))
-
-    def _delete_object(self, req: Request) -> Response:
-        version_id = req.query.get("versionId")
-        if version_id is None and not self.versions.status(req.bucket):
-            self._remove(req.bucket, req.key)
-            return Response(204)
-        try:
-            check_key_shape(req.key, for_write=False)
-        except OssError:
-            return Response(204)       # no such key: nothing to delete, as OSS
-        version, marker = self.versioned_delete(req.bucket, req.key, version_id)
-        headers = {"x-oss-version-id": version}
-        if marker:
-            headers["x-oss-delete-marker"] = "true"
-        return Response(204, headers)
-
-    def _remove(self, bucket: str, key: str) -> None:
-        if self.store.delete(bucket, key):
-            self.metas.delete(bucket, key)
-
-    def _delete_multiple(self, req: Request) -> Response:
-        if "content-md5" not in req.headers:
-            raise error("MissingArgument", "DeleteMultipleObjects needs Content-MD5.", 400)
-        root = read_xml(req, "DeleteMultipleObjects")   # Content-MD5 was checked by length
-        if root is None or root.tag != "Delete":
-            raise error("MalformedXML", "The XML you provided was not well-formed.", 400)
-        quiet = (root.findtext("Quiet") or "false").strip().lower() == "true"
-        url = req.query.get("encoding-type") == "url"
-        objects = [(o.findtext("Key") or "", o.findtext("VersionId"))
-                   for o in root.findall("Object")]
-        if not objects or len(objects) > 1000:
-            raise error("MalformedXML", "Delete needs 1-1000 objects.", 400)
-        versioned = bool(self.versions.status(req.bucket))
-        parts = []
-        for key, version_id in objects:   # encoding-type=url applies to the answer only
-            extra = ""
-            try:
-                if version_id is None and not versioned:
-                    self._remove(req.bucket, key)
-                else:
-                    check_version_id(version_id) if version_id is not None else None
-                    check_key_shape(key, for_write=False)
-                    version, marker = self.versioned_delete(req.bucket, key, version_id)
-                    if version_id is not None:
-                        extra = el("VersionId", version_id)
-                    if marker:
-                        extra += el("DeleteMarker", "true") + el("DeleteMarkerVersionId",
-                                                                 version)
-            except OssError as e:
-                if e.code not in ("InvalidObjectName", "NoSuchKey"):
-                    raise
-            if not quiet:
-                parts.append("<Deleted>" + el("Key", quote(key, safe="/") if url else key)
-                             + extra + "</Deleted>")
-        if url:
-            parts.insert(0, el("EncodingType", "url"))
-        return Response(200, {"Content-Type": "application/xml"},
-                        xml_doc("DeleteResult", "".join(parts)))
 
     # -- object ACL --------------------------------------------------------------------
     def _get_object_acl(self, req: Request) -> Response:
@@ -476,14 +418,6 @@ class ObjectOps:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
-
 
 def _byte_span(rng, size: int) -> tuple[int, int] | None:
     """[start, stop) of a single satisfiable range; a suffix longer than the object is

@@ -215,7 +215,8 @@ class OssServer:
             expose_tracebacks=False, clear_untrusted_proxy_headers=False,
             url_scheme="https" if tls is not None else "http")
         if tls is not None:
-            self._server.tls = TlsFront(tls, self._server.adopt, cfg.max_connections)
+            # twice the limit: the clients over it still get their 503 over TLS
+            self._server.tls = TlsFront(tls, self._server.adopt, 2 * cfg.max_connections)
         self._thread: threading.Thread | None = None
 
     @property

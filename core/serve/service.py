@@ -20,6 +20,7 @@ from ..oss.urls import validate_bucket
 from .buckets import BucketOps
 from .config import (ServiceConfig, error, internal_error, log, new_request_id, redact,
                      timeout_error)
+from .deletes import DeleteOps
 from .imaging import ImageWorkers
 from .messages import Operation, Request, Response
 from .meta import MetaStore
@@ -54,7 +55,7 @@ _UNSUPPORTED_HEADERS = {
 DECODED_SHARE = 4
 
 
-class OssService(ObjectOps, BucketOps, MultipartOps, VersioningOps):
+class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps):
     """OSS semantics over an :class:`ObjectStore`; no HTTP here.
 
     ``clock`` (Unix seconds) is what signatures and expiry are checked against;

@@ -52,6 +52,9 @@ class TlsFront:
 
     ``adopt(sock, addr)`` is called (from this front's thread) with the plain end of a
     socket pair; it must hand it to waitress's loop (see ``runner._Server.adopt``).
+    ``max_connections`` bounds the connections held here, handshakes included; pass
+    more than waitress's own limit, so a client over that one reads its 503 SlowDown
+    over TLS (beyond this bound a connection is closed at once).
     """
 
     def __init__(self, context: ssl.SSLContext,
@@ -73,6 +76,7 @@ class TlsFront:
         """Take a freshly accepted TCP connection (any thread)."""
         with self._lock:
             if self._open >= self._max:   # handshakes in flight are bounded too
+                log.warning("TLS: %d connections open; closing a new one", self._open)
                 sock.close()
                 return
             self._open += 1
@@ -154,6 +158,8 @@ async def _pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, *,
     the last byte of waitress's answer)."""
     try:
         while data := await src.read(_CHUNK):
+            if dst.is_closing():          # the other side is gone: drop the rest
+                break
             dst.write(data)
             await dst.drain()
     except (OSError, ssl.SSLError, asyncio.IncompleteReadError):
