@@ -67,14 +67,15 @@ class UploadStore:
             raise no_such_upload(upload_id)
         return folder, info
 
-    def parts(self, folder: Path) -> list[tuple[int, int, float, str]]:
-        """(number, size, mtime, quoted ETag) of each uploaded part, by number."""
+    def parts(self, folder: Path) -> list[tuple[int, int, float, str, str]]:
+        """(number, size, mtime, quoted ETag, CRC-64) of each uploaded part, by number."""
         out = []
         for entry in os.scandir(folder):
             if entry.name.endswith(".json") and entry.name[:-5].isdigit():
                 try:
                     d = json.loads(Path(entry.path).read_text(encoding="utf-8"))
-                    out.append((int(entry.name[:-5]), d["size"], d["mtime"], d["etag"]))
+                    out.append((int(entry.name[:-5]), d["size"], d["mtime"], d["etag"],
+                                str(d.get("crc64", ""))))
                 except (OSError, ValueError, KeyError):
                     continue
         return sorted(out)
@@ -167,14 +168,15 @@ class MultipartOps:
             raise
         etag = quoted_etag(md5.hexdigest())
         atomic_write(folder / f"{number}.json",
-                     json.dumps({"size": size, "mtime": time.time(), "etag": etag}))
+                     json.dumps({"size": size, "mtime": time.time(), "etag": etag,
+                                 "crc64": str(crc.value)}))
         return Response(200, {"ETag": etag, "x-oss-hash-crc64ecma": str(crc.value),
                               "Content-MD5": base64.b64encode(md5.digest()).decode("ascii")})
 
     def _complete(self, req: Request) -> Response:
         upload_id = req.query["uploadId"]
         folder, info = self.uploads.info(req.bucket, req.key, upload_id)
-        uploaded = {n: (size, etag) for n, size, _, etag in self.uploads.parts(folder)}
+        uploaded = {n: (size, etag) for n, size, _, etag, _ in self.uploads.parts(folder)}
         if req.headers.get("x-oss-complete-all", "").lower() == "yes":
             chosen = [(n, uploaded[n][1]) for n in sorted(uploaded)]
         else:
@@ -222,7 +224,8 @@ class MultipartOps:
         shutil.rmtree(folder, ignore_errors=True)
         url = req.query.get("encoding-type") == "url"
         body = ((el("EncodingType", "url") if url else "")
-                + el("Location", f"/{req.bucket}/{req.key}") + el("Bucket", req.bucket)
+                + el("Location", f"/{req.bucket}/{quote(req.key)}")   # a URL: encoded
+                + el("Bucket", req.bucket)
                 + el("Key", quote(req.key) if url else req.key) + el("ETag", meta.etag))
         return Response(200, {"Content-Type": "application/xml", "ETag": meta.etag,
                               "x-oss-hash-crc64ecma": result.crc64,
@@ -236,20 +239,25 @@ class MultipartOps:
 
     def _list_parts(self, req: Request) -> Response:
         upload_id = req.query["uploadId"]
-        folder, _ = self.uploads.info(req.bucket, req.key, upload_id)
+        folder, info = self.uploads.info(req.bucket, req.key, upload_id)
         marker = small_int(req.query.get("part-number-marker") or "0", "part-number-marker",
                            digits=6)
         limit = max_keys(req.query.get("max-parts"), 1000, "max-parts")
         parts = [p for p in self.uploads.parts(folder) if p[0] > marker]
         truncated = len(parts) > limit
         parts = parts[:limit]
-        body = [el("Bucket", req.bucket), el("Key", req.key), el("UploadId", upload_id),
-                el("PartNumberMarker", marker),
+        url = req.query.get("encoding-type") == "url"
+        body = [el("Bucket", req.bucket), el("Key", quote(req.key) if url else req.key),
+                el("UploadId", upload_id), el("PartNumberMarker", marker),
                 el("NextPartNumberMarker", parts[-1][0] if parts else marker),
-                el("MaxParts", limit), el("IsTruncated", "true" if truncated else "false")]
-        for n, size, mtime, etag in parts:
+                el("MaxParts", limit), el("IsTruncated", "true" if truncated else "false"),
+                el("StorageClass", info.get("storage_class", "Standard"))]
+        if url:
+            body.insert(0, el("EncodingType", "url"))
+        for n, size, mtime, etag, crc in parts:
             body.append("<Part>" + el("PartNumber", n) + el("LastModified", iso_time(mtime))
-                        + el("ETag", etag) + el("Size", size) + "</Part>")
+                        + el("ETag", etag) + el("Size", size)
+                        + (el("HashCrc64ecma", crc) if crc else "") + "</Part>")
         return Response(200, {"Content-Type": "application/xml"},
                         xml_doc("ListPartsResult", "".join(body)))
 

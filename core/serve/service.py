@@ -84,12 +84,20 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps):
         """Answer ``req``; never raises. Errors become OSS error responses."""
         request_id = new_request_id()
         try:
-            op = self._route(req)
-            if req.bucket and op.name != "PutBucket":
+            try:
+                op, refused = self._route(req), None
+            except OssError as e:
+                if e.status not in (405, 501):
+                    raise
+                op, refused = None, e   # after NoSuchBucket and signatures, as OSS
+            if req.bucket and (op is None or op.name != "PutBucket"):
                 self.store.bucket_dir(req.bucket)   # NoSuchBucket before signatures, as OSS
             verified = signing.verify_request(
                 req.method, req.bucket, req.key or None, req.query, req.headers,
                 self._lookup, now=self._clock(), region=self.config.region)
+            if refused is not None:
+                self._authorize(refused.code, verified)
+                raise refused
             self._authorize(op.name, verified)
             self.check_versioned(op.name, req)
             resp = op.run(req)
@@ -127,6 +135,7 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps):
     def _route(self, req: Request) -> Operation:
         m, q = req.method, req.query
         if not req.bucket:
+            self._refuse_subresources(q, frozenset({"security-token"}), extra=("regions",))
             if m == "GET":
                 return Operation("ListBuckets", self._list_buckets)
             raise self._not_allowed(m, "the service")
@@ -217,8 +226,10 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps):
         raise self._not_allowed(m, "a bucket")
 
     @staticmethod
-    def _refuse_subresources(query: dict[str, str], allowed: frozenset[str]) -> None:
-        unknown = sorted(k for k in query if k in signing.V1_SUBRESOURCES and k not in allowed)
+    def _refuse_subresources(query: dict[str, str], allowed: frozenset[str],
+                             extra: tuple[str, ...] = ()) -> None:
+        unknown = sorted(k for k in query if (k in signing.V1_SUBRESOURCES or k in extra)
+                         and k not in allowed)
         if unknown:
             raise error("NotImplemented", f"The sub-resource {unknown[0]} is not "
                         "implemented by this server.", 501)
