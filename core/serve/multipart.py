@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from werkzeug.http import parse_range_header
+
 from ..oss.urls import validate_bucket
 from ..storage import atomic_write, open_temp
 from .config import (TMP_PREFIX, UPLOAD_DIR, entity_too_large, error, iso_time,
@@ -26,7 +28,8 @@ from .crc64 import Crc64
 from .listing import max_keys
 from .messages import Operation, Request, Response
 from .meta import ObjectMeta
-from .store import check_key_shape, open_regular
+from .objects import _byte_span as byte_span, _copy_source as copy_source  # one parser each
+from .store import check_key_shape, decode_content_md5, open_regular
 from .xmlio import el, read_xml, xml_doc
 
 MAX_PARTS = 10000
@@ -110,8 +113,7 @@ class MultipartOps:
         if "uploadId" in q:
             if m == "PUT" and "partNumber" in q:
                 if "x-oss-copy-source" in req.headers:
-                    raise error("NotImplemented", "UploadPartCopy is not implemented by "
-                                "this server.", 501)
+                    return Operation("UploadPartCopy", self._upload_part_copy)
                 return Operation("UploadPart", self._upload_part)
             if m == "POST":
                 return Operation("CompleteMultipartUpload", self._complete)
@@ -131,20 +133,57 @@ class MultipartOps:
         return Response(200, {"Content-Type": "application/xml"},
                         xml_doc("InitiateMultipartUploadResult", body))
 
-    def _upload_part(self, req: Request) -> Response:
+    def _part_target(self, req: Request) -> tuple[int, Path]:
         number = small_int(req.query.get("partNumber"), "partNumber", digits=6)
         if number is None or not 1 <= number <= MAX_PARTS:
             raise error("InvalidArgument", f"Part number must be an integer between 1 and "
                         f"{MAX_PARTS}, inclusive.", 400, ArgumentName="partNumber")
         folder, _ = self.uploads.info(req.bucket, req.key, req.query["uploadId"])
+        return number, folder
+
+    def _upload_part(self, req: Request) -> Response:
+        number, folder = self._part_target(req)
         limit = self.config.max_body_bytes
         if req.content_length is not None and req.content_length > limit:
             raise entity_too_large(limit)
+        body = req.body
+        chunks = iter(lambda: body.read(1 << 16), b"") if body is not None else iter(())
+        etag, crc, md5 = self._store_part(folder, number, chunks, limit,
+                                          req.headers.get("content-md5"))
+        return Response(200, {"ETag": etag, "x-oss-hash-crc64ecma": crc,
+                              "Content-MD5": base64.b64encode(md5).decode("ascii")})
+
+    def _upload_part_copy(self, req: Request) -> Response:
+        """A part copied from an object of this server (``x-oss-copy-source``), whole or
+        ``x-oss-copy-source-range: bytes=first-last``, with the copy-source conditions."""
+        number, folder = self._part_target(req)
+        src_bucket, src_key = copy_source(req.headers["x-oss-copy-source"])
+        self.store.bucket_dir(src_bucket)
+        f, st = self.store.open(src_bucket, src_key)
+        with f:
+            meta = self._object_meta(src_bucket, src_key, f, st)
+            self._conditions(req, meta.etag, st.st_mtime, "x-oss-copy-source-", 412)
+            span = byte_span(parse_range_header(req.headers.get("x-oss-copy-source-range")),
+                             st.st_size)
+            start, stop = span if span is not None else (0, st.st_size)
+            f.seek(start)
+            etag, crc, _ = self._store_part(folder, number, _read_span(f, stop - start),
+                                            stop - start, None)
+        body = el("LastModified", iso_time(self._clock())) + el("ETag", etag)
+        return Response(200, {"Content-Type": "application/xml", "ETag": etag,
+                              "x-oss-hash-crc64ecma": crc,
+                              "x-oss-copy-source-version-id": meta.version_id or "null"},
+                        xml_doc("CopyPartResult", body))
+
+    def _store_part(self, folder: Path, number: int, chunks, limit: int,
+                    content_md5: str | None) -> tuple[str, str, bytes]:
+        """Write part ``number`` (temporary file, fsync, rename) and its record:
+        (quoted ETag, CRC-64, MD5 digest)."""
         fd, tmp = open_temp(folder, prefix=TMP_PREFIX)
         try:
             md5, crc, size = hashlib.md5(), Crc64(), 0
             with os.fdopen(fd, "wb") as f:
-                while req.body is not None and (chunk := req.body.read(1 << 16)):
+                for chunk in chunks:
                     size += len(chunk)
                     if size > limit:
                         raise entity_too_large(limit)
@@ -153,10 +192,8 @@ class MultipartOps:
                     f.write(chunk)
                 f.flush()
                 os.fsync(f.fileno())
-            if "content-md5" in req.headers:
-                from .store import decode_content_md5
-
-                if decode_content_md5(req.headers["content-md5"]) != md5.digest():
+            if content_md5 is not None:
+                if decode_content_md5(content_md5) != md5.digest():
                     raise error("InvalidDigest", "The Content-MD5 you specified did not "
                                 "match what was received.", 400)
             os.replace(tmp, folder / str(number))
@@ -170,8 +207,7 @@ class MultipartOps:
         atomic_write(folder / f"{number}.json",
                      json.dumps({"size": size, "mtime": time.time(), "etag": etag,
                                  "crc64": str(crc.value)}))
-        return Response(200, {"ETag": etag, "x-oss-hash-crc64ecma": str(crc.value),
-                              "Content-MD5": base64.b64encode(md5.digest()).decode("ascii")})
+        return etag, str(crc.value), md5.digest()
 
     def _complete(self, req: Request) -> Response:
         upload_id = req.query["uploadId"]
@@ -306,3 +342,10 @@ class MultipartOps:
             body.append("<CommonPrefixes>" + el("Prefix", enc(p)) + "</CommonPrefixes>")
         return Response(200, {"Content-Type": "application/xml"},
                         xml_doc("ListMultipartUploadsResult", "".join(body)))
+
+
+def _read_span(f, length: int):
+    while length > 0 and (chunk := f.read(min(1 << 20, length))):
+        length -= len(chunk)
+        yield chunk
+
