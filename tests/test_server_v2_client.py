@@ -118,14 +118,14 @@ def test_error_order_bucket_then_signature_then_501(env):
     client, srv = env
     bad = make_client(srv.url, Credentials("LTAI5tUnknownKey0001", "nope"))
     # an operation this server does not have, on a missing bucket: NoSuchBucket first
-    err = service_error(lambda: client.get_bucket_stat(osv2.GetBucketStatRequest(
+    err = service_error(lambda: client.get_bucket_referer(osv2.GetBucketRefererRequest(
         bucket="no-such-bucket-here")))
     assert (err.status_code, err.code) == (404, "NoSuchBucket")
     # ... on an existing bucket with an unknown key: the signature is checked first
-    err = service_error(lambda: bad.get_bucket_stat(osv2.GetBucketStatRequest(bucket=B)))
+    err = service_error(lambda: bad.get_bucket_referer(osv2.GetBucketRefererRequest(bucket=B)))
     assert (err.status_code, err.code) == (403, "InvalidAccessKeyId")
     # ... correctly signed: 501
-    err = service_error(lambda: client.get_bucket_stat(osv2.GetBucketStatRequest(bucket=B)))
+    err = service_error(lambda: client.get_bucket_referer(osv2.GetBucketRefererRequest(bucket=B)))
     assert (err.status_code, err.code) == (501, "NotImplemented")
     # service-level sub-resources are refused too, not answered as ListBuckets
     err = service_error(lambda: client.describe_regions(osv2.DescribeRegionsRequest()))

@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from ..cascade import validate_style_name
 from ..errors import OssError
+from .bucketinfo import creation_config
 from .config import OWNER_ID, error, iso_time
 from .listing import decode_token, encode_token, max_keys, page
 from .messages import Request, Response
@@ -133,8 +134,9 @@ class BucketOps:
         return Response(200)
 
     def _put_bucket(self, req: Request) -> Response:
-        read_xml(req, "CreateBucketConfiguration")
+        config = creation_config(read_xml(req, "CreateBucketConfiguration"))
         self.store.create_bucket(req.bucket)
+        self.bucket_configs.put_new(req.bucket, config)
         return Response(200, {"Location": f"/{req.bucket}"})
 
     def _delete_bucket(self, req: Request) -> Response:
@@ -146,6 +148,7 @@ class BucketOps:
                         "delete markers; delete them first.", 409, BucketName=req.bucket)
         self.store.delete_bucket(req.bucket)
         self.versions.drop_bucket(req.bucket)
+        self.bucket_configs.drop(req.bucket)
         self.styles.drop_bucket(req.bucket)
         self.metas.drop_bucket(req.bucket)
         return Response(204)

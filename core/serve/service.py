@@ -17,6 +17,7 @@ from ..errors import Cancelled, OssError
 from ..oss import signing
 from ..oss.credentials import static_lookup
 from ..oss.urls import validate_bucket
+from .bucketinfo import BucketConfigStore, BucketInfoOps
 from .buckets import BucketOps
 from .config import (ServiceConfig, error, internal_error, log, new_request_id, redact,
                      timeout_error)
@@ -37,7 +38,8 @@ READ_OPERATIONS = frozenset({"GetObject", "HeadObject", "GetObjectMeta", "ListOb
 # Sub-resources this server implements, per level; any other V1 sub-resource is 501.
 _BUCKET_SUBRESOURCES_OK = frozenset({"style", "styleName", "security-token",
                                      "continuation-token", "acl", "uploads", "delete",
-                                     "live", "versioning", "versions"})
+                                     "live", "versioning", "versions", "bucketInfo",
+                                     "location", "stat"})
 _OBJECT_SUBRESOURCES_OK = frozenset({
     "x-oss-process", "security-token", "objectMeta", "x-oss-traffic-limit", "acl",
     "response-content-type", "response-content-language", "response-expires",
@@ -55,7 +57,8 @@ _UNSUPPORTED_HEADERS = {
 DECODED_SHARE = 4
 
 
-class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps):
+class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps,
+                 BucketInfoOps):
     """OSS semantics over an :class:`ObjectStore`; no HTTP here.
 
     ``clock`` (Unix seconds) is what signatures and expiry are checked against;
@@ -70,6 +73,7 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps):
         self.metas = MetaStore(config.root)
         self.uploads = UploadStore(config.root)
         self.versions = VersionStore(config.root)
+        self.bucket_configs = BucketConfigStore(config.root)
         self._clock = clock
         self._lookup = static_lookup(*config.credentials)
         self.images = ImageWorkers(config, self.store, codec.MAX_SOURCE_BYTES,
@@ -195,9 +199,9 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps):
                 raise error("MissingArgument", "Missing styleName.", 400)
             raise self._not_allowed(m, "a style")
         self._refuse_subresources(q, _BUCKET_SUBRESOURCES_OK)
-        versioning = self._route_versioning(req)
-        if versioning is not None:
-            return versioning
+        special = self._route_versioning(req) or self._route_bucket_info(req)
+        if special is not None:
+            return special
         if "acl" in q:
             if m == "GET":
                 return Operation("GetBucketAcl", self._get_bucket_acl)
