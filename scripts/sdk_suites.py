@@ -43,7 +43,11 @@ OSS2_FILES = ["test_image.py", "test_bucket_style.py", "test_sign.py", "test_obj
               "test_list_objects_v2.py", "test_headers.py", "test_iterator.py",
               "test_chinese.py"]
 V2_FILES = ["test_object_basic.py", "test_bucket_style_client.py", "test_paginator.py",
-            "test_presign.py", "test_client_filelike.py"]
+            "test_presign.py", "test_client_filelike.py", "test_client.py",
+            # the same calls through the asyncio client (aiohttp)
+            *(f"aio/{name}_async.py" for name in (
+                "test_object_basic", "test_multipart_upload", "test_paginator",
+                "test_presign", "test_client_extension", "test_bucket_basic"))]
 REGION = "cn-hangzhou"
 
 # Tests left out, with the reason; the same list is in docs/COMPATIBILITY.md.
@@ -52,6 +56,9 @@ REGION = "cn-hangzhou"
 _FILESIZE = ("asserts the FileSize OSS's own encoder produces (image/info of the result); "
              "width, height and format are checked by tests/test_vectors.py")
 _O = "oss2:tests/test_object.py::TestObject::"
+_V2C = "v2:tests/integration/test_client.py::"
+_V2A = "v2:tests/integration/aio/"
+_V2AB = _V2A + "test_bucket_basic_async.py::TestBucketBasicAsync::"
 EXCLUDED: dict[str, str] = {
     **{f"oss2:tests/test_image.py::TestImage::{name}": _FILESIZE
        for name in ("test_resize", "test_crop", "test_rotate", "test_sharpen",
@@ -91,6 +98,36 @@ NOT_IMPLEMENTED: dict[str, str] = {
     **{f"oss2:tests/test_sign.py::TestSign::{name}": "signature version 2 (OSS2 ...)"
        for name in ("test_sign_v2_additional_headers", "test_sign_v2_x_oss_date",
                     "test_sign_v2_x_oss_date_url")},
+    **{_V2C + "TestCopier::" + name: "object tagging" for name in (
+        "test_different_bucket_multi_replace_meta_and_tag",
+        "test_different_bucket_single_replace_meta_and_tag", "test_header",
+        "test_metadata_tagging_directive_copy", "test_metadata_tagging_directive_none",
+        "test_metadata_tagging_directive_replace", "test_multipart_misc")},
+    **{_V2C + "TestObjectBasic::" + name: "Archive storage classes and RestoreObject"
+       for name in ("test_restore_object", "test_restore_object_job_parameters",
+                    "test_restore_object_tier")},
+    _V2C + "TestBucketBasic::test_bucket_acl": "bucket ACL changes and "
+                                               "PutBucketPublicAccessBlock",
+    _V2C + "TestBucketBasic::test_put_bucket_acl_fail": "bucket ACL changes (PutBucketAcl "
+                                                        "is 501, after NoSuchBucket)",
+    _V2C + "TestPaginator::test_list_buckets_with_tag_filter": "bucket tags",
+    _V2C + "TestBucketBasic::test_get_bucket_info": "asserts a ResourceGroupId (Alibaba "
+                                                    "Cloud resource groups)",
+    _V2C + "TestBucketBasic::test_get_bucket_info_fail": "passes; deselected with the "
+                                                         "test its name extends",
+    _V2C + "TestRegion::test_describe_regions": "DescribeRegions (Alibaba Cloud's list "
+                                                "of regions and their endpoints)",
+    _V2C + "TestRegion::test_describe_regions_fail": "passes; deselected with the test "
+                                                     "its name extends",
+    _V2A + "test_object_basic_async.py::TestObjectBasicAsync::test_restore_object":
+        "Archive storage classes and RestoreObject",
+    _V2AB + "test_bucket_acl": "bucket ACL changes and PutBucketPublicAccessBlock",
+    _V2AB + "test_put_bucket_acl_fail": "bucket ACL changes (PutBucketAcl is 501, after "
+                                        "NoSuchBucket)",
+    _V2AB + "test_get_bucket_info": "asserts a ResourceGroupId (Alibaba Cloud resource "
+                                    "groups)",
+    _V2AB + "test_get_bucket_info_fail": "passes; deselected with the test its name "
+                                         "extends",
 }
 
 
