@@ -186,7 +186,7 @@ class VersioningOps:
         src = self.versions.data_path(bucket, key, record["id"])
         st = self.store.put_file(bucket, key, src)
         self.metas.put(bucket, key, st, meta)
-        self.versions._write(bucket, key, records[1:])
+        self.versions.save(bucket, key, records[1:])
 
     # -- reads -------------------------------------------------------------------------
     def open_version(self, bucket: str, key: str, version_id: str):

@@ -102,7 +102,8 @@ class VersionStore:
                         "listed", path, e)
             return []
 
-    def _write(self, bucket: str, key: str, records: list[dict]) -> None:
+    def save(self, bucket: str, key: str, records: list[dict]) -> None:
+        """Write the version list of ``key`` (none left: its folder goes)."""
         folder = self._dir(bucket, key)
         if not records:
             shutil.rmtree(folder, ignore_errors=True)
@@ -129,14 +130,14 @@ class VersionStore:
         except OSError:       # another file system (a linked bucket folder): copy
             shutil.copy2(source, target, follow_symlinks=False)
         records.insert(0, {"id": vid, "marker": False, "mtime": mtime, "meta": asdict(meta)})
-        self._write(bucket, key, records)
+        self.save(bucket, key, records)
 
     def add_marker(self, bucket: str, key: str, version_id: str, mtime: float) -> None:
         records = [r for r in self.records(bucket, key) if r["id"] != version_id]
         if version_id == NULL:
             self.data_path(bucket, key, NULL).unlink(missing_ok=True)
         records.insert(0, {"id": version_id, "marker": True, "mtime": mtime, "meta": None})
-        self._write(bucket, key, records)
+        self.save(bucket, key, records)
 
     def remove(self, bucket: str, key: str, version_id: str) -> dict | None:
         """Forget one previous version (or marker); its record, or None if unknown."""
@@ -145,7 +146,7 @@ class VersionStore:
         if found is None:
             return None
         self.data_path(bucket, key, version_id).unlink(missing_ok=True)
-        self._write(bucket, key, [r for r in records if r is not found])
+        self.save(bucket, key, [r for r in records if r is not found])
         return found
 
     def all_keys(self, bucket: str, prefix: str = "") -> dict[str, list[dict]]:
