@@ -83,6 +83,9 @@ NOT_IMPLEMENTED: dict[str, str] = {
     **{_O + name: "Archive storage class and RestoreObject" for name in (
         "test_restore_archive_object_with_job_parameters", "test_restore_object_with_config",
         "test_restore_object_with_wrong_request", "test_list_objects")},
+    # (its bucket's CreateBucketConfiguration StorageClass Archive was silently dropped
+    # before; now 501 like an Archive object)
+    _O + "test_restore_object": "Archive storage class (an Archive bucket)",
     "oss2:tests/test_list_objects_v2.py::TestIteratorV2::test_normal_list_objects_restore_info":
         "Archive storage class and RestoreObject",
     _O + "test_async_process_object": "x-oss-async-process",
