@@ -241,3 +241,14 @@ def test_storage_class_ia_is_kept_archive_is_501(env):
     assert [(o.key, o.storage_class) for o in listed] == [("ia.txt", "IA")]
     err = service_error(lambda: put(client, "ar.txt", b"x", storage_class="Archive"))
     assert (err.status_code, err.code) == (501, "NotImplemented")
+
+
+def test_overwriting_a_symlink_object_keeps_what_it_showed(env):
+    client, _ = env
+    put(client, "target.txt", b"the target")
+    client.put_symlink(osv2.PutSymlinkRequest(bucket=B, key="link", symlink_target="target.txt"))
+    enable(client)
+    put(client, "link", b"a plain object now")
+    assert get(client, "link") == b"a plain object now"
+    assert get(client, "link", "null") == b"the target"
+    assert get(client, "target.txt") == b"the target"

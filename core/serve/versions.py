@@ -126,9 +126,11 @@ class VersionStore:
         target = folder / vid
         target.unlink(missing_ok=True)
         try:
+            if os.path.islink(source):   # a symlink object: keep what it showed
+                raise OSError
             os.link(source, target, follow_symlinks=False)
-        except OSError:       # another file system (a linked bucket folder): copy
-            shutil.copy2(source, target, follow_symlinks=False)
+        except OSError:       # or another file system (a linked bucket folder): copy
+            shutil.copy2(source, target)
         records.insert(0, {"id": vid, "marker": False, "mtime": mtime, "meta": asdict(meta)})
         self.save(bucket, key, records)
 
