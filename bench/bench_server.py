@@ -2,17 +2,21 @@
 docs/PERFORMANCE.md.
 
     python bench/bench_server.py [--clients 8] [--requests 200] [--signed] [--workers 2]
+                                 [--https]
 
 Starts a server on a free port over a temporary root holding the SDK's example.jpg
 (400x267) and a 12MP photo-like JPEG, then for each scenario runs ``--clients`` threads
 with keep-alive sessions, ``--requests`` requests each, and prints requests/s with the
 median and 95th-percentile latency. ``--signed`` runs the server private and signs every
 request with a V4 presigned URL (measures the verifier too). ``--workers N``: image work
-in N worker processes (0: in the server process, no isolation).
+in N worker processes (0: in the server process, no isolation). ``--https``: the server
+speaks TLS (a self-signed certificate made for the run; keep-alive sessions, so the
+figures are the record layer's cost more than the handshakes').
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -26,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.oss.credentials import Credentials  # noqa: E402
 from core.serve.runner import serve  # noqa: E402
+from core.serve.tls import self_signed_cert  # noqa: E402
 from core.oss.signing import presign  # noqa: E402
 from core.oss.urls import BucketAddress  # noqa: E402
 from bench_core import EXAMPLE, photo_like  # noqa: E402  (same folder, run as a script)
@@ -74,6 +79,7 @@ def main() -> None:
     parser.add_argument("--signed", action="store_true")
     parser.add_argument("--workers", type=int, default=1,
                         help="image worker processes (0 = in-process)")
+    parser.add_argument("--https", action="store_true", help="serve over TLS")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,9 +88,15 @@ def main() -> None:
         (root / BUCKET / "example.jpg").write_bytes(EXAMPLE.read_bytes())
         (root / BUCKET / "big.jpg").write_bytes(photo_like(4000, 3000))
         acl = "private" if args.signed else "public-read-write"
-        server = serve(root, "127.0.0.1", 0, acl, (CREDS,), workers=args.workers)
+        tls = {}
+        if args.https:
+            (root / ".certs").mkdir()
+            cert, key = self_signed_cert(root / ".certs")
+            tls = {"certfile": cert, "keyfile": key}
+            os.environ["REQUESTS_CA_BUNDLE"] = str(cert)     # the client sessions trust it
+        server = serve(root, "127.0.0.1", 0, acl, (CREDS,), workers=args.workers, **tls)
         server.start()
-        address = BucketAddress.from_endpoint(f"127.0.0.1:{server.port}", BUCKET)
+        address = BucketAddress.from_endpoint(server.url, BUCKET)
         payload = b"x" * 10_000
 
         def url(key: str, process: str | None = None, method: str = "GET") -> str:
@@ -99,7 +111,8 @@ def main() -> None:
         for _ in range(2 * max(1, args.workers)):
             requests.get(url("example.jpg", "image/resize,w_10"))
         print(f"{args.clients} clients x {per} requests, "
-              f"{'signed (V4 URL)' if args.signed else 'anonymous'}, workers {args.workers}")
+              f"{'signed (V4 URL)' if args.signed else 'anonymous'}, workers {args.workers}"
+              f"{', HTTPS' if args.https else ''}")
         print("| scenario | req/s | p50 ms | p95 ms |\n|---|---:|---:|---:|")
         run("GET raw 21 KB", args.clients, per, lambda s, n, i: s.get(url("example.jpg")))
         # The engine caches decoded sources and results by cascade prefix (8 entries):
