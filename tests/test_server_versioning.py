@@ -252,3 +252,32 @@ def test_overwriting_a_symlink_object_keeps_what_it_showed(env):
     assert get(client, "link") == b"a plain object now"
     assert get(client, "link", "null") == b"the target"
     assert get(client, "target.txt") == b"the target"
+
+
+def test_bad_versioning_input_is_an_oss_400(tmp_path):
+    """Hostile or malformed input gets OSS's 4xx, never a 500 (raw HTTP, no SDK)."""
+    import requests
+    import xml.etree.ElementTree as ET
+
+    (tmp_path / B).mkdir()
+    (tmp_path / B / "k").write_bytes(b"x")
+    with running_server(tmp_path) as srv:
+        base = f"{srv.url}/{B}"
+
+        def code(r):
+            return r.status_code, ET.fromstring(r.content).findtext("Code")
+
+        assert code(requests.get(f"{base}/k?versionId=")) == (400, "InvalidArgument")
+        assert code(requests.get(f"{base}/k?versionId=../../etc")) == (400, "InvalidArgument")
+        assert code(requests.get(f"{base}/k?versionId=CAE0123")) == (404, "NoSuchVersion")
+        assert code(requests.put(f"{base}?versioning", data=b"<Versioning")) == (
+            400, "MalformedXML")
+        assert code(requests.put(f"{base}?versioning", data=b"<VersioningConfiguration>"
+                                 b"<Status>On</Status></VersioningConfiguration>")) == (
+            400, "MalformedXML")
+        assert code(requests.get(f"{base}?versions&max-keys=0")) == (400, "InvalidArgument")
+        assert code(requests.get(f"{base}?versions&encoding-type=base64")) == (
+            400, "InvalidArgument")
+        assert code(requests.post(f"{base}?versions")) == (405, "MethodNotAllowed")
+        r = requests.get(f"{base}?versions&key-marker=" + "z" * 2000)
+        assert r.status_code == 200 and b"<IsTruncated>false</IsTruncated>" in r.content
