@@ -85,9 +85,6 @@ NOT_IMPLEMENTED: dict[str, str] = {
                                                 "keys as files)",
     _O + "test_gzip_get": "its last assertion (HEAD Content-Length 1024 for the 1 MiB "
                           "object it uploads) cannot hold; the gzip part passes",
-    **{f"oss2:tests/test_sign.py::TestSign::{name}": "signature version 2 (OSS2 ...)"
-       for name in ("test_sign_v2_additional_headers", "test_sign_v2_x_oss_date",
-                    "test_sign_v2_x_oss_date_url")},
 }
 
 
