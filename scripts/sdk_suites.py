@@ -70,14 +70,7 @@ NOT_IMPLEMENTED: dict[str, str] = {
         "test_object_tagging_client_error", "test_object_tagging_wrong_rule_num",
         "test_put_object_with_tagging",
         "test_put_symlink_with_tagging", "test_put_symlink_with_tagging_with_wrong_num")},
-    **{_O + name: "Archive storage class and RestoreObject" for name in (
-        "test_restore_archive_object_with_job_parameters", "test_restore_object_with_config",
-        "test_restore_object_with_wrong_request", "test_list_objects")},
-    "oss2:tests/test_list_objects_v2.py::TestIteratorV2::test_normal_list_objects_restore_info":
-        "Archive storage class and RestoreObject",
     _O + "test_async_process_object": "x-oss-async-process",
-    "oss2:tests/test_iterator.py::TestIterator::test_live_channel_iterator":
-        "live channels (RTMP ingest)",
     _O + "test_process_object": "sys/saveas (POST ?x-oss-process)",
     _O + "test_sign_url_with_callback": "upload callbacks (OSS calls a URL back)",
     _O + "test_anonymous": "bucket ACL changes (the server's --acl applies to all)",

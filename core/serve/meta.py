@@ -38,12 +38,16 @@ class ObjectMeta:
     headers: dict[str, str] = field(default_factory=dict)   # canonical name -> value
     acl: str = "default"
     type: str = "Normal"          # Normal, Appendable, Multipart
+    storage_class: str = "Standard"
+    restore: dict = field(default_factory=dict)   # {ready, expiry, tier}: core.serve.archive
 
     @classmethod
     def from_json(cls, data: dict) -> "ObjectMeta":
         return cls(list(data["ident"]), str(data["etag"]), str(data["crc64"]),
                    {str(k): str(v) for k, v in data.get("headers", {}).items()},
-                   str(data.get("acl", "default")), str(data.get("type", "Normal")))
+                   str(data.get("acl", "default")), str(data.get("type", "Normal")),
+                   str(data.get("storage_class", "Standard")),
+                   dict(data.get("restore") or {}))
 
 
 def headers_from_request(headers: dict[str, str]) -> dict[str, str]:

@@ -17,10 +17,12 @@ from ..errors import Cancelled, OssError
 from ..oss import signing
 from ..oss.credentials import static_lookup
 from ..oss.urls import validate_bucket
+from .archive import RestoreOps
 from .buckets import BucketOps
 from .config import (ServiceConfig, error, internal_error, log, new_request_id, redact,
                      timeout_error)
 from .imaging import ImageWorkers
+from .live import LiveChannelStore, LiveOps
 from .messages import Operation, Request, Response
 from .meta import MetaStore
 from .multipart import MultipartOps, UploadStore
@@ -39,7 +41,7 @@ _OBJECT_SUBRESOURCES_OK = frozenset({
     "x-oss-process", "security-token", "objectMeta", "x-oss-traffic-limit", "acl",
     "response-content-type", "response-content-language", "response-expires",
     "response-cache-control", "response-content-disposition", "response-content-encoding",
-    "uploads", "uploadId", "partNumber", "append", "position", "symlink",
+    "uploads", "uploadId", "partNumber", "append", "position", "symlink", "restore",
 })
 # Request headers whose feature this server does not have: 501, never silently dropped.
 _UNSUPPORTED_HEADERS = {
@@ -52,7 +54,7 @@ _UNSUPPORTED_HEADERS = {
 DECODED_SHARE = 4
 
 
-class OssService(ObjectOps, BucketOps, MultipartOps):
+class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps):
     """OSS semantics over an :class:`ObjectStore`; no HTTP here.
 
     ``clock`` (Unix seconds) is what signatures and expiry are checked against;
@@ -66,6 +68,7 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
         self.styles = StyleStore(config.root)
         self.metas = MetaStore(config.root)
         self.uploads = UploadStore(config.root)
+        self.live = LiveChannelStore(config.root)
         self._clock = clock
         self._lookup = static_lookup(*config.credentials)
         self.images = ImageWorkers(config, self.store, codec.MAX_SOURCE_BYTES,
@@ -128,6 +131,8 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
         validate_bucket(req.bucket)
         if not req.key:
             return self._route_bucket(req)
+        if "live" in q or "vod" in q:
+            return Operation(*self._route_live(req))
         self._refuse_subresources(q, _OBJECT_SUBRESOURCES_OK)
         if m in ("PUT", "POST"):
             for name, what in _UNSUPPORTED_HEADERS.items():
@@ -162,6 +167,8 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
         if m == "POST":
             if "append" in q:
                 return Operation("AppendObject", self._append_object)
+            if "restore" in q:
+                return Operation("RestoreObject", self._restore_object)
             raise error("NotImplemented", "This POST object operation is not implemented "
                         "by this server.", 501)
         raise self._not_allowed(m, "an object")
@@ -190,10 +197,10 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
             if m == "GET":
                 return Operation("ListMultipartUploads", self._list_uploads)
             raise self._not_allowed(m, "the uploads of a bucket")
-        if "live" in q and m == "GET":
-            # Live channels are an OSS feature this server does not have, so a bucket has
-            # none: listing them is answered truthfully (the SDKs' clean-up lists them).
-            return Operation("ListLiveChannel", self._list_live_channels)
+        if "live" in q:
+            if m == "GET":
+                return Operation("ListLiveChannel", self._list_live_channels)
+            raise self._not_allowed(m, "the live channels of a bucket")
         if "delete" in q:
             if m == "POST":
                 return Operation("DeleteMultipleObjects", self._delete_multiple)
