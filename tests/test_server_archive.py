@@ -217,3 +217,29 @@ def test_restore_seconds_zero_restores_at_once(tmp_path, clock):
         assert b.get_object("z.txt").read() == b"zero"
     finally:
         srv.stop()
+
+
+def test_bucket_storage_class_is_the_default_of_its_objects(server):
+    auth = oss2.Auth(CREDS.access_key_id, CREDS.access_key_secret)
+    cold = oss2.Bucket(auth, server.url, "cold-bucket")
+    cold.create_bucket(oss2.BUCKET_ACL_PRIVATE,
+                       oss2.models.BucketCreateConfig(oss2.BUCKET_STORAGE_CLASS_ARCHIVE))
+    cold.put_object("a.txt", b"a")
+    assert cold.head_object("a.txt").headers["x-oss-storage-class"] == "Archive"
+    assert _error(cold.get_object, "a.txt").code == "InvalidObjectState"
+    cold.put_object("b.txt", b"b", headers=_class("IA"))        # the header wins
+    assert cold.get_object("b.txt").read() == b"b"
+    # creating it again does not change its class (OSS keeps an existing bucket as is)
+    cold.create_bucket(oss2.BUCKET_ACL_PRIVATE,
+                       oss2.models.BucketCreateConfig(oss2.BUCKET_STORAGE_CLASS_STANDARD))
+    service = oss2.Service(auth, server.url)
+    classes = {b.name: b.storage_class for b in service.list_buckets().buckets}
+    assert classes == {"cold-bucket": "Archive", BUCKET: "Standard"}
+    bad = oss2.Bucket(auth, server.url, "bad-class-bucket")
+    err = _error(bad.create_bucket, oss2.BUCKET_ACL_PRIVATE,
+                 oss2.models.BucketCreateConfig("Glacier"))
+    assert (err.status, err.code) == (400, "InvalidArgument")
+    cold.delete_object("a.txt")
+    cold.delete_object("b.txt")
+    cold.delete_bucket()
+    assert [b.name for b in service.list_buckets().buckets] == [BUCKET]

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from ..cascade import validate_style_name
 from ..errors import OssError
-from .archive import restore_value
+from .archive import STORAGE_CLASSES, restore_value
 from .config import OWNER_ID, error, iso_time
 from .listing import decode_token, encode_token, max_keys, page
 from .messages import Request, Response
@@ -112,7 +112,8 @@ class BucketOps:
             parts.append("<Bucket>" + el("CreationDate", iso_time(mtime))
                          + el("ExtranetEndpoint", host) + el("IntranetEndpoint", host)
                          + el("Location", f"oss-{region}") + el("Name", name)
-                         + el("Region", region) + el("StorageClass", "Standard")
+                         + el("Region", region)
+                         + el("StorageClass", self.metas.bucket_class(name))
                          + "</Bucket>")
         parts.append("</Buckets>")
         return Response(200, {"Content-Type": "application/xml"},
@@ -129,8 +130,16 @@ class BucketOps:
         return Response(200)
 
     def _put_bucket(self, req: Request) -> Response:
-        read_xml(req, "CreateBucketConfiguration")
+        root = read_xml(req, "CreateBucketConfiguration")
+        storage = root.findtext("StorageClass") if root is not None else None
+        if storage is not None and storage not in STORAGE_CLASSES:
+            raise error("InvalidArgument", f"The storage class {storage[:40]!r} is not one "
+                        "of " + ", ".join(STORAGE_CLASSES) + ".", 400,
+                        ArgumentName="StorageClass")
+        existed = (self.config.root / req.bucket).is_dir()
         self.store.create_bucket(req.bucket)
+        if storage and not existed:      # an existing bucket keeps its class, as OSS
+            self.metas.set_bucket_class(req.bucket, storage)
         return Response(200, {"Location": f"/{req.bucket}"})
 
     def _delete_bucket(self, req: Request) -> Response:

@@ -244,7 +244,8 @@ class ObjectOps:
                 raise error("InvalidArgument", "A header value contains control "
                             "characters.", 400)
         return ObjectMeta([], "", "", headers_from_request(req.headers) if headers is None
-                          else headers, acl, kind, storage or "Standard")
+                          else headers, acl, kind,
+                          storage or self.metas.bucket_class(req.bucket))
 
     def _write(self, req: Request, bucket: str, key: str, chunks, meta: ObjectMeta, *,
                limit: int, check_digests: bool = True) -> ObjectInfo:
