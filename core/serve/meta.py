@@ -1,4 +1,4 @@
-"""Per-object metadata: the headers a PUT set, ACL, object type, ETag and CRC-64.
+"""Per-object metadata: the headers a PUT set, ACL, object type, ETag, CRC-64 and tags.
 
 Stored as JSON in ``ROOT/.oss-meta/<bucket>/<sha1[:2]>/<sha1(key)>.json`` (keys can be
 1,023 bytes, longer than a file name). Each record holds the identity (inode, size,
@@ -38,12 +38,14 @@ class ObjectMeta:
     headers: dict[str, str] = field(default_factory=dict)   # canonical name -> value
     acl: str = "default"
     type: str = "Normal"          # Normal, Appendable, Multipart
+    tags: dict[str, str] = field(default_factory=dict)      # object tagging, in order
 
     @classmethod
     def from_json(cls, data: dict) -> "ObjectMeta":
         return cls(list(data["ident"]), str(data["etag"]), str(data["crc64"]),
                    {str(k): str(v) for k, v in data.get("headers", {}).items()},
-                   str(data.get("acl", "default")), str(data.get("type", "Normal")))
+                   str(data.get("acl", "default")), str(data.get("type", "Normal")),
+                   {str(k): str(v) for k, v in data.get("tags", {}).items()})
 
 
 def headers_from_request(headers: dict[str, str]) -> dict[str, str]:

@@ -23,7 +23,8 @@ from .crc64 import Crc64
 from .messages import Request, Response
 from .meta import ObjectMeta, headers_from_request
 from .config import TMP_PREFIX
-from .store import ObjectInfo, invalid_object_name
+from .store import ObjectInfo, invalid_object_name, path_key
+from .tagging import tagging_directive, tags_from_header
 from .xmlio import el, owner, read_xml, xml_doc
 
 IN_MEMORY_LIMIT = 64 * 1024 * 1024      # raw GETs above this are streamed from disk
@@ -117,6 +118,8 @@ class ObjectOps:
         headers.update({"ETag": meta.etag, "Last-Modified": http_date(mtime),
                         "x-oss-object-type": meta.type, "x-oss-storage-class": "Standard",
                         "x-oss-hash-crc64ecma": meta.crc64})
+        if meta.tags:
+            headers["x-oss-tagging-count"] = str(len(meta.tags))
         return headers
 
     def _raw(self, req: Request, bucket: str, key: str, head: bool) -> Response:
@@ -229,7 +232,7 @@ class ObjectOps:
 
     # -- writing -----------------------------------------------------------------------
     def _new_meta(self, req: Request, headers: dict[str, str] | None = None,
-                  kind: str = "Normal") -> ObjectMeta:
+                  kind: str = "Normal", *, with_tags: bool = True) -> ObjectMeta:
         acl = req.headers.get("x-oss-object-acl", "default")
         if acl not in OBJECT_ACLS:
             raise error("InvalidArgument", f"The object ACL {acl!r} is not one of "
@@ -243,7 +246,8 @@ class ObjectOps:
                 raise error("InvalidArgument", "A header value contains control "
                             "characters.", 400)
         return ObjectMeta([], "", "", headers_from_request(req.headers) if headers is None
-                          else headers, acl, kind)
+                          else headers, acl, kind,
+                          tags_from_header(req.headers) if with_tags else {})
 
     def _write(self, req: Request, bucket: str, key: str, chunks, meta: ObjectMeta, *,
                limit: int, check_digests: bool = True) -> ObjectInfo:
@@ -313,7 +317,10 @@ class ObjectOps:
                 raise error("InvalidArgument", "x-oss-metadata-directive must be COPY or "
                             "REPLACE.", 400, ArgumentName="x-oss-metadata-directive")
             headers = dict(src_meta.headers) if directive == "COPY" else None
-            meta = self._new_meta(req, headers)
+            copy_tags = tagging_directive(req.headers) == "COPY"
+            meta = self._new_meta(req, headers, with_tags=not copy_tags)
+            if copy_tags:
+                meta.tags = dict(src_meta.tags)
             meta.headers.setdefault("Content-Type", UPLOAD_DEFAULT_TYPE)
             info = self._write(req, req.bucket, req.key, _file_chunks(f), meta,
                                limit=max(st.st_size, self.config.max_body_bytes),
@@ -418,7 +425,8 @@ class ObjectOps:
         rel = os.path.relpath(target, base)
         if rel.startswith(".."):
             raise no_such_key(req.key)
-        return Response(200, {"x-oss-symlink-target": quote(rel.replace(os.sep, "/"), safe="")})
+        return Response(200, {"x-oss-symlink-target": quote(path_key(rel.replace(os.sep, "/")),
+                                                            safe="")})
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -27,6 +27,7 @@ from .multipart import MultipartOps, UploadStore
 from .objects import ObjectOps
 from .store import ObjectStore
 from .styles import StyleStore
+from .tagging import TaggingOps
 
 READ_OPERATIONS = frozenset({"GetObject", "HeadObject", "GetObjectMeta", "ListObjects",
                              "ListObjectsV2", "HeadBucket", "GetObjectAcl",
@@ -39,20 +40,19 @@ _OBJECT_SUBRESOURCES_OK = frozenset({
     "x-oss-process", "security-token", "objectMeta", "x-oss-traffic-limit", "acl",
     "response-content-type", "response-content-language", "response-expires",
     "response-cache-control", "response-content-disposition", "response-content-encoding",
-    "uploads", "uploadId", "partNumber", "append", "position", "symlink",
+    "uploads", "uploadId", "partNumber", "append", "position", "symlink", "tagging",
 })
 # Request headers whose feature this server does not have: 501, never silently dropped.
 _UNSUPPORTED_HEADERS = {
     "x-oss-server-side-encryption": "Server-side encryption",
     "x-oss-server-side-data-encryption": "Server-side encryption",
-    "x-oss-tagging": "Object tagging",
 }
 # Cap on decoded bytes (W x H x frames x 4) relative to a worker's memory cap: decoding,
 # one converted copy and the output buffer must fit.
 DECODED_SHARE = 4
 
 
-class OssService(ObjectOps, BucketOps, MultipartOps):
+class OssService(ObjectOps, BucketOps, MultipartOps, TaggingOps):
     """OSS semantics over an :class:`ObjectStore`; no HTTP here.
 
     ``clock`` (Unix seconds) is what signatures and expiry are checked against;
@@ -136,6 +136,8 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
                                 "this server.", 501, Header=name)
         if "uploadId" in q or "uploads" in q:
             return self._route_multipart(req)
+        if "tagging" in q:
+            return self._route_tagging(req)
         if "symlink" in q:
             if m == "PUT":
                 return Operation("PutSymlink", self._put_symlink)
