@@ -73,7 +73,6 @@ NOT_IMPLEMENTED: dict[str, str] = {
         "live channels (RTMP ingest)",
     _O + "test_process_object": "sys/saveas (POST ?x-oss-process)",
     _O + "test_sign_url_with_callback": "upload callbacks (OSS calls a URL back)",
-    _O + "test_anonymous": "bucket ACL changes (the server's --acl applies to all)",
     **{f"oss2:tests/test_sign.py::TestSign::{name}": "signature version 2 (OSS2 ...)"
        for name in ("test_sign_v2_additional_headers", "test_sign_v2_x_oss_date",
                     "test_sign_v2_x_oss_date_url")},

@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from ..cascade import validate_style_name
 from ..errors import OssError
+from .access import requested_acl
 from .config import OWNER_ID, error, iso_time
 from .listing import decode_token, encode_token, max_keys, page
 from .messages import Request, Response
@@ -122,18 +123,15 @@ class BucketOps:
                         xml_doc("ListLiveChannelResult", body))
 
     # -- buckets -----------------------------------------------------------------------
-    def _get_bucket_acl(self, req: Request) -> Response:
-        body = owner() + f"<AccessControlList>{el('Grant', self.config.acl)}" \
-                         "</AccessControlList>"
-        return Response(200, {"Content-Type": "application/xml"},
-                        xml_doc("AccessControlPolicy", body))
-
     def _head_bucket(self, req: Request) -> Response:
         return Response(200)
 
     def _put_bucket(self, req: Request) -> Response:
         read_xml(req, "CreateBucketConfiguration")
+        acl = requested_acl(req)
         self.store.create_bucket(req.bucket)
+        if acl is not None:
+            self.bucket_acls.put(req.bucket, acl)
         return Response(200, {"Location": f"/{req.bucket}"})
 
     def _delete_bucket(self, req: Request) -> Response:
@@ -143,6 +141,7 @@ class BucketOps:
         self.store.delete_bucket(req.bucket)
         self.styles.drop_bucket(req.bucket)
         self.metas.drop_bucket(req.bucket)
+        self.bucket_acls.drop(req.bucket)
         return Response(204)
 
     # -- styles ------------------------------------------------------------------------

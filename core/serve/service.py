@@ -17,6 +17,7 @@ from ..errors import Cancelled, OssError
 from ..oss import signing
 from ..oss.credentials import static_lookup
 from ..oss.urls import validate_bucket
+from .access import AccessOps, BucketAclStore
 from .buckets import BucketOps
 from .config import (ServiceConfig, error, internal_error, log, new_request_id, redact,
                      timeout_error)
@@ -52,7 +53,7 @@ _UNSUPPORTED_HEADERS = {
 DECODED_SHARE = 4
 
 
-class OssService(ObjectOps, BucketOps, MultipartOps, TaggingOps):
+class OssService(ObjectOps, BucketOps, MultipartOps, TaggingOps, AccessOps):
     """OSS semantics over an :class:`ObjectStore`; no HTTP here.
 
     ``clock`` (Unix seconds) is what signatures and expiry are checked against;
@@ -66,6 +67,7 @@ class OssService(ObjectOps, BucketOps, MultipartOps, TaggingOps):
         self.styles = StyleStore(config.root)
         self.metas = MetaStore(config.root)
         self.uploads = UploadStore(config.root)
+        self.bucket_acls = BucketAclStore(config.root)
         self._clock = clock
         self._lookup = static_lookup(*config.credentials)
         self.images = ImageWorkers(config, self.store, codec.MAX_SOURCE_BYTES,
@@ -86,7 +88,7 @@ class OssService(ObjectOps, BucketOps, MultipartOps, TaggingOps):
             verified = signing.verify_request(
                 req.method, req.bucket, req.key or None, req.query, req.headers,
                 self._lookup, now=self._clock(), region=self.config.region)
-            self._authorize(op.name, verified)
+            self._authorize(op.name, verified, req)
             resp = op.run(req)
         except Cancelled:
             resp = self.error_response(timeout_error(self.config.process_timeout), req,
@@ -186,8 +188,9 @@ class OssService(ObjectOps, BucketOps, MultipartOps, TaggingOps):
         if "acl" in q:
             if m == "GET":
                 return Operation("GetBucketAcl", self._get_bucket_acl)
-            raise error("NotImplemented", "Changing the bucket ACL is not implemented: "
-                        "the server's --acl applies to every bucket.", 501)
+            if m == "PUT":
+                return Operation("PutBucketAcl", self._put_bucket_acl)
+            raise self._not_allowed(m, "a bucket ACL")
         if "uploads" in q:
             if m == "GET":
                 return Operation("ListMultipartUploads", self._list_uploads)
@@ -222,13 +225,9 @@ class OssService(ObjectOps, BucketOps, MultipartOps, TaggingOps):
         return error("MethodNotAllowed", f"The specified method {method} is not allowed "
                      f"against {what}.", 405, Method=method)
 
-    def _authorize(self, operation: str, verified: signing.Verified | None) -> None:
-        if verified is not None:
-            return
-        acl = self.config.acl
-        if acl == "public-read-write":
-            return
-        if acl == "public-read" and operation in READ_OPERATIONS:
+    def _authorize(self, operation: str, verified: signing.Verified | None,
+                   req: Request) -> None:
+        if verified is not None or self._anonymous_may(operation, req, READ_OPERATIONS):
             return
         raise error("AccessDenied", "You have no right to access this object because of "
                     "bucket acl.", 403)
