@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+import alibabacloud_oss_v2 as osv2
 import oss2
 from oss2.headers import OSS_OBJECT_TAGGING, OSS_OBJECT_TAGGING_COPY_DIRECTIVE
 from oss2.models import Tagging, TaggingRule
@@ -197,3 +198,29 @@ def test_symlink_has_its_own_tags(bucket):
     oss_error(bucket.put_symlink, "t/target.txt", "t/link2",
               headers={OSS_OBJECT_TAGGING: fifteen})
     assert not bucket.object_exists("t/link2")
+
+
+def test_alibabacloud_oss_v2_reads_the_tags(server):
+    """alibabacloud-oss-v2 (as in its test_metadata_tagging_directive_none): tagging on
+    PutObject, HeadObject's tagging_count, GetObjectTagging's tag set in order."""
+    cfg = osv2.config.load_default()
+    cfg.credentials_provider = osv2.credentials.StaticCredentialsProvider(
+        CREDS.access_key_id, CREDS.access_key_secret)
+    cfg.region, cfg.endpoint = REGION, server.url
+    client = osv2.Client(cfg)
+    client.put_object(osv2.PutObjectRequest(bucket=BUCKET, key="t/v2.txt", body=b"v2",
+                                            tagging="TagA=A&TagB=B"))
+    head = client.head_object(osv2.HeadObjectRequest(bucket=BUCKET, key="t/v2.txt"))
+    assert head.tagging_count == 2
+    got = client.get_object_tagging(osv2.GetObjectTaggingRequest(bucket=BUCKET,
+                                                                  key="t/v2.txt"))
+    assert [(t.key, t.value) for t in got.tag_set.tags] == [("TagA", "A"), ("TagB", "B")]
+    client.put_object_tagging(osv2.PutObjectTaggingRequest(
+        bucket=BUCKET, key="t/v2.txt",
+        tagging=osv2.Tagging(tag_set=osv2.TagSet(tags=[osv2.Tag(key="only", value="1")]))))
+    head = client.head_object(osv2.HeadObjectRequest(bucket=BUCKET, key="t/v2.txt"))
+    assert head.tagging_count == 1
+    client.delete_object_tagging(osv2.DeleteObjectTaggingRequest(bucket=BUCKET,
+                                                                 key="t/v2.txt"))
+    head = client.head_object(osv2.HeadObjectRequest(bucket=BUCKET, key="t/v2.txt"))
+    assert head.tagging_count is None
