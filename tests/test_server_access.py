@@ -146,3 +146,15 @@ def test_open_server_stays_open_but_acls_are_signed(root):
         denied(anon.put_object, "b.txt", b"b")
         denied(anon.delete_bucket_style, "thumb")
         assert anonymous(server, "acl-other").put_object("c.txt", b"c").status == 200
+
+
+def test_anonymous_batch_delete_respects_each_object_acl(server):
+    owner, anon = signed(server), anonymous(server)
+    owner.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ_WRITE)
+    anon.put_object("free.txt", b"f")
+    owner.put_object("kept.txt", b"k", headers={"x-oss-object-acl": "private"})
+    denied(anon.delete_object, "kept.txt")
+    denied(anon.batch_delete_objects, ["free.txt", "kept.txt"])
+    assert owner.object_exists("free.txt") and owner.object_exists("kept.txt")
+    assert anon.batch_delete_objects(["free.txt"]).deleted_keys == ["free.txt"]
+    assert owner.batch_delete_objects(["kept.txt"]).deleted_keys == ["kept.txt"]

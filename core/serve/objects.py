@@ -352,6 +352,10 @@ class ObjectOps:
         keys = [o.findtext("Key") or "" for o in root.findall("Object")]
         if not keys or len(keys) > 1000:
             raise error("MalformedXML", "Delete needs 1-1000 objects.", 400)
+        if req.anonymous and not all(self._may("DeleteObject", req.bucket, k, frozenset())
+                                     for k in keys):
+            raise error("AccessDenied", "You have no right to delete one of these objects "
+                        "because of its acl.", 403)
         parts = []
         for key in keys:     # encoding-type=url applies to the answer only
             try:

@@ -89,6 +89,7 @@ class OssService(ObjectOps, BucketOps, MultipartOps, TaggingOps, AccessOps):
                 req.method, req.bucket, req.key or None, req.query, req.headers,
                 self._lookup, now=self._clock(), region=self.config.region)
             self._authorize(op.name, verified, req)
+            req.anonymous = verified is None
             resp = op.run(req)
         except Cancelled:
             resp = self.error_response(timeout_error(self.config.process_timeout), req,
