@@ -9,6 +9,8 @@ put_bucket_acl('private') closes it again (AccessDenied).
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 import requests
 
@@ -158,3 +160,17 @@ def test_anonymous_batch_delete_respects_each_object_acl(server):
     assert owner.object_exists("free.txt") and owner.object_exists("kept.txt")
     assert anon.batch_delete_objects(["free.txt"]).deleted_keys == ["free.txt"]
     assert owner.batch_delete_objects(["kept.txt"]).deleted_keys == ["kept.txt"]
+
+
+def test_a_broken_acl_record_falls_back_to_the_servers(server, root):
+    record = root / BUCKET_ACL_DIR / "acl-bucket"
+    record.parent.mkdir(exist_ok=True)
+    os.mkfifo(record)                                   # never waited on
+    owner = signed(server)
+    assert owner.get_bucket_acl().acl == "private"
+    record.unlink()
+    record.write_text("everyone")
+    assert owner.get_bucket_acl().acl == "private"
+    denied(anonymous(server).get_object, "x")
+    owner.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ)    # replaces the broken record
+    assert record.read_text() == "public-read"

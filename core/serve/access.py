@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import OssError
 from ..oss.urls import validate_bucket
-from ..storage import atomic_write
+from ..storage import atomic_write, open_regular
 from .config import ACLS, BUCKET_ACL_DIR, error, log
 from .messages import Request, Response
 from .objects import _copy_source
@@ -39,7 +39,9 @@ class BucketAclStore:
         """The bucket's own ACL, or None (it has the server's)."""
         path = self.folder / validate_bucket(bucket)
         try:
-            acl = path.read_text(encoding="utf-8").strip()
+            f, _ = open_regular(path, limit=64)     # never a FIFO, never a huge file
+            with f:
+                acl = f.read().decode("utf-8").strip()
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as e:
