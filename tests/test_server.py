@@ -302,6 +302,8 @@ def test_response_header_overrides(svc):
 def test_unimplemented_and_not_allowed(svc):
     resp = svc.handle(req("GET", "img.png", query={"versionId": "v1"}))
     assert resp.status == 501 and error_of(resp)["Code"] == "NotImplemented"
+    resp = svc.handle(req("GET", None, query={"tagging": ""}))     # bucket tagging
+    assert resp.status == 501 and error_of(resp)["Code"] == "NotImplemented"
     # OSS documents 501 for features it does not offer; accepting and dropping them would
     # tell a client its object is encrypted or archived when it is not
     for header, value in (("x-oss-server-side-encryption", "AES256"),
