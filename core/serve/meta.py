@@ -75,7 +75,7 @@ class MetaStore:
             meta = ObjectMeta.from_json(data)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             log.warning("object metadata %s is unreadable (%s); defaults are served", path, e)
             return None
         return meta if tuple(meta.ident) == identity(st) else None
