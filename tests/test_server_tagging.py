@@ -8,6 +8,8 @@ EC pages 0010-00000209 (key too long), -212 (key characters), -214 (value too lo
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 
@@ -224,3 +226,13 @@ def test_alibabacloud_oss_v2_reads_the_tags(server):
                                                                  key="t/v2.txt"))
     head = client.head_object(osv2.HeadObjectRequest(bucket=BUCKET, key="t/v2.txt"))
     assert head.tagging_count is None
+
+
+def test_a_broken_tags_record_serves_defaults(bucket, server):
+    bucket.put_object("t/broken.txt", b"b", headers={OSS_OBJECT_TAGGING: "k=v"})
+    record = server.service.metas._path(BUCKET, "t/broken.txt")
+    data = json.loads(record.read_text(encoding="utf-8"))
+    data["tags"] = ["not", "a", "mapping"]                # edited by hand
+    record.write_text(json.dumps(data), encoding="utf-8")
+    assert bucket.get_object("t/broken.txt").read() == b"b"
+    assert tags_of(bucket, "t/broken.txt") == {}
