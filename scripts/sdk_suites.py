@@ -73,42 +73,9 @@ EXCLUDED: dict[str, str] = {
 # (pytest's --deselect matches node-id prefixes: every name that is a prefix of another
 # test's name lists that test too, so the counts here are the real ones.)
 NOT_IMPLEMENTED: dict[str, str] = {
-    **{_O + name: "object tagging" for name in (
-        "test_append_object_with_tagging", "test_append_object_with_tagging_wrong_num",
-        "test_copy_object_with_tagging", "test_object_tagging",
-        "test_object_tagging_wrong_value", "test_object_tagging_wrong_key",
-        "test_object_tagging_client_error", "test_object_tagging_wrong_rule_num",
-        "test_put_object_with_tagging",
-        "test_put_symlink_with_tagging", "test_put_symlink_with_tagging_with_wrong_num")},
-    **{_O + name: "Archive storage class and RestoreObject" for name in (
-        "test_restore_archive_object_with_job_parameters", "test_restore_object_with_config",
-        "test_restore_object_with_wrong_request", "test_list_objects")},
-    # (its bucket's CreateBucketConfiguration StorageClass Archive was silently dropped
-    # before; now 501 like an Archive object)
-    _O + "test_restore_object": "Archive storage class (an Archive bucket)",
-    "oss2:tests/test_list_objects_v2.py::TestIteratorV2::test_normal_list_objects_restore_info":
-        "Archive storage class and RestoreObject",
     _O + "test_async_process_object": "x-oss-async-process",
-    "oss2:tests/test_iterator.py::TestIterator::test_live_channel_iterator":
-        "live channels (RTMP ingest)",
     _O + "test_process_object": "sys/saveas (POST ?x-oss-process)",
     _O + "test_sign_url_with_callback": "upload callbacks (OSS calls a URL back)",
-    _O + "test_anonymous": "bucket ACL changes (the server's --acl applies to all)",
-    _O + "test_copy_object_source_with_escape": "a key ending in '/' (the store keeps "
-                                                "keys as files)",
-    _O + "test_gzip_get": "its last assertion (HEAD Content-Length 1024 for the 1 MiB "
-                          "object it uploads) cannot hold; the gzip part passes",
-    **{f"oss2:tests/test_sign.py::TestSign::{name}": "signature version 2 (OSS2 ...)"
-       for name in ("test_sign_v2_additional_headers", "test_sign_v2_x_oss_date",
-                    "test_sign_v2_x_oss_date_url")},
-    **{_V2C + "TestCopier::" + name: "object tagging" for name in (
-        "test_different_bucket_multi_replace_meta_and_tag",
-        "test_different_bucket_single_replace_meta_and_tag", "test_header",
-        "test_metadata_tagging_directive_copy", "test_metadata_tagging_directive_none",
-        "test_metadata_tagging_directive_replace", "test_multipart_misc")},
-    **{_V2C + "TestObjectBasic::" + name: "Archive storage classes and RestoreObject"
-       for name in ("test_restore_object", "test_restore_object_job_parameters",
-                    "test_restore_object_tier")},
     _V2C + "TestBucketBasic::test_bucket_acl": "bucket ACL changes and "
                                                "PutBucketPublicAccessBlock",
     _V2C + "TestBucketBasic::test_put_bucket_acl_fail": "bucket ACL changes (PutBucketAcl "
@@ -122,8 +89,6 @@ NOT_IMPLEMENTED: dict[str, str] = {
                                                 "of regions and their endpoints)",
     _V2C + "TestRegion::test_describe_regions_fail": "passes; deselected with the test "
                                                      "its name extends",
-    _V2A + "test_object_basic_async.py::TestObjectBasicAsync::test_restore_object":
-        "Archive storage classes and RestoreObject",
     _V2AB + "test_bucket_acl": "bucket ACL changes and PutBucketPublicAccessBlock",
     _V2AB + "test_put_bucket_acl_fail": "bucket ACL changes (PutBucketAcl is 501, after "
                                         "NoSuchBucket)",

@@ -232,15 +232,16 @@ def test_what_is_not_done_is_501(env):
         assert (err.status_code, err.code) == (501, "NotImplemented")
 
 
-def test_storage_class_ia_is_kept_archive_is_501(env):
+def test_storage_class_ia_is_kept(env):
     client, _ = env
     put(client, "ia.txt", b"infrequent", storage_class="IA")
     assert client.head_object(osv2.HeadObjectRequest(bucket=B, key="ia.txt")
                               ).storage_class == "IA"
     listed = client.list_objects(osv2.ListObjectsRequest(bucket=B)).contents
     assert [(o.key, o.storage_class) for o in listed] == [("ia.txt", "IA")]
-    err = service_error(lambda: put(client, "ar.txt", b"x", storage_class="Archive"))
-    assert (err.status_code, err.code) == (501, "NotImplemented")
+    # ... and ListObjectVersions says it too
+    r = client.list_object_versions(osv2.ListObjectVersionsRequest(bucket=B))
+    assert [(v.key, v.storage_class) for v in r.version] == [("ia.txt", "IA")]
 
 
 def test_overwriting_a_symlink_object_keeps_what_it_showed(env):

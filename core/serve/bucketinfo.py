@@ -1,11 +1,6 @@
-"""What a bucket is: its configuration at creation (storage class, redundancy) and
-GetBucketInfo, GetBucketLocation and GetBucketStat.
-
-The configuration PutBucket's ``CreateBucketConfiguration`` gives is kept in
-``ROOT/.oss-buckets/<bucket>.json``: ``StorageClass`` (Standard or IA: the class of
-objects uploaded without ``x-oss-storage-class``) and ``DataRedundancyType`` (LRS: one
-copy on one file system is what this server has). Other classes and ZRS are 501, never
-accepted and dropped. A bucket made as a folder by hand has the defaults.
+"""GetBucketInfo, GetBucketLocation and GetBucketStat, and PutBucket's
+``DataRedundancyType`` (LRS; its storage class is :mod:`core.serve.archive`'s, its ACL
+:mod:`core.serve.access`'s).
 
 Endpoints: GetBucketInfo, like ListBuckets, advertises the endpoint the client reached
 (``Host``: ``127.0.0.1:9000``, without the scheme and without a virtual-host bucket
@@ -14,80 +9,29 @@ a local server has one address for both.
 """
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-from ..oss.urls import validate_bucket
-from ..storage import atomic_write
-from .config import error, iso_time, log, not_implemented
+from .config import iso_time, not_implemented
 from .messages import Operation, Request, Response
 from .xmlio import el, owner, xml_doc
 
-BUCKETS_DIR = ".oss-buckets"
-BUCKET_STORAGE_CLASSES = ("Standard", "IA")
 REDUNDANCY = ("LRS",)
 _STAT_CLASSES = (("Standard", "Standard"), ("IA", "InfrequentAccess"),
                  ("Archive", "Archive"), ("ColdArchive", "ColdArchive"),
                  ("DeepColdArchive", "DeepColdArchive"))
 
 
-class BucketConfigStore:
-    def __init__(self, root: Path) -> None:
-        self.folder = root / BUCKETS_DIR
-
-    def _path(self, bucket: str) -> Path:
-        return self.folder / f"{validate_bucket(bucket)}.json"
-
-    def get(self, bucket: str) -> dict:
-        try:
-            data = json.loads(self._path(bucket).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as e:
-            log.warning("bucket configuration of %s is unreadable (%s); defaults are "
-                        "used", bucket, e)
-            return {}
-        return data if isinstance(data, dict) else {}
-
-    def storage_class(self, bucket: str) -> str:
-        value = self.get(bucket).get("storage_class", "Standard")
-        return value if value in BUCKET_STORAGE_CLASSES else "Standard"
-
-    def put_new(self, bucket: str, config: dict) -> None:
-        """Keep ``config`` for a bucket that has none (PutBucket on an existing bucket
-        does not change it)."""
-        path = self._path(bucket)
-        if path.exists():
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps(config))
-
-    def drop(self, bucket: str) -> None:
-        self._path(bucket).unlink(missing_ok=True)
-
-
-def creation_config(root) -> dict:
-    """The kept part of a CreateBucketConfiguration element (None: defaults)."""
-    if root is None:
-        return {}
-    if root.tag != "CreateBucketConfiguration":
-        raise error("MalformedXML", "The XML you provided was not well-formed or did not "
-                    "validate against our published schema.", 400)
-    storage = (root.findtext("StorageClass") or "Standard").strip()
-    redundancy = (root.findtext("DataRedundancyType") or "LRS").strip()
-    if storage not in BUCKET_STORAGE_CLASSES:
-        raise not_implemented(f"A bucket of storage class {storage}")
-    if redundancy not in REDUNDANCY:
-        raise not_implemented(f"Data redundancy {redundancy}")
-    return {"storage_class": storage, "data_redundancy": redundancy}
+def check_redundancy(root) -> None:
+    """PutBucket's ``DataRedundancyType``: LRS (one copy on one file system is what this
+    server has) or absent; ZRS is 501, never accepted and dropped."""
+    value = (root.findtext("DataRedundancyType") if root is not None else None) or "LRS"
+    if value.strip() not in REDUNDANCY:
+        raise not_implemented(f"Data redundancy {value.strip()[:20]}")
 
 
 class BucketInfoOps:
-    """Mixed into :class:`core.serve.service.OssService` (needs ``self.bucket_configs``)."""
-
-    bucket_configs: BucketConfigStore
+    """Mixed into :class:`core.serve.service.OssService`."""
 
     def _route_bucket_info(self, req: Request) -> Operation | None:
         for name, op, handler in (("bucketInfo", "GetBucketInfo", self._get_bucket_info),
@@ -112,25 +56,23 @@ class BucketInfoOps:
 
     def _get_bucket_info(self, req: Request) -> Response:
         bucket = req.bucket
-        config = self.bucket_configs.get(bucket)
+        acl, _ = self.bucket_acl(bucket)
         created = os.stat(self.store.bucket_dir(bucket)).st_mtime
         endpoint = self._endpoint(req)
         versioning = self.versions.status(bucket)
         body = (el("AccessMonitor", "Disabled") + el("CreationDate", iso_time(created))
                 + el("ExtranetEndpoint", endpoint) + el("IntranetEndpoint", endpoint)
                 + el("Location", f"oss-{self.config.region}")
-                + el("StorageClass", self.bucket_configs.storage_class(bucket))
+                + el("StorageClass", self.metas.bucket_class(bucket))
                 + el("TransferAcceleration", "Disabled")
                 + el("CrossRegionReplication", "Disabled")
-                + el("DataRedundancyType", config.get("data_redundancy", "LRS"))
+                + el("DataRedundancyType", "LRS")
                 + el("Name", bucket) + el("ResourceGroupId", "")
-                # nothing is public unless the server's --acl makes it so (object ACLs
-                # are stored, not enforced)
-                + el("BlockPublicAccess", "true" if self.config.acl == "private"
-                     else "false")
+                # no public-access block here: the bucket's ACL decides
+                + el("BlockPublicAccess", "false")
                 + (el("Versioning", versioning) if versioning else "")
                 + owner()
-                + f"<AccessControlList>{el('Grant', self.config.acl)}</AccessControlList>"
+                + f"<AccessControlList>{el('Grant', acl)}</AccessControlList>"
                 + "<ServerSideEncryptionRule>" + el("SSEAlgorithm", "None")
                 + "</ServerSideEncryptionRule>")
         return Response(200, {"Content-Type": "application/xml"},

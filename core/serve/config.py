@@ -36,6 +36,8 @@ STYLE_DIR = ".oss-styles"
 META_DIR = ".oss-meta"                  # per-object metadata (Content-Type, x-oss-meta-*)
 UPLOAD_DIR = ".oss-uploads"             # multipart uploads in progress
 TMP_PREFIX = ".oss-tmp-"                # in-flight writes; never listed, removed at start
+FOLDER_OBJECT = ".oss-folder-object"    # the file of a key ending in "/" inside its folder
+BUCKET_ACL_DIR = ".oss-bucket-acl"      # per-bucket ACLs set by PutBucketAcl / PutBucket
 MAX_STYLES = 50                         # per bucket (OSS documentation)
 OWNER_ID = "oss-img"
 
@@ -58,7 +60,8 @@ class ServiceConfig:
     isolation; for tests and embedding). ``worker_memory_mb``: address-space cap of each
     worker. ``max_concurrent_processing``: image requests in flight (running or queued for
     a worker); beyond it the answer is 503 SlowDown, so plain GET/PUT always find a thread.
-    ``threads``/``max_connections``: the embedded WSGI server's.
+    ``threads``/``max_connections``: the embedded WSGI server's. ``restore_seconds``:
+    how long RestoreObject takes (see :mod:`core.serve.archive`).
     """
 
     root: Path
@@ -76,6 +79,7 @@ class ServiceConfig:
     cache_entries: int = DEFAULT_CACHE_ENTRIES
     threads: int = DEFAULT_THREADS
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    restore_seconds: float = 60.0       # RestoreObject's duration (core/serve/archive.py)
 
     def __post_init__(self) -> None:
         root = Path(os.path.realpath(self.root))
@@ -104,6 +108,9 @@ class ServiceConfig:
             raise OssError("InvalidArgument", "workers must be >= 0, threads >= 1 and the "
                            "worker memory at least 64 MB.", key="workers")
         object.__setattr__(self, "domain", self.domain.strip().lower().strip("."))
+        if not 0 <= self.restore_seconds <= 365 * 86400:
+            raise OssError("InvalidArgument", "restore_seconds must be 0 to one year.",
+                           key="restore_seconds")
 
 
 # ----------------------------------------------------------------------------- helpers

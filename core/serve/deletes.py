@@ -46,6 +46,10 @@ class DeleteOps:
                    for o in root.findall("Object")]
         if not objects or len(objects) > 1000:
             raise error("MalformedXML", "Delete needs 1-1000 objects.", 400)
+        if req.anonymous and not all(self._may("DeleteObject", req.bucket, k, frozenset())
+                                     for k, _ in objects):
+            raise error("AccessDenied", "You have no right to delete one of these objects "
+                        "because of its acl.", 403)
         versioned = bool(self.versions.status(req.bucket))
         parts = []
         for key, version_id in objects:   # encoding-type=url applies to the answer only

@@ -1,8 +1,8 @@
 """Multipart upload: initiate, upload part, complete, abort, list uploads, list parts.
 
 Uploads in progress live in ``ROOT/.oss-uploads/<bucket>/<upload id>/``: ``info.json``
-(key, time, the object's headers and ACL) and one file per part (``<n>``, written like
-an object: temporary file, fsync, rename). Complete streams the parts into the object
+(key, time, the object's headers, ACL and tags) and one file per part (``<n>``, written
+like an object: temporary file, fsync, rename). Complete streams the parts into the object
 through the store's atomic write, then removes the upload.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ..oss.urls import validate_bucket
 from ..storage import atomic_write, open_temp
 from .config import (TMP_PREFIX, UPLOAD_DIR, entity_too_large, error, iso_time,
                      quoted_etag, small_int)
+from .archive import check_readable
 from .crc64 import Crc64
 from .listing import max_keys
 from .messages import Operation, Request, Response
@@ -57,7 +58,7 @@ class UploadStore:
         folder.mkdir(parents=True)
         atomic_write(folder / "info.json", json.dumps(
             {"key": key, "initiated": now, "headers": meta.headers, "acl": meta.acl,
-             "storage_class": meta.storage_class}))
+             "storage_class": meta.storage_class, "tags": meta.tags}))
         return upload_id
 
     def info(self, bucket: str, key: str | None, upload_id: str) -> tuple[Path, dict]:
@@ -162,6 +163,7 @@ class MultipartOps:
         f, st = self.store.open(src_bucket, src_key)
         with f:
             meta = self._object_meta(src_bucket, src_key, f, st)
+            check_readable(meta, self._clock())      # an Archive source needs a restore
             self._conditions(req, meta.etag, st.st_mtime, "x-oss-copy-source-", 412)
             span = byte_span(parse_range_header(req.headers.get("x-oss-copy-source-range")),
                              st.st_size)
@@ -242,10 +244,11 @@ class MultipartOps:
                                       for n, _ in chosen))
         acl = info.get("acl", "default")
         if "x-oss-object-acl" in req.headers:     # Complete may set it too
-            acl = self._new_meta(req).acl           # (validated there)
+            acl = self._new_meta(req, with_tags=False).acl     # (validated there)
         meta = ObjectMeta([], f'"{digest.hexdigest().upper()}-{len(chosen)}"', "",
                           dict(info.get("headers", {})), acl, "Multipart",
-                          storage_class=str(info.get("storage_class", "Standard")))
+                          str(info.get("storage_class", "Standard")),
+                          tags=dict(info.get("tags", {})))
 
         def part_chunks():
             for n, _ in chosen:

@@ -331,7 +331,8 @@ def register(subparsers) -> None:
     p.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 9000; 0 = any)")
     p.add_argument("--acl", choices=ACLS, default="public-read",
-                   help="who may do what without a signature (default public-read)")
+                   help="who may do what without a signature, for buckets without an ACL "
+                        "of their own (PutBucketAcl) (default public-read)")
     p.add_argument("--region", default=DEFAULT_REGION,
                    help="region that V4 signatures must name (default cn-hangzhou)")
     p.add_argument("--domain", default=DEFAULT_DOMAIN,
@@ -354,6 +355,9 @@ def register(subparsers) -> None:
                         "but 4)")
     p.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS,
                    help="open connections before new ones get 503 (default 1000)")
+    p.add_argument("--restore-seconds", type=float, default=60.0,
+                   help="how long RestoreObject of an Archive/ColdArchive object takes "
+                        "(default 60, OSS's Archive time)")
     p.add_argument("--certfile", help="serve HTTPS with this PEM certificate (chain); SDKs "
                    "default to https for an endpoint without a scheme")
     p.add_argument("--keyfile", help="the certificate's PEM private key (default: in "
@@ -382,6 +386,7 @@ def _cmd_serve(args) -> int:
                    threads=args.threads,
                    max_concurrent_processing=max(1, args.threads - 4),
                    max_connections=args.max_connections,
+                   restore_seconds=args.restore_seconds,
                    certfile=args.certfile, keyfile=args.keyfile)
     cfg = server.service.config
     buckets = ", ".join(n for n, _ in server.service.store.buckets()) or "(none yet)"

@@ -17,18 +17,22 @@ from ..errors import Cancelled, OssError
 from ..oss import signing
 from ..oss.credentials import static_lookup
 from ..oss.urls import validate_bucket
-from .bucketinfo import BucketConfigStore, BucketInfoOps
+from .archive import RestoreOps
+from .access import AccessOps, BucketAclStore
+from .bucketinfo import BucketInfoOps
 from .buckets import BucketOps
 from .config import (ServiceConfig, error, internal_error, log, new_request_id, redact,
                      timeout_error)
 from .deletes import DeleteOps
 from .imaging import ImageWorkers
+from .live import LiveChannelStore, LiveOps
 from .messages import Operation, Request, Response
 from .meta import MetaStore
 from .multipart import MultipartOps, UploadStore
 from .objects import ObjectOps
 from .store import ObjectStore
 from .styles import StyleStore
+from .tagging import TaggingOps
 from .versioning import VersioningOps
 from .versions import VersionStore
 
@@ -44,21 +48,21 @@ _OBJECT_SUBRESOURCES_OK = frozenset({
     "x-oss-process", "security-token", "objectMeta", "x-oss-traffic-limit", "acl",
     "response-content-type", "response-content-language", "response-expires",
     "response-cache-control", "response-content-disposition", "response-content-encoding",
-    "uploads", "uploadId", "partNumber", "append", "position", "symlink", "versionId",
+    "uploads", "uploadId", "partNumber", "append", "position", "symlink", "restore", "tagging",
+    "versionId",
 })
 # Request headers whose feature this server does not have: 501, never silently dropped.
 _UNSUPPORTED_HEADERS = {
     "x-oss-server-side-encryption": "Server-side encryption",
     "x-oss-server-side-data-encryption": "Server-side encryption",
-    "x-oss-tagging": "Object tagging",
 }
 # Cap on decoded bytes (W x H x frames x 4) relative to a worker's memory cap: decoding,
 # one converted copy and the output buffer must fit.
 DECODED_SHARE = 4
 
 
-class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps,
-                 BucketInfoOps):
+class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, LiveOps,
+                 TaggingOps, AccessOps, VersioningOps, BucketInfoOps):
     """OSS semantics over an :class:`ObjectStore`; no HTTP here.
 
     ``clock`` (Unix seconds) is what signatures and expiry are checked against;
@@ -72,8 +76,9 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps,
         self.styles = StyleStore(config.root)
         self.metas = MetaStore(config.root)
         self.uploads = UploadStore(config.root)
+        self.live = LiveChannelStore(config.root)
+        self.bucket_acls = BucketAclStore(config.root)
         self.versions = VersionStore(config.root)
-        self.bucket_configs = BucketConfigStore(config.root)
         self._clock = clock
         self._lookup = static_lookup(*config.credentials)
         self.images = ImageWorkers(config, self.store, codec.MAX_SOURCE_BYTES,
@@ -100,9 +105,10 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps,
                 req.method, req.bucket, req.key or None, req.query, req.headers,
                 self._lookup, now=self._clock(), region=self.config.region)
             if refused is not None:
-                self._authorize(refused.code, verified)
+                self._authorize(refused.code, verified, req)
                 raise refused
-            self._authorize(op.name, verified)
+            self._authorize(op.name, verified, req)
+            req.anonymous = verified is None
             self.check_versioned(op.name, req)
             resp = op.run(req)
         except Cancelled:
@@ -146,6 +152,8 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps,
         validate_bucket(req.bucket)
         if not req.key:
             return self._route_bucket(req)
+        if "live" in q or "vod" in q:
+            return Operation(*self._route_live(req))
         self._refuse_subresources(q, _OBJECT_SUBRESOURCES_OK)
         if m in ("PUT", "POST"):
             for name, what in _UNSUPPORTED_HEADERS.items():
@@ -154,6 +162,8 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps,
                                 "this server.", 501, Header=name)
         if "uploadId" in q or "uploads" in q:
             return self._route_multipart(req)
+        if "tagging" in q:
+            return self._route_tagging(req)
         if "symlink" in q:
             if m == "PUT":
                 return Operation("PutSymlink", self._put_symlink)
@@ -180,6 +190,8 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps,
         if m == "POST":
             if "append" in q:
                 return Operation("AppendObject", self._append_object)
+            if "restore" in q:
+                return Operation("RestoreObject", self._restore_object)
             raise error("NotImplemented", "This POST object operation is not implemented "
                         "by this server.", 501)
         raise self._not_allowed(m, "an object")
@@ -205,16 +217,17 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps,
         if "acl" in q:
             if m == "GET":
                 return Operation("GetBucketAcl", self._get_bucket_acl)
-            raise error("NotImplemented", "Changing the bucket ACL is not implemented: "
-                        "the server's --acl applies to every bucket.", 501)
+            if m == "PUT":
+                return Operation("PutBucketAcl", self._put_bucket_acl)
+            raise self._not_allowed(m, "a bucket ACL")
         if "uploads" in q:
             if m == "GET":
                 return Operation("ListMultipartUploads", self._list_uploads)
             raise self._not_allowed(m, "the uploads of a bucket")
-        if "live" in q and m == "GET":
-            # Live channels are an OSS feature this server does not have, so a bucket has
-            # none: listing them is answered truthfully (the SDKs' clean-up lists them).
-            return Operation("ListLiveChannel", self._list_live_channels)
+        if "live" in q:
+            if m == "GET":
+                return Operation("ListLiveChannel", self._list_live_channels)
+            raise self._not_allowed(m, "the live channels of a bucket")
         if "delete" in q:
             if m == "POST":
                 return Operation("DeleteMultipleObjects", self._delete_multiple)
@@ -243,13 +256,9 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, VersioningOps,
         return error("MethodNotAllowed", f"The specified method {method} is not allowed "
                      f"against {what}.", 405, Method=method)
 
-    def _authorize(self, operation: str, verified: signing.Verified | None) -> None:
-        if verified is not None:
-            return
-        acl = self.config.acl
-        if acl == "public-read-write":
-            return
-        if acl == "public-read" and operation in READ_OPERATIONS:
+    def _authorize(self, operation: str, verified: signing.Verified | None,
+                   req: Request) -> None:
+        if verified is not None or self._anonymous_may(operation, req, READ_OPERATIONS):
             return
         raise error("AccessDenied", "You have no right to access this object because of "
                     "bucket acl.", 403)

@@ -24,7 +24,6 @@ from .config import error, iso_time, not_implemented
 from .listing import max_keys
 from .messages import Operation, Request, Response
 from .meta import ObjectMeta
-from .store import identity
 from .versions import (NULL, STATUSES, VersionStore, check_version_id, new_version_id,
                        no_such_version)
 from .xmlio import el, owner, read_xml, xml_doc
@@ -293,14 +292,12 @@ class VersioningOps:
             path = current.get(key)
             if path is not None:
                 listed = self._listed(bucket, key, path)
-                st = self.store.stat_listed(path)
-                if listed is not None and st is not None:
-                    size, mtime, etag, kind, storage = listed
-                    meta = self.metas.get(bucket, key, st)
-                    vid = (meta.version_id if meta is not None
-                           and tuple(meta.ident) == identity(st) else "") or NULL
-                    entries.append(Entry(key, vid, True, False, mtime, size, etag, kind,
-                                         storage))
+                if listed is not None:
+                    size, mtime, etag, meta = listed     # meta: None when not recorded
+                    entries.append(Entry(
+                        key, (meta.version_id if meta else "") or NULL, True, False, mtime,
+                        size, etag, meta.type if meta else "Normal",
+                        meta.storage_class if meta else "Standard"))
             for record in previous.get(key, ()):
                 meta = record.get("meta") or {}
                 size = 0
