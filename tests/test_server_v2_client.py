@@ -130,3 +130,33 @@ def test_error_order_bucket_then_signature_then_501(env):
     # service-level sub-resources are refused too, not answered as ListBuckets
     err = service_error(lambda: client.describe_regions(osv2.DescribeRegionsRequest()))
     assert (err.status_code, err.code) == (501, "NotImplemented")
+
+
+def test_copy_replace_keeps_content_type_and_client_side_encryption_meta(env):
+    """As OSS answers alibabacloud-oss-v2's copier tests: REPLACE without a Content-Type
+    keeps the source's, and ``x-oss-meta-client-side-encryption-*`` stays with the
+    bytes it describes; other metadata is replaced."""
+    client, _ = env
+    client.put_object(osv2.PutObjectRequest(
+        bucket=B, key="cse-src", body=b"ciphertext", content_type="text/plain",
+        metadata={"client-side-encryption-key": "a2V5", "flag": "old"}))
+    client.copy_object(osv2.CopyObjectRequest(
+        bucket=B, key="cse-dst", source_key="cse-src", metadata_directive="REPLACE",
+        metadata={"flag": "new"}))
+    head = client.head_object(osv2.HeadObjectRequest(bucket=B, key="cse-dst"))
+    assert head.content_type == "text/plain"
+    assert head.metadata == {"client-side-encryption-key": "a2V5", "flag": "new"}
+
+
+def test_multipart_upload_without_content_type_is_octet_stream(env):
+    client, _ = env
+    init = client.initiate_multipart_upload(osv2.InitiateMultipartUploadRequest(
+        bucket=B, key="photo.jpg", disable_auto_detect_mime_type=True))
+    part = client.upload_part(osv2.UploadPartRequest(
+        bucket=B, key="photo.jpg", upload_id=init.upload_id, part_number=1, body=b"x"))
+    client.complete_multipart_upload(osv2.CompleteMultipartUploadRequest(
+        bucket=B, key="photo.jpg", upload_id=init.upload_id,
+        complete_multipart_upload=osv2.CompleteMultipartUpload(parts=[
+            osv2.UploadPart(part_number=1, etag=part.etag)])))
+    head = client.head_object(osv2.HeadObjectRequest(bucket=B, key="photo.jpg"))
+    assert head.content_type == "application/octet-stream"   # not guessed from .jpg

@@ -29,6 +29,7 @@ from .crc64 import Crc64
 from .listing import max_keys
 from .messages import Operation, Request, Response
 from .meta import ObjectMeta
+from .objects import UPLOAD_DEFAULT_TYPE
 from .objects import _byte_span as byte_span, _copy_source as copy_source  # one parser each
 from .store import check_key_shape, decode_content_md5, open_regular
 from .xmlio import el, read_xml, xml_doc
@@ -127,6 +128,8 @@ class MultipartOps:
     def _initiate(self, req: Request) -> Response:
         check_key_shape(req.key, for_write=True)
         meta = self._new_meta(req)
+        # an upload that names no Content-Type is application/octet-stream, as PutObject
+        meta.headers.setdefault("Content-Type", UPLOAD_DEFAULT_TYPE)
         upload_id = self.uploads.create(req.bucket, req.key, meta, self._clock())
         url = req.query.get("encoding-type") == "url"
         body = (el("Bucket", req.bucket) + el("Key", quote(req.key) if url else req.key)

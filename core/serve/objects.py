@@ -44,6 +44,7 @@ GZIP_TYPES = frozenset({"text/cache-manifest", "text/xml", "text/plain", "text/c
                         "text/html", "application/javascript", "application/x-javascript",
                         "application/rss+xml", "application/json", "text/json"})
 GZIP_MIN = 1024
+_CSE_META = "x-oss-meta-client-side-encryption-"
 # What OSS stores when an upload names no Content-Type (oss2's
 # test_put_object_with_sign_url); SDKs usually send one guessed from the key. Files put
 # into ROOT by hand have no upload, and get a type from their extension.
@@ -353,6 +354,13 @@ class ObjectOps:
             meta = self._new_meta(req, headers, with_tags=not copy_tags)
             if copy_tags:
                 meta.tags = dict(src_meta.tags)
+            if directive == "REPLACE":
+                # As OSS (alibabacloud-oss-v2's copier tests): REPLACE without a
+                # Content-Type keeps the source's, and client-side encryption metadata
+                # stays with the bytes it describes.
+                for name, value in src_meta.headers.items():
+                    if name == "Content-Type" or name.startswith(_CSE_META):
+                        meta.headers.setdefault(name, value)
             meta.headers.setdefault("Content-Type", UPLOAD_DEFAULT_TYPE)
             info = self._write(req, req.bucket, req.key, _file_chunks(f), meta,
                                limit=max(st.st_size, self.config.max_body_bytes),
