@@ -78,6 +78,8 @@ def test_bucket_acl_decides_anonymous_access(server, root):
     denied(anon.get_bucket_acl)
     denied(anon.delete_bucket)
     denied(anon.put_bucket_style, "s", "image/resize,w_10")
+    denied(anon.get_object_tagging, "anon.txt")                # tags are the owner's too
+    denied(anon.put_object_tagging, "anon.txt", oss2.models.Tagging())
 
     owner.put_bucket_acl(oss2.BUCKET_ACL_PRIVATE)
     denied(anon.put_object, "anon.txt", b"again")
