@@ -20,6 +20,7 @@ import asyncio
 import datetime
 import ipaddress
 import logging
+import os
 import socket
 import ssl
 import threading
@@ -205,10 +206,12 @@ def self_signed_cert(folder: str | Path, names: Iterable[str] = ("127.0.0.1", "l
     folder = Path(folder)
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    key_path.chmod(0o600)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    key_path.unlink(missing_ok=True)
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable
+    with os.fdopen(fd, "wb") as f:                                       # by others
+        f.write(pem)
     return cert_path, key_path
 
 
