@@ -59,9 +59,6 @@ _O = "oss2:tests/test_object.py::TestObject::"
 _V2C = "v2:tests/integration/test_client.py::"
 _V2A = "v2:tests/integration/aio/"
 _V2AB = _V2A + "test_bucket_basic_async.py::TestBucketBasicAsync::"
-_ACL_ORDER = ("error order: OSS answers PutBucketAcl with an unknown key on a missing "
-              "bucket 403 InvalidAccessKeyId; this server 404 NoSuchBucket first, as OSS "
-              "does for GetBucketAcl (see COMPATIBILITY)")
 EXCLUDED: dict[str, str] = {
     **{f"oss2:tests/test_image.py::TestImage::{name}": _FILESIZE
        for name in ("test_resize", "test_crop", "test_rotate", "test_sharpen",
@@ -80,7 +77,6 @@ NOT_IMPLEMENTED: dict[str, str] = {
     _O + "test_process_object": "sys/saveas (POST ?x-oss-process)",
     _O + "test_sign_url_with_callback": "upload callbacks (OSS calls a URL back)",
     _V2C + "TestBucketBasic::test_bucket_acl": "PutBucketPublicAccessBlock",
-    _V2C + "TestBucketBasic::test_put_bucket_acl_fail": _ACL_ORDER,
     _V2C + "TestPaginator::test_list_buckets_with_tag_filter": "bucket tags",
     _V2C + "TestBucketBasic::test_get_bucket_info": "asserts a ResourceGroupId (Alibaba "
                                                     "Cloud resource groups)",
@@ -91,7 +87,6 @@ NOT_IMPLEMENTED: dict[str, str] = {
     _V2C + "TestRegion::test_describe_regions_fail": "passes; deselected with the test "
                                                      "its name extends",
     _V2AB + "test_bucket_acl": "PutBucketPublicAccessBlock",
-    _V2AB + "test_put_bucket_acl_fail": _ACL_ORDER,
     _V2AB + "test_get_bucket_info": "asserts a ResourceGroupId (Alibaba Cloud resource "
                                     "groups)",
     _V2AB + "test_get_bucket_info_fail": "passes; deselected with the test its name "

@@ -160,3 +160,25 @@ def test_multipart_upload_without_content_type_is_octet_stream(env):
             osv2.UploadPart(part_number=1, etag=part.etag)])))
     head = client.head_object(osv2.HeadObjectRequest(bucket=B, key="photo.jpg"))
     assert head.content_type == "application/octet-stream"   # not guessed from .jpg
+
+
+def test_put_bucket_acl_checks_the_key_before_the_bucket(env):
+    """OSS's order as alibabacloud-oss-v2's test_put_bucket_acl_fail and
+    test_get_bucket_acl_fail record it: for an unknown key on a missing bucket,
+    PutBucketAcl is 403 InvalidAccessKeyId, GetBucketAcl 404 NoSuchBucket."""
+    client, srv = env
+    bad = make_client(srv.url, Credentials("LTAI5tUnknownKey0002", "nope"))
+    err = service_error(lambda: bad.put_bucket_acl(osv2.PutBucketAclRequest(
+        bucket="missing-bucket-acl", acl="private")))
+    assert (err.status_code, err.code) == (403, "InvalidAccessKeyId")
+    err = service_error(lambda: bad.get_bucket_acl(osv2.GetBucketAclRequest(
+        bucket="missing-bucket-acl")))
+    assert (err.status_code, err.code) == (404, "NoSuchBucket")
+    # a good key on a missing bucket: NoSuchBucket, and no ACL record is left behind
+    err = service_error(lambda: client.put_bucket_acl(osv2.PutBucketAclRequest(
+        bucket="missing-bucket-acl", acl="private")))
+    assert (err.status_code, err.code) == (404, "NoSuchBucket")
+    client.put_bucket(osv2.PutBucketRequest(bucket="missing-bucket-acl"))
+    assert client.get_bucket_acl(osv2.GetBucketAclRequest(
+        bucket="missing-bucket-acl")).acl == "private"     # the server's --acl
+

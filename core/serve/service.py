@@ -51,6 +51,11 @@ _OBJECT_SUBRESOURCES_OK = frozenset({
     "uploads", "uploadId", "partNumber", "append", "position", "symlink", "restore",
     "tagging", "versionId",
 })
+# Bucket calls OSS checks the signature of before it looks the bucket up (PutBucket
+# creates it; PutBucketAcl: alibabacloud-oss-v2's test_put_bucket_acl_fail gets 403
+# InvalidAccessKeyId for an unknown key on a missing bucket, where GetBucketAcl and
+# every other bucket call get 404 NoSuchBucket).
+_SIGNATURE_FIRST = frozenset({"PutBucket", "PutBucketAcl"})
 # Request headers whose feature this server does not have: 501, never silently dropped.
 _UNSUPPORTED_HEADERS = {
     "x-oss-server-side-encryption": "Server-side encryption",
@@ -99,11 +104,14 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, Live
                 if e.status not in (405, 501):
                     raise
                 op, refused = None, e   # after NoSuchBucket and signatures, as OSS
-            if req.bucket and (op is None or op.name != "PutBucket"):
+            signature_first = op is not None and op.name in _SIGNATURE_FIRST
+            if req.bucket and not signature_first:
                 self.store.bucket_dir(req.bucket)   # NoSuchBucket before signatures, as OSS
             verified = signing.verify_request(
                 req.method, req.bucket, req.key or None, req.query, req.headers,
                 self._lookup, now=self._clock(), region=self.config.region)
+            if signature_first and op.name != "PutBucket":
+                self.store.bucket_dir(req.bucket)
             if refused is not None:
                 self._authorize(refused.code, verified, req)
                 raise refused
