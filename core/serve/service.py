@@ -42,6 +42,7 @@ _OBJECT_SUBRESOURCES_OK = frozenset({
     "response-content-type", "response-content-language", "response-expires",
     "response-cache-control", "response-content-disposition", "response-content-encoding",
     "uploads", "uploadId", "partNumber", "append", "position", "symlink", "restore",
+    "cleanRestoredObject",
 })
 # Request headers whose feature this server does not have: 501, never silently dropped.
 _UNSUPPORTED_HEADERS = {
@@ -169,6 +170,8 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps):
                 return Operation("AppendObject", self._append_object)
             if "restore" in q:
                 return Operation("RestoreObject", self._restore_object)
+            if "cleanRestoredObject" in q:
+                return Operation("CleanRestoredObject", self._clean_restored_object)
             raise error("NotImplemented", "This POST object operation is not implemented "
                         "by this server.", 501)
         raise self._not_allowed(m, "an object")
