@@ -273,3 +273,23 @@ def test_clean_restored_object(bucket, clock, server):
     assert clean().status_code == 200
     assert "x-oss-restore" not in bucket.head_object("c.txt").headers
     assert _error(bucket.get_object, "c.txt").code == "InvalidObjectState"
+
+
+@pytest.mark.parametrize("body,code", [
+    (b"<RestoreRequest><Days>" + b"9" * 5000 + b"</Days></RestoreRequest>",
+     "InvalidArgument"),
+    ("<RestoreRequest><Days>\u00b2</Days></RestoreRequest>".encode("utf-8"),
+     "InvalidArgument"),
+    (b"<RestoreRequest><Days>-1</Days></RestoreRequest>", "InvalidArgument"),
+    (b"\xff\xfe<x", "MalformedXML"),
+    (b"<!DOCTYPE x><RestoreRequest/>", "MalformedXML"),
+    (b"<Restore><Days>1</Days></Restore>", "MalformedXML"),
+    (b"<RestoreRequest><Days>1</Days><JobParameters><Tier/></JobParameters>"
+     b"</RestoreRequest>", "InvalidArgument"),
+])
+def test_hostile_restore_bodies_are_oss_errors(bucket, body, code):
+    bucket.put_object("h.txt", b"h", headers=_class("ColdArchive"))
+    url = bucket.sign_url("POST", "h.txt", 60, params={"restore": ""})
+    resp = requests.post(url, data=body, timeout=10)
+    assert resp.status_code == 400 and f"<Code>{code}</Code>".encode() in resp.content
+    assert "x-oss-restore" not in bucket.head_object("h.txt").headers   # nothing started
