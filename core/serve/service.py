@@ -18,6 +18,7 @@ from ..oss import signing
 from ..oss.credentials import static_lookup
 from ..oss.urls import validate_bucket
 from .archive import RestoreOps
+from .access import AccessOps, BucketAclStore
 from .buckets import BucketOps
 from .config import (ServiceConfig, error, internal_error, log, new_request_id, redact,
                      timeout_error)
@@ -29,6 +30,7 @@ from .multipart import MultipartOps, UploadStore
 from .objects import ObjectOps
 from .store import ObjectStore
 from .styles import StyleStore
+from .tagging import TaggingOps
 
 READ_OPERATIONS = frozenset({"GetObject", "HeadObject", "GetObjectMeta", "ListObjects",
                              "ListObjectsV2", "HeadBucket", "GetObjectAcl",
@@ -42,20 +44,20 @@ _OBJECT_SUBRESOURCES_OK = frozenset({
     "response-content-type", "response-content-language", "response-expires",
     "response-cache-control", "response-content-disposition", "response-content-encoding",
     "uploads", "uploadId", "partNumber", "append", "position", "symlink", "restore",
-    "cleanRestoredObject",
+    "cleanRestoredObject", "tagging",
 })
 # Request headers whose feature this server does not have: 501, never silently dropped.
 _UNSUPPORTED_HEADERS = {
     "x-oss-server-side-encryption": "Server-side encryption",
     "x-oss-server-side-data-encryption": "Server-side encryption",
-    "x-oss-tagging": "Object tagging",
 }
 # Cap on decoded bytes (W x H x frames x 4) relative to a worker's memory cap: decoding,
 # one converted copy and the output buffer must fit.
 DECODED_SHARE = 4
 
 
-class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps):
+class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps, TaggingOps,
+                 AccessOps):
     """OSS semantics over an :class:`ObjectStore`; no HTTP here.
 
     ``clock`` (Unix seconds) is what signatures and expiry are checked against;
@@ -70,6 +72,7 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps):
         self.metas = MetaStore(config.root)
         self.uploads = UploadStore(config.root)
         self.live = LiveChannelStore(config.root)
+        self.bucket_acls = BucketAclStore(config.root)
         self._clock = clock
         self._lookup = static_lookup(*config.credentials)
         self.images = ImageWorkers(config, self.store, codec.MAX_SOURCE_BYTES,
@@ -90,7 +93,8 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps):
             verified = signing.verify_request(
                 req.method, req.bucket, req.key or None, req.query, req.headers,
                 self._lookup, now=self._clock(), region=self.config.region)
-            self._authorize(op.name, verified)
+            self._authorize(op.name, verified, req)
+            req.anonymous = verified is None
             resp = op.run(req)
         except Cancelled:
             resp = self.error_response(timeout_error(self.config.process_timeout), req,
@@ -142,6 +146,8 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps):
                                 "this server.", 501, Header=name)
         if "uploadId" in q or "uploads" in q:
             return self._route_multipart(req)
+        if "tagging" in q:
+            return self._route_tagging(req)
         if "symlink" in q:
             if m == "PUT":
                 return Operation("PutSymlink", self._put_symlink)
@@ -194,8 +200,9 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps):
         if "acl" in q:
             if m == "GET":
                 return Operation("GetBucketAcl", self._get_bucket_acl)
-            raise error("NotImplemented", "Changing the bucket ACL is not implemented: "
-                        "the server's --acl applies to every bucket.", 501)
+            if m == "PUT":
+                return Operation("PutBucketAcl", self._put_bucket_acl)
+            raise self._not_allowed(m, "a bucket ACL")
         if "uploads" in q:
             if m == "GET":
                 return Operation("ListMultipartUploads", self._list_uploads)
@@ -230,13 +237,9 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps):
         return error("MethodNotAllowed", f"The specified method {method} is not allowed "
                      f"against {what}.", 405, Method=method)
 
-    def _authorize(self, operation: str, verified: signing.Verified | None) -> None:
-        if verified is not None:
-            return
-        acl = self.config.acl
-        if acl == "public-read-write":
-            return
-        if acl == "public-read" and operation in READ_OPERATIONS:
+    def _authorize(self, operation: str, verified: signing.Verified | None,
+                   req: Request) -> None:
+        if verified is not None or self._anonymous_may(operation, req, READ_OPERATIONS):
             return
         raise error("AccessDenied", "You have no right to access this object because of "
                     "bucket acl.", 403)
