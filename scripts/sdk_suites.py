@@ -75,11 +75,8 @@ NOT_IMPLEMENTED: dict[str, str] = {
         "test_restore_object_with_wrong_request", "test_list_objects")},
     "oss2:tests/test_list_objects_v2.py::TestIteratorV2::test_normal_list_objects_restore_info":
         "Archive storage class and RestoreObject",
-    _O + "test_async_process_object": "x-oss-async-process",
     "oss2:tests/test_iterator.py::TestIterator::test_live_channel_iterator":
         "live channels (RTMP ingest)",
-    _O + "test_process_object": "sys/saveas (POST ?x-oss-process)",
-    _O + "test_sign_url_with_callback": "upload callbacks (OSS calls a URL back)",
     _O + "test_anonymous": "bucket ACL changes (the server's --acl applies to all)",
     _O + "test_copy_object_source_with_escape": "a key ending in '/' (the store keeps "
                                                 "keys as files)",

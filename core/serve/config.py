@@ -58,7 +58,9 @@ class ServiceConfig:
     isolation; for tests and embedding). ``worker_memory_mb``: address-space cap of each
     worker. ``max_concurrent_processing``: image requests in flight (running or queued for
     a worker); beyond it the answer is 503 SlowDown, so plain GET/PUT always find a thread.
-    ``threads``/``max_connections``: the embedded WSGI server's.
+    ``threads``/``max_connections``: the embedded WSGI server's. ``callback_hosts``: where
+    upload callbacks may go (``loopback``, ``*``, ``*.domain``, names; see
+    :mod:`core.serve.callback`); ``callback_timeout``: seconds per callback request.
     """
 
     root: Path
@@ -76,6 +78,8 @@ class ServiceConfig:
     cache_entries: int = DEFAULT_CACHE_ENTRIES
     threads: int = DEFAULT_THREADS
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    callback_hosts: tuple[str, ...] = ("loopback",)   # see core/serve/callback.py
+    callback_timeout: float = 5.0
 
     def __post_init__(self) -> None:
         root = Path(os.path.realpath(self.root))
@@ -104,6 +108,10 @@ class ServiceConfig:
             raise OssError("InvalidArgument", "workers must be >= 0, threads >= 1 and the "
                            "worker memory at least 64 MB.", key="workers")
         object.__setattr__(self, "domain", self.domain.strip().lower().strip("."))
+        hosts = self.callback_hosts
+        if isinstance(hosts, str):
+            hosts = hosts.split(",")
+        object.__setattr__(self, "callback_hosts", tuple(h.strip() for h in hosts if h.strip()))
 
 
 # ----------------------------------------------------------------------------- helpers

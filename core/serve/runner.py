@@ -321,6 +321,9 @@ def register(subparsers) -> None:
                         "but 4)")
     p.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS,
                    help="open connections before new ones get 503 (default 1000)")
+    p.add_argument("--allow-callback-hosts", default="loopback", metavar="HOSTS",
+                   help="comma-separated hosts upload callbacks may call: names, IPs, "
+                        "*.domain, 'loopback' (default) or '*' (any: an SSRF risk)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not log each request")
     p.set_defaults(func=_cmd_serve)
 
@@ -344,7 +347,9 @@ def _cmd_serve(args) -> int:
                    workers=args.workers, worker_memory_mb=args.worker_memory_mb,
                    threads=args.threads,
                    max_concurrent_processing=max(1, args.threads - 4),
-                   max_connections=args.max_connections)
+                   max_connections=args.max_connections,
+                   callback_hosts=tuple(h.strip() for h in args.allow_callback_hosts.split(",")
+                                        if h.strip()))
     cfg = server.service.config
     buckets = ", ".join(n for n, _ in server.service.store.buckets()) or "(none yet)"
     key = mask(credentials[0].access_key_id) if credentials else "none"

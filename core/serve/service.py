@@ -18,6 +18,7 @@ from ..oss import signing
 from ..oss.credentials import static_lookup
 from ..oss.urls import validate_bucket
 from .buckets import BucketOps
+from .callback import CallbackOps
 from .config import (ServiceConfig, error, internal_error, log, new_request_id, redact,
                      timeout_error)
 from .imaging import ImageWorkers
@@ -25,6 +26,7 @@ from .messages import Operation, Request, Response
 from .meta import MetaStore
 from .multipart import MultipartOps, UploadStore
 from .objects import ObjectOps
+from .saveas import SaveAsOps, refuse_pipe_in_get
 from .store import ObjectStore
 from .styles import StyleStore
 
@@ -40,6 +42,7 @@ _OBJECT_SUBRESOURCES_OK = frozenset({
     "response-content-type", "response-content-language", "response-expires",
     "response-cache-control", "response-content-disposition", "response-content-encoding",
     "uploads", "uploadId", "partNumber", "append", "position", "symlink",
+    "callback", "callback-var", "x-oss-async-process",
 })
 # Request headers whose feature this server does not have: 501, never silently dropped.
 _UNSUPPORTED_HEADERS = {
@@ -52,7 +55,7 @@ _UNSUPPORTED_HEADERS = {
 DECODED_SHARE = 4
 
 
-class OssService(ObjectOps, BucketOps, MultipartOps):
+class OssService(ObjectOps, BucketOps, MultipartOps, SaveAsOps, CallbackOps):
     """OSS semantics over an :class:`ObjectStore`; no HTTP here.
 
     ``clock`` (Unix seconds) is what signatures and expiry are checked against;
@@ -87,7 +90,10 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
                 req.method, req.bucket, req.key or None, req.query, req.headers,
                 self._lookup, now=self._clock(), region=self.config.region)
             self._authorize(op.name, verified)
+            callback = self._callback_for(op.name, req)     # checked before the upload
             resp = op.run(req)
+            if callback is not None:
+                resp = self._run_callback(callback, op.name, req, resp, request_id)
         except Cancelled:
             resp = self.error_response(timeout_error(self.config.process_timeout), req,
                                        request_id)
@@ -162,6 +168,10 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
         if m == "POST":
             if "append" in q:
                 return Operation("AppendObject", self._append_object)
+            if "x-oss-process" in q:
+                return Operation("ProcessObject", self._process_object)
+            if "x-oss-async-process" in q:
+                return Operation("AsyncProcessObject", self._async_process_object)
             raise error("NotImplemented", "This POST object operation is not implemented "
                         "by this server.", 501)
         raise self._not_allowed(m, "an object")
@@ -235,6 +245,8 @@ class OssService(ObjectOps, BucketOps, MultipartOps):
     def process(self, bucket: str, data: bytes, process: str | Cascade) -> Result:
         """Run ``process`` on ``data`` with the bucket's styles and objects, within the
         server's pixel, memory, concurrency and time limits."""
+        if isinstance(process, str):
+            refuse_pipe_in_get(process)
         cascade = parse(process) if isinstance(process, str) else process
         cascade = resolve(cascade, lambda name: self.styles.content(bucket, name))
         header = codec.read_header(data)
