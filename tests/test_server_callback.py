@@ -238,3 +238,29 @@ def test_render_escapes_per_body_type():
     assert render("o=${object}&s=${size}", values, False) == "o=a%26b%20%22c%22&s=3"
     assert json.loads(render('{"o":${object},"s":${size}}', values, True)) == {
         "o": 'a&b "c"', "s": 3}
+
+
+def test_callback_hosts_option_can_shut_callbacks_off(tmp_path, callback_server):
+    (tmp_path / BUCKET).mkdir()
+    with running_server(tmp_path, "private", (CREDS,), callback_hosts="") as srv:
+        assert srv.service.config.callback_hosts == ()
+        b = oss2.Bucket(oss2.Auth(CREDS.access_key_id, CREDS.access_key_secret), srv.url,
+                        BUCKET)
+        result = put(b, "off.txt", b"o", {"callbackUrl": callback_server.url,
+                                          "callbackBody": "k=${object}"})
+    assert result.status == 203 and callback_server.requests == []
+
+
+def test_cli_flag_reaches_the_config():
+    import argparse
+
+    from core.serve import runner
+    from core.serve.config import ServiceConfig
+
+    parser = argparse.ArgumentParser()
+    runner.register(parser.add_subparsers())
+    args = parser.parse_args(["serve", ".", "--allow-callback-hosts", "loopback, *.corp.example"])
+    assert args.allow_callback_hosts == "loopback, *.corp.example"
+    assert ServiceConfig(".", callback_hosts=args.allow_callback_hosts).callback_hosts == (
+        "loopback", "*.corp.example")
+    assert parser.parse_args(["serve", "."]).allow_callback_hosts == "loopback"

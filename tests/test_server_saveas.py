@@ -142,3 +142,15 @@ def test_saveas_json_is_what_oss_documents(server):
     body = json.loads(resp.content)
     assert set(body) == {"bucket", "fileSize", "object", "status"}
     assert (body["bucket"], body["object"], body["status"]) == (BUCKET, "raw.png", "OK")
+
+
+def test_saveas_runs_in_the_image_workers(tmp_path):
+    """With worker processes (the CLI's default) the result is the same."""
+    (tmp_path / BUCKET).mkdir()
+    (tmp_path / BUCKET / "src.png").write_bytes(SOURCE)
+    with running_server(tmp_path, "private", (CREDS,), workers=1) as srv:
+        b = oss2.Bucket(oss2.Auth(CREDS.access_key_id, CREDS.access_key_secret), srv.url,
+                        BUCKET)
+        result = b.process_object("src.png", f"image/resize,w_80|sys/saveas,o_{b64('w.png')}")
+        assert result.process_status == "OK"
+        assert decode(b.get_object("w.png").read()).size == (80, 60)

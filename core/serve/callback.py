@@ -157,10 +157,13 @@ class CallbackOps:
                       resp: Response, request_id: str) -> Response:
         if resp.status != 200:
             return resp
-        body = render(callback.body, self._callback_values(callback, operation, req, resp,
-                                                           request_id),
-                      callback.body_type == "application/json")
-        answer, failure = self._deliver(callback, body, req, request_id)
+        try:
+            values = self._callback_values(callback, operation, req, resp, request_id)
+        except OssError:      # the object went away between the upload and its callback
+            answer, failure = b"", "Get image info failed."
+        else:
+            body = render(callback.body, values, callback.body_type == "application/json")
+            answer, failure = self._deliver(callback, body, req, request_id)
         keep = {k: v for k, v in resp.headers.items()
                 if k in ("ETag", "Content-MD5", "x-oss-hash-crc64ecma")}
         if failure is None:
