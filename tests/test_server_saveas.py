@@ -154,3 +154,20 @@ def test_saveas_runs_in_the_image_workers(tmp_path):
         result = b.process_object("src.png", f"image/resize,w_80|sys/saveas,o_{b64('w.png')}")
         assert result.process_status == "OK"
         assert decode(b.get_object("w.png").read()).size == (80, 60)
+
+
+def test_saveas_with_the_v2_sdk(server):
+    """alibabacloud-oss-v2 parses the same JSON into its ProcessObjectResult."""
+    import alibabacloud_oss_v2 as osv2
+
+    cfg = osv2.config.load_default()
+    cfg.credentials_provider = osv2.credentials.StaticCredentialsProvider(
+        CREDS.access_key_id, CREDS.access_key_secret)
+    cfg.region, cfg.endpoint = "cn-hangzhou", server.url
+    client = osv2.Client(cfg)
+    result = client.process_object(osv2.ProcessObjectRequest(
+        bucket=BUCKET, key="src.png",
+        process=f"image/resize,w_100|sys/saveas,o_{b64('v2.png')},b_{b64(BUCKET)}"))
+    assert (result.bucket, result.key, result.process_status) == (BUCKET, "v2.png", "OK")
+    stored = client.get_object(osv2.GetObjectRequest(bucket=BUCKET, key="v2.png"))
+    assert result.file_size == len(stored.body.read())
