@@ -175,6 +175,13 @@ def test_non_loopback_host_is_not_called_by_default(bucket, callback_server):
     assert bucket.object_exists("ssrf.txt")
 
 
+def test_url_with_credentials_is_not_called(bucket, callback_server):
+    url = callback_server.url.replace("http://", "http://user:pw@")
+    result = put(bucket, "userinfo.txt", b"u", {"callbackUrl": url,
+                                                "callbackBody": "k=${object}"})
+    assert result.status == 203 and callback_server.requests == []
+
+
 def test_signed_url_with_callback_query(bucket, callback_server):
     params = {"callback": encode({"callbackUrl": callback_server.url,
                                   "callbackBody": "o=${object}&v=${x:v}"}),

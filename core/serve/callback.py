@@ -205,8 +205,9 @@ class CallbackOps:
         for url in callback.urls:
             full = url if "://" in url else "http://" + url
             parts = urlsplit(full)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                failure = f"The callbackUrl {url!r} is not an http(s) URL."
+            if (parts.scheme not in ("http", "https") or not parts.hostname
+                    or "@" in parts.netloc):
+                failure = f"The callbackUrl {url!r} is not an http(s) URL of a host."
                 continue
             if not host_allowed(parts.hostname, self.config.callback_hosts):
                 failure = (f"Error status : -1.This server does not call back "
