@@ -35,6 +35,7 @@ class CallbackServer:
         self.requests: list[dict] = []
         self.status, self.body = 200, b'{"Status":"OK"}'
         self.release: threading.Event | None = None
+        self.arrived = threading.Event()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -42,6 +43,7 @@ class CallbackServer:
                 data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 outer.requests.append({"path": self.path, "headers": dict(self.headers),
                                        "body": data})
+                outer.arrived.set()
                 if outer.release is not None:
                     outer.release.wait(10)
                 self.send_response(outer.status)
@@ -271,3 +273,25 @@ def test_cli_flag_reaches_the_config():
     assert ServiceConfig(".", callback_hosts=args.allow_callback_hosts).callback_hosts == (
         "loopback", "*.corp.example")
     assert parser.parse_args(["serve", "."]).allow_callback_hosts == "loopback"
+
+
+def test_callbacks_in_flight_are_capped(tmp_path, callback_server):
+    """threads=5 leaves 1 callback slot: while one callback waits on its server, another
+    upload's callback is 203 "Too many callback requests." at once (OSS's message)."""
+    (tmp_path / BUCKET).mkdir()
+    callback_server.release = threading.Event()
+    with running_server(tmp_path, "private", (CREDS,), threads=5,
+                        callback_timeout=30) as srv:
+        b = oss2.Bucket(oss2.Auth(CREDS.access_key_id, CREDS.access_key_secret), srv.url,
+                        BUCKET)
+        cb = {"callbackUrl": callback_server.url, "callbackBody": "k=${object}"}
+        first: list = []
+        t = threading.Thread(target=lambda: first.append(put(b, "one.txt", b"1", cb)))
+        t.start()
+        assert callback_server.arrived.wait(10)
+        second = put(b, "two.txt", b"2", cb)
+        callback_server.release.set()
+        t.join(10)
+    assert second.status == 203
+    assert oss2.exceptions.make_exception(second.resp).message == "Too many callback requests."
+    assert first[0].status == 200 and len(callback_server.requests) == 1

@@ -25,6 +25,7 @@ import binascii
 import ipaddress
 import json
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
@@ -42,6 +43,7 @@ DEFAULT_TIMEOUT = 5.0                 # OSS: fixed 5 s
 LOOPBACK = "loopback"
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _NUMERIC = frozenset({"size", "imageInfo.height", "imageInfo.width"})
+_SLOTS_LOCK = threading.Lock()
 
 
 @dataclass
@@ -157,13 +159,21 @@ class CallbackOps:
                       resp: Response, request_id: str) -> Response:
         if resp.status != 200:
             return resp
-        try:
-            values = self._callback_values(callback, operation, req, resp, request_id)
-        except OssError:      # the object went away between the upload and its callback
-            answer, failure = b"", "Get image info failed."
+        slots = self._callback_slots()
+        if not slots.acquire(blocking=False):
+            # a callback holds its request thread for up to callback_timeout per URL:
+            # never all of them, so plain GET/PUT keep a thread (OSS has this message too)
+            answer, failure = b"", "Too many callback requests."
         else:
-            body = render(callback.body, values, callback.body_type == "application/json")
-            answer, failure = self._deliver(callback, body, req, request_id)
+            try:
+                values = self._callback_values(callback, operation, req, resp, request_id)
+                body = render(callback.body, values,
+                              callback.body_type == "application/json")
+                answer, failure = self._deliver(callback, body, req, request_id)
+            except OssError:  # the object went away between the upload and its callback
+                answer, failure = b"", "Get image info failed."
+            finally:
+                slots.release()
         keep = {k: v for k, v in resp.headers.items()
                 if k in ("ETag", "Content-MD5", "x-oss-hash-crc64ecma")}
         if failure is None:
@@ -172,6 +182,15 @@ class CallbackOps:
         out = self.error_response(err, req, request_id)
         out.headers.update(keep)
         return out
+
+    def _callback_slots(self) -> threading.BoundedSemaphore:
+        """Callbacks in flight at once: all request threads but 4, as for image work."""
+        with _SLOTS_LOCK:
+            slots = self.__dict__.get("_callback_semaphore")
+            if slots is None:
+                slots = threading.BoundedSemaphore(max(1, self.config.threads - 4))
+                self.__dict__["_callback_semaphore"] = slots
+            return slots
 
     def _callback_values(self, callback: Callback, operation: str, req: Request,
                          resp: Response, request_id: str) -> dict:
