@@ -295,3 +295,22 @@ def test_callbacks_in_flight_are_capped(tmp_path, callback_server):
     assert second.status == 203
     assert oss2.exceptions.make_exception(second.resp).message == "Too many callback requests."
     assert first[0].status == 200 and len(callback_server.requests) == 1
+
+
+def test_v2_sdk_reads_the_callback_answer(server, callback_server):
+    """alibabacloud-oss-v2 hands the callback server's JSON over as callback_result."""
+    import alibabacloud_oss_v2 as osv2
+
+    callback_server.body = b'{"saved":true,"n":3}'
+    cfg = osv2.config.load_default()
+    cfg.credentials_provider = osv2.credentials.StaticCredentialsProvider(
+        CREDS.access_key_id, CREDS.access_key_secret)
+    cfg.region, cfg.endpoint = "cn-hangzhou", server.url
+    result = osv2.Client(cfg).put_object(osv2.PutObjectRequest(
+        bucket=BUCKET, key="v2.txt", body=b"v2",
+        callback=encode({"callbackUrl": callback_server.url,
+                         "callbackBody": '{"o":${object}}',
+                         "callbackBodyType": "application/json"})))
+    assert result.status_code == 200
+    assert json.loads(result.callback_result) == {"saved": True, "n": 3}
+    assert json.loads(callback_server.requests[0]["body"]) == {"o": "v2.txt"}
