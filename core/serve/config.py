@@ -14,6 +14,7 @@ from pathlib import Path
 from .. import codec
 from ..errors import OssError
 from ..oss.credentials import Credentials
+from .callback_sign import load_signing_key
 
 # One logger for the whole service (tests and operators filter on it).
 log = logging.getLogger("core.serve")
@@ -80,6 +81,8 @@ class ServiceConfig:
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     callback_hosts: tuple[str, ...] = ("loopback",)   # see core/serve/callback.py
     callback_timeout: float = 5.0
+    callback_key: Path | None = None          # PEM RSA private key: sign callbacks as OSS
+    callback_pub_key_url: str | None = None   # where its public half is published
 
     def __post_init__(self) -> None:
         root = Path(os.path.realpath(self.root))
@@ -112,6 +115,11 @@ class ServiceConfig:
         if isinstance(hosts, str):
             hosts = hosts.split(",")
         object.__setattr__(self, "callback_hosts", tuple(h.strip() for h in hosts if h.strip()))
+        if (self.callback_key is None) != (not self.callback_pub_key_url):
+            raise OssError("InvalidArgument", "Signing callbacks needs both the key and the "
+                           "URL where its public half is published.", key="callback_key")
+        if self.callback_key is not None:
+            load_signing_key(self.callback_key)        # a bad key fails at start-up
 
 
 # ----------------------------------------------------------------------------- helpers
