@@ -172,11 +172,12 @@ class CallbackOps:
         else:
             try:
                 values = self._callback_values(callback, operation, req, resp, request_id)
+            except OssError:  # the object went away between the upload and its callback
+                answer, failure = b"", "Get image info failed."
+            else:
                 body = render(callback.body, values,
                               callback.body_type == "application/json")
                 answer, failure = self._deliver(callback, body, req, request_id)
-            except OssError:  # the object went away between the upload and its callback
-                answer, failure = b"", "Get image info failed."
             finally:
                 slots.release()
         keep = {k: v for k, v in resp.headers.items()
@@ -279,9 +280,12 @@ class CallbackOps:
             except requests.Timeout:
                 failure = "Cost too long time."
                 continue
-            except requests.RequestException:
+            except (requests.RequestException, ValueError):
                 failure = ("Error status : -1.OSS can not connect to your callbackUrl, "
                            "please check it.")
+                continue
+            except OssError as e:     # the signing key became unreadable after start-up
+                failure = f"The callback could not be signed: {e.message}"
                 continue
             finally:
                 session.close()
