@@ -70,21 +70,11 @@ NOT_IMPLEMENTED: dict[str, str] = {
         "test_object_tagging_client_error", "test_object_tagging_wrong_rule_num",
         "test_put_object_with_tagging",
         "test_put_symlink_with_tagging", "test_put_symlink_with_tagging_with_wrong_num")},
-    **{_O + name: "Archive storage class and RestoreObject" for name in (
-        "test_restore_archive_object_with_job_parameters", "test_restore_object_with_config",
-        "test_restore_object_with_wrong_request", "test_list_objects")},
-    "oss2:tests/test_list_objects_v2.py::TestIteratorV2::test_normal_list_objects_restore_info":
-        "Archive storage class and RestoreObject",
-    "oss2:tests/test_iterator.py::TestIterator::test_live_channel_iterator":
-        "live channels (RTMP ingest)",
     _O + "test_anonymous": "bucket ACL changes (the server's --acl applies to all)",
     _O + "test_copy_object_source_with_escape": "a key ending in '/' (the store keeps "
                                                 "keys as files)",
     _O + "test_gzip_get": "its last assertion (HEAD Content-Length 1024 for the 1 MiB "
                           "object it uploads) cannot hold; the gzip part passes",
-    **{f"oss2:tests/test_sign.py::TestSign::{name}": "signature version 2 (OSS2 ...)"
-       for name in ("test_sign_v2_additional_headers", "test_sign_v2_x_oss_date",
-                    "test_sign_v2_x_oss_date_url")},
 }
 
 

@@ -304,9 +304,10 @@ def test_unimplemented_and_not_allowed(svc):
     resp = svc.handle(req("PUT", None, query={"acl": ""}, headers={"x-oss-acl": "private"}))
     assert resp.status == 501
     # OSS documents 501 for features it does not offer; accepting and dropping them would
-    # tell a client its object is encrypted or archived when it is not
+    # tell a client its object is encrypted when it is not (storage classes: see
+    # tests/test_server_archive.py)
     for header, value in (("x-oss-server-side-encryption", "AES256"),
-                          ("x-oss-storage-class", "Archive"), ("x-oss-tagging", "a=1")):
+                          ("x-oss-tagging", "a=1")):
         resp = svc.handle(req("PUT", "c.png", headers={header: value}, body=b"x"))
         assert resp.status == 501 and error_of(resp)["Code"] == "NotImplemented", header
     assert not svc.store.exists(BUCKET, "c.png")

@@ -59,7 +59,8 @@ class ServiceConfig:
     isolation; for tests and embedding). ``worker_memory_mb``: address-space cap of each
     worker. ``max_concurrent_processing``: image requests in flight (running or queued for
     a worker); beyond it the answer is 503 SlowDown, so plain GET/PUT always find a thread.
-    ``threads``/``max_connections``: the embedded WSGI server's. ``callback_hosts``: where
+    ``threads``/``max_connections``: the embedded WSGI server's. ``restore_seconds``:
+    how long RestoreObject takes (see :mod:`core.serve.archive`). ``callback_hosts``: where
     upload callbacks may go (``loopback``, ``*``, ``*.domain``, names; see
     :mod:`core.serve.callback`); ``callback_timeout``: seconds per callback request.
     """
@@ -79,6 +80,7 @@ class ServiceConfig:
     cache_entries: int = DEFAULT_CACHE_ENTRIES
     threads: int = DEFAULT_THREADS
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    restore_seconds: float = 60.0       # RestoreObject's duration (core/serve/archive.py)
     callback_hosts: tuple[str, ...] = ("loopback",)   # see core/serve/callback.py
     callback_timeout: float = 5.0
     callback_key: Path | None = None          # PEM RSA private key: sign callbacks as OSS
@@ -111,6 +113,9 @@ class ServiceConfig:
             raise OssError("InvalidArgument", "workers must be >= 0, threads >= 1 and the "
                            "worker memory at least 64 MB.", key="workers")
         object.__setattr__(self, "domain", self.domain.strip().lower().strip("."))
+        if not 0 <= self.restore_seconds <= 365 * 86400:
+            raise OssError("InvalidArgument", "restore_seconds must be 0 to one year.",
+                           key="restore_seconds")
         hosts = self.callback_hosts
         if isinstance(hosts, str):
             hosts = hosts.split(",")

@@ -53,7 +53,8 @@ class UploadStore:
         folder = self._dir(bucket, upload_id)
         folder.mkdir(parents=True)
         atomic_write(folder / "info.json", json.dumps(
-            {"key": key, "initiated": now, "headers": meta.headers, "acl": meta.acl}))
+            {"key": key, "initiated": now, "headers": meta.headers, "acl": meta.acl,
+             "storage_class": meta.storage_class}))
         return upload_id
 
     def info(self, bucket: str, key: str | None, upload_id: str) -> tuple[Path, dict]:
@@ -205,7 +206,8 @@ class MultipartOps:
         if "x-oss-object-acl" in req.headers:     # Complete may set it too
             acl = self._new_meta(req).acl           # (validated there)
         meta = ObjectMeta([], f'"{digest.hexdigest().upper()}-{len(chosen)}"', "",
-                          dict(info.get("headers", {})), acl, "Multipart")
+                          dict(info.get("headers", {})), acl, "Multipart",
+                          str(info.get("storage_class", "Standard")))
 
         def part_chunks():
             for n, _ in chosen:

@@ -19,6 +19,7 @@ from ..oss import signing
 from ..resolver import no_such_key
 from .config import (OBJECT_ACLS, content_type_for, entity_too_large, error, http_date,
                      iso_time, quoted_etag, small_int)
+from .archive import check_readable, class_headers, storage_class_from
 from .crc64 import Crc64
 from .messages import Request, Response
 from .meta import ObjectMeta, headers_from_request
@@ -40,7 +41,6 @@ GZIP_TYPES = frozenset({"text/cache-manifest", "text/xml", "text/plain", "text/c
                         "application/javascript", "application/x-javascript",
                         "application/rss+xml", "application/json", "text/json"})
 GZIP_MIN = 1024
-STORAGE_CLASSES = ("Standard",)
 # What OSS stores when an upload names no Content-Type (oss2's
 # test_put_object_with_sign_url); SDKs usually send one guessed from the key. Files put
 # into ROOT by hand have no upload, and get a type from their extension.
@@ -115,8 +115,8 @@ class ObjectOps:
         headers = {"Content-Type": content_type_for(key)}
         headers.update(meta.headers)
         headers.update({"ETag": meta.etag, "Last-Modified": http_date(mtime),
-                        "x-oss-object-type": meta.type, "x-oss-storage-class": "Standard",
-                        "x-oss-hash-crc64ecma": meta.crc64})
+                        "x-oss-object-type": meta.type, "x-oss-hash-crc64ecma": meta.crc64})
+        headers.update(class_headers(meta, self._clock()))
         return headers
 
     def _raw(self, req: Request, bucket: str, key: str, head: bool) -> Response:
@@ -128,6 +128,8 @@ class ObjectOps:
             headers["Accept-Ranges"] = "bytes"
             if meta.type == "Appendable":
                 headers["x-oss-next-append-position"] = str(st.st_size)
+            if not head:
+                check_readable(meta, self._clock())
             not_modified = self._conditions(req, meta.etag, st.st_mtime)
             if not_modified is not None:
                 return not_modified
@@ -171,11 +173,13 @@ class ObjectOps:
     def _processed(self, req: Request, bucket: str, key: str, process: str,
                    head: bool) -> Response:
         data, st = self.store.read(bucket, key, limit=codec.MAX_SOURCE_BYTES)
+        meta = self.metas.get(bucket, key, st)
+        check_readable(meta, self._clock())
         result = self.process(bucket, data, process)
         etag = quoted_etag(hashlib.md5(result.data).hexdigest())
         headers = {"Content-Type": result.content_type, "ETag": etag,
                    "Last-Modified": http_date(st.st_mtime), "x-oss-object-type": "Normal",
-                   "x-oss-storage-class": "Standard"}
+                   **class_headers(meta, self._clock())}
         not_modified = self._conditions(req, etag, st.st_mtime)
         if not_modified is not None:
             return not_modified
@@ -234,16 +238,14 @@ class ObjectOps:
         if acl not in OBJECT_ACLS:
             raise error("InvalidArgument", f"The object ACL {acl!r} is not one of "
                         + ", ".join(OBJECT_ACLS) + ".", 400, ArgumentName="x-oss-object-acl")
-        storage = req.headers.get("x-oss-storage-class")
-        if storage is not None and storage not in STORAGE_CLASSES:
-            raise error("NotImplemented", f"The storage class {storage} is not implemented "
-                        "by this server (only Standard).", 501)
+        storage = storage_class_from(req.headers, append=kind == "Appendable")
         for value in (headers or {}).values():
             if any(ord(c) < 32 and c != "\t" for c in value):
                 raise error("InvalidArgument", "A header value contains control "
                             "characters.", 400)
         return ObjectMeta([], "", "", headers_from_request(req.headers) if headers is None
-                          else headers, acl, kind)
+                          else headers, acl, kind,
+                          storage or self.metas.bucket_class(req.bucket))
 
     def _write(self, req: Request, bucket: str, key: str, chunks, meta: ObjectMeta, *,
                limit: int, check_digests: bool = True) -> ObjectInfo:
@@ -307,6 +309,7 @@ class ObjectOps:
         f, st = self.store.open(src_bucket, src_key)
         with f:
             src_meta = self._object_meta(src_bucket, src_key, f, st)
+            check_readable(src_meta, self._clock())
             self._conditions(req, src_meta.etag, st.st_mtime, "x-oss-copy-source-", 412)
             directive = req.headers.get("x-oss-metadata-directive", "COPY").upper()
             if directive not in ("COPY", "REPLACE"):

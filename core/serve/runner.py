@@ -321,6 +321,9 @@ def register(subparsers) -> None:
                         "but 4)")
     p.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS,
                    help="open connections before new ones get 503 (default 1000)")
+    p.add_argument("--restore-seconds", type=float, default=60.0,
+                   help="how long RestoreObject of an Archive/ColdArchive object takes "
+                        "(default 60, OSS's Archive time)")
     p.add_argument("--allow-callback-hosts", default="loopback", metavar="HOSTS",
                    help="comma-separated hosts upload callbacks may call: names, IPs, "
                         "*.domain, 'loopback' (default) or '*' (any: an SSRF risk)")
@@ -353,6 +356,7 @@ def _cmd_serve(args) -> int:
                    threads=args.threads,
                    max_concurrent_processing=max(1, args.threads - 4),
                    max_connections=args.max_connections,
+                   restore_seconds=args.restore_seconds,
                    callback_hosts=tuple(h.strip() for h in args.allow_callback_hosts.split(",")
                                         if h.strip()),
                    callback_key=args.callback_key,

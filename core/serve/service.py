@@ -17,11 +17,13 @@ from ..errors import Cancelled, OssError
 from ..oss import signing
 from ..oss.credentials import static_lookup
 from ..oss.urls import validate_bucket
+from .archive import RestoreOps
 from .buckets import BucketOps
 from .callback import CallbackOps
 from .config import (ServiceConfig, error, internal_error, log, new_request_id, redact,
                      timeout_error)
 from .imaging import ImageWorkers
+from .live import LiveChannelStore, LiveOps
 from .messages import Operation, Request, Response
 from .meta import MetaStore
 from .multipart import MultipartOps, UploadStore
@@ -41,7 +43,7 @@ _OBJECT_SUBRESOURCES_OK = frozenset({
     "x-oss-process", "security-token", "objectMeta", "x-oss-traffic-limit", "acl",
     "response-content-type", "response-content-language", "response-expires",
     "response-cache-control", "response-content-disposition", "response-content-encoding",
-    "uploads", "uploadId", "partNumber", "append", "position", "symlink",
+    "uploads", "uploadId", "partNumber", "append", "position", "symlink", "restore",
     "callback", "callback-var", "x-oss-async-process",
 })
 # Request headers whose feature this server does not have: 501, never silently dropped.
@@ -55,7 +57,8 @@ _UNSUPPORTED_HEADERS = {
 DECODED_SHARE = 4
 
 
-class OssService(ObjectOps, BucketOps, MultipartOps, SaveAsOps, CallbackOps):
+class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps, SaveAsOps,
+                 CallbackOps):
     """OSS semantics over an :class:`ObjectStore`; no HTTP here.
 
     ``clock`` (Unix seconds) is what signatures and expiry are checked against;
@@ -69,6 +72,7 @@ class OssService(ObjectOps, BucketOps, MultipartOps, SaveAsOps, CallbackOps):
         self.styles = StyleStore(config.root)
         self.metas = MetaStore(config.root)
         self.uploads = UploadStore(config.root)
+        self.live = LiveChannelStore(config.root)
         self._clock = clock
         self._lookup = static_lookup(*config.credentials)
         self.images = ImageWorkers(config, self.store, codec.MAX_SOURCE_BYTES,
@@ -134,6 +138,8 @@ class OssService(ObjectOps, BucketOps, MultipartOps, SaveAsOps, CallbackOps):
         validate_bucket(req.bucket)
         if not req.key:
             return self._route_bucket(req)
+        if "live" in q or "vod" in q:
+            return Operation(*self._route_live(req))
         self._refuse_subresources(q, _OBJECT_SUBRESOURCES_OK)
         if m in ("PUT", "POST"):
             for name, what in _UNSUPPORTED_HEADERS.items():
@@ -168,6 +174,8 @@ class OssService(ObjectOps, BucketOps, MultipartOps, SaveAsOps, CallbackOps):
         if m == "POST":
             if "append" in q:
                 return Operation("AppendObject", self._append_object)
+            if "restore" in q:
+                return Operation("RestoreObject", self._restore_object)
             if "x-oss-process" in q:
                 return Operation("ProcessObject", self._process_object)
             if "x-oss-async-process" in q:
@@ -200,10 +208,10 @@ class OssService(ObjectOps, BucketOps, MultipartOps, SaveAsOps, CallbackOps):
             if m == "GET":
                 return Operation("ListMultipartUploads", self._list_uploads)
             raise self._not_allowed(m, "the uploads of a bucket")
-        if "live" in q and m == "GET":
-            # Live channels are an OSS feature this server does not have, so a bucket has
-            # none: listing them is answered truthfully (the SDKs' clean-up lists them).
-            return Operation("ListLiveChannel", self._list_live_channels)
+        if "live" in q:
+            if m == "GET":
+                return Operation("ListLiveChannel", self._list_live_channels)
+            raise self._not_allowed(m, "the live channels of a bucket")
         if "delete" in q:
             if m == "POST":
                 return Operation("DeleteMultipleObjects", self._delete_multiple)
