@@ -171,3 +171,22 @@ def test_saveas_with_the_v2_sdk(server):
     assert (result.bucket, result.key, result.process_status) == (BUCKET, "v2.png", "OK")
     stored = client.get_object(osv2.GetObjectRequest(bucket=BUCKET, key="v2.png"))
     assert result.file_size == len(stored.body.read())
+
+
+def test_saveas_of_a_frozen_archive_object_is_refused(bucket):
+    """Archive objects must be restored before they are read, processing included."""
+    bucket.put_object("cold.png", SOURCE, headers={"x-oss-storage-class": "Archive"})
+    with pytest.raises(oss2.exceptions.OssError) as info:
+        bucket.process_object("cold.png", f"image/resize,w_10|sys/saveas,o_{b64('c.png')}")
+    assert (info.value.code, info.value.status) == ("InvalidObjectState", 403)
+    assert not bucket.object_exists("c.png")
+
+
+def test_saveas_target_gets_the_target_buckets_storage_class(bucket, server):
+    cold = oss2.Bucket(bucket.auth, server.url, "saveas-cold")
+    cold.create_bucket(oss2.BUCKET_ACL_PRIVATE,
+                       oss2.models.BucketCreateConfig(oss2.BUCKET_STORAGE_CLASS_IA))
+    bucket.process_object("src.png", f"image/resize,w_10|sys/saveas,o_{b64('ia.png')},"
+                                     f"b_{b64('saveas-cold')}")
+    assert cold.head_object("ia.png").headers["x-oss-storage-class"] == "IA"
+    assert bucket.head_object("src.png").headers["x-oss-storage-class"] == "Standard"

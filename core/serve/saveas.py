@@ -27,6 +27,7 @@ from .. import codec
 from ..cascade import MAX_PROCESS_LENGTH
 from ..errors import OssError
 from ..oss.urls import validate_bucket
+from .archive import check_readable
 from .config import error, not_implemented
 from .messages import Request, Response
 from .meta import ObjectMeta
@@ -111,10 +112,12 @@ class SaveAsOps:
         if target_bucket is not None:
             validate_bucket(target_bucket)
         self.store.paths(bucket, target_key, for_write=True)  # NoSuchBucket / bad name first
-        data, _ = self.store.read(req.bucket, req.key, limit=codec.MAX_SOURCE_BYTES)
+        data, st = self.store.read(req.bucket, req.key, limit=codec.MAX_SOURCE_BYTES)
+        check_readable(self.metas.get(req.bucket, req.key, st), self._clock())  # Archive
         result = self.process(req.bucket, data, process)
+        # the bucket's ACL and storage class, as OSS documents for saved images
         meta = ObjectMeta([], "", "", {"Content-Type": result.content_type}, "default",
-                          "Normal")
+                          "Normal", self.metas.bucket_class(bucket))
         info = self._write(req, bucket, target_key, [result.data], meta,
                            limit=len(result.data), check_digests=False)
         body = {"bucket": target_bucket or "", "fileSize": info.size,
