@@ -132,6 +132,8 @@ class SaveAsOps:
         if kind in _ASYNC_KINDS:
             raise not_implemented(f"Asynchronous {kind} processing (Intelligent Media "
                                   "Management)")
+        if process.startswith("image/deblindwatermark"):   # the one async image action
+            raise not_implemented("Blind watermark decoding (image/deblindwatermark)")
         if kind in ("image", "style"):
             raise OssError("Imm Client", "InvalidArgument, image processing does not run "
                            "asynchronously; use x-oss-process (with sys/saveas to keep "
