@@ -45,7 +45,8 @@ def bucket(server) -> oss2.Bucket:
 
 
 def test_saveas_to_the_same_bucket(bucket):
-    result = bucket.process_object("src.png", f"image/resize,w_100|sys/saveas,o_{b64('thumbs/a.jpg')}")
+    result = bucket.process_object("src.png",
+                                   f"image/resize,w_100|sys/saveas,o_{b64('thumbs/a.jpg')}")
     assert result.status == 200
     assert (result.bucket, result.object, result.process_status) == ("", "thumbs/a.jpg", "OK")
     saved = bucket.get_object("thumbs/a.jpg")
