@@ -63,18 +63,6 @@ EXCLUDED: dict[str, str] = {
 # (pytest's --deselect matches node-id prefixes: every name that is a prefix of another
 # test's name lists that test too, so the counts here are the real ones.)
 NOT_IMPLEMENTED: dict[str, str] = {
-    **{_O + name: "object tagging" for name in (
-        "test_append_object_with_tagging", "test_append_object_with_tagging_wrong_num",
-        "test_copy_object_with_tagging", "test_object_tagging",
-        "test_object_tagging_wrong_value", "test_object_tagging_wrong_key",
-        "test_object_tagging_client_error", "test_object_tagging_wrong_rule_num",
-        "test_put_object_with_tagging",
-        "test_put_symlink_with_tagging", "test_put_symlink_with_tagging_with_wrong_num")},
-    _O + "test_anonymous": "bucket ACL changes (the server's --acl applies to all)",
-    _O + "test_copy_object_source_with_escape": "a key ending in '/' (the store keeps "
-                                                "keys as files)",
-    _O + "test_gzip_get": "its last assertion (HEAD Content-Length 1024 for the 1 MiB "
-                          "object it uploads) cannot hold; the gzip part passes",
 }
 
 

@@ -194,3 +194,21 @@ def test_saveas_target_gets_the_target_buckets_storage_class(bucket, server):
                                      f"b_{b64('saveas-cold')}")
     assert cold.head_object("ia.png").headers["x-oss-storage-class"] == "IA"
     assert bucket.head_object("src.png").headers["x-oss-storage-class"] == "Standard"
+
+
+def test_anonymous_saveas_needs_write_access_to_the_target_bucket(tmp_path):
+    """On a public-read-write server an unsigned saveas may write an open bucket, not one
+    whose own ACL is private (per-bucket ACLs, PutBucketAcl)."""
+    for name in (BUCKET, OTHER):
+        (tmp_path / name).mkdir()
+    (tmp_path / BUCKET / "src.png").write_bytes(SOURCE)
+    with running_server(tmp_path, "public-read-write", (CREDS,)) as srv:
+        auth = oss2.Auth(CREDS.access_key_id, CREDS.access_key_secret)
+        oss2.Bucket(auth, srv.url, OTHER).put_bucket_acl(oss2.BUCKET_ACL_PRIVATE)
+        anon = oss2.Bucket(oss2.AnonymousAuth(), srv.url, BUCKET)
+        ok = anon.process_object("src.png", f"image/resize,w_10|sys/saveas,o_{b64('o.png')}")
+        assert ok.object == "o.png" and anon.object_exists("o.png")
+        with pytest.raises(oss2.exceptions.AccessDenied):
+            anon.process_object("src.png", f"image/resize,w_10|sys/saveas,o_{b64('p.png')},"
+                                           f"b_{b64(OTHER)}")
+        assert not oss2.Bucket(auth, srv.url, OTHER).object_exists("p.png")

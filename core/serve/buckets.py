@@ -6,6 +6,7 @@ from urllib.parse import quote
 from ..cascade import validate_style_name
 from ..errors import OssError
 from .archive import STORAGE_CLASSES, restore_value
+from .access import requested_acl
 from .config import OWNER_ID, error, iso_time
 from .listing import decode_token, encode_token, max_keys, page
 from .messages import Request, Response
@@ -120,12 +121,6 @@ class BucketOps:
                         xml_doc("ListAllMyBucketsResult", "".join(parts)))
 
     # -- buckets -----------------------------------------------------------------------
-    def _get_bucket_acl(self, req: Request) -> Response:
-        body = owner() + f"<AccessControlList>{el('Grant', self.config.acl)}" \
-                         "</AccessControlList>"
-        return Response(200, {"Content-Type": "application/xml"},
-                        xml_doc("AccessControlPolicy", body))
-
     def _head_bucket(self, req: Request) -> Response:
         return Response(200)
 
@@ -136,10 +131,13 @@ class BucketOps:
             raise error("InvalidArgument", f"The storage class {storage[:40]!r} is not one "
                         "of " + ", ".join(STORAGE_CLASSES) + ".", 400,
                         ArgumentName="StorageClass")
+        acl = requested_acl(req)
         existed = (self.config.root / req.bucket).is_dir()
         self.store.create_bucket(req.bucket)
         if storage and not existed:      # an existing bucket keeps its class, as OSS
             self.metas.set_bucket_class(req.bucket, storage)
+        if acl is not None:
+            self.bucket_acls.put(req.bucket, acl)
         return Response(200, {"Location": f"/{req.bucket}"})
 
     def _delete_bucket(self, req: Request) -> Response:
@@ -153,6 +151,7 @@ class BucketOps:
         self.styles.drop_bucket(req.bucket)
         self.metas.drop_bucket(req.bucket)
         self.live.drop_bucket(req.bucket)
+        self.bucket_acls.drop(req.bucket)
         return Response(204)
 
     # -- styles ------------------------------------------------------------------------

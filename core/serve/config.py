@@ -37,6 +37,8 @@ STYLE_DIR = ".oss-styles"
 META_DIR = ".oss-meta"                  # per-object metadata (Content-Type, x-oss-meta-*)
 UPLOAD_DIR = ".oss-uploads"             # multipart uploads in progress
 TMP_PREFIX = ".oss-tmp-"                # in-flight writes; never listed, removed at start
+FOLDER_OBJECT = ".oss-folder-object"    # the file of a key ending in "/" inside its folder
+BUCKET_ACL_DIR = ".oss-bucket-acl"      # per-bucket ACLs set by PutBucketAcl / PutBucket
 MAX_STYLES = 50                         # per bucket (OSS documentation)
 OWNER_ID = "oss-img"
 

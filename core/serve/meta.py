@@ -1,4 +1,4 @@
-"""Per-object metadata: the headers a PUT set, ACL, object type, ETag and CRC-64.
+"""Per-object metadata: the headers a PUT set, ACL, object type, ETag, CRC-64 and tags.
 
 Stored as JSON in ``ROOT/.oss-meta/<bucket>/<sha1[:2]>/<sha1(key)>.json`` (keys can be
 1,023 bytes, longer than a file name). Each record holds the identity (inode, size,
@@ -42,6 +42,7 @@ class ObjectMeta:
     type: str = "Normal"          # Normal, Appendable, Multipart
     storage_class: str = "Standard"
     restore: dict = field(default_factory=dict)   # {ready, expiry, tier}: core.serve.archive
+    tags: dict[str, str] = field(default_factory=dict)      # object tagging, in order
 
     @classmethod
     def from_json(cls, data: dict) -> "ObjectMeta":
@@ -49,7 +50,8 @@ class ObjectMeta:
                    {str(k): str(v) for k, v in data.get("headers", {}).items()},
                    str(data.get("acl", "default")), str(data.get("type", "Normal")),
                    str(data.get("storage_class", "Standard")),
-                   dict(data.get("restore") or {}))
+                   dict(data.get("restore") or {}),
+                   {str(k): str(v) for k, v in data.get("tags", {}).items()})
 
 
 def headers_from_request(headers: dict[str, str]) -> dict[str, str]:
@@ -79,7 +81,7 @@ class MetaStore:
             meta = ObjectMeta.from_json(data)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             log.warning("object metadata %s is unreadable (%s); defaults are served", path, e)
             return None
         return meta if tuple(meta.ident) == identity(st) else None

@@ -1,8 +1,8 @@
 """Multipart upload: initiate, upload part, complete, abort, list uploads, list parts.
 
 Uploads in progress live in ``ROOT/.oss-uploads/<bucket>/<upload id>/``: ``info.json``
-(key, time, the object's headers and ACL) and one file per part (``<n>``, written like
-an object: temporary file, fsync, rename). Complete streams the parts into the object
+(key, time, the object's headers, ACL and tags) and one file per part (``<n>``, written
+like an object: temporary file, fsync, rename). Complete streams the parts into the object
 through the store's atomic write, then removes the upload.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ class UploadStore:
         folder.mkdir(parents=True)
         atomic_write(folder / "info.json", json.dumps(
             {"key": key, "initiated": now, "headers": meta.headers, "acl": meta.acl,
-             "storage_class": meta.storage_class}))
+             "storage_class": meta.storage_class, "tags": meta.tags}))
         return upload_id
 
     def info(self, bucket: str, key: str | None, upload_id: str) -> tuple[Path, dict]:
@@ -204,10 +204,11 @@ class MultipartOps:
                                       for n, _ in chosen))
         acl = info.get("acl", "default")
         if "x-oss-object-acl" in req.headers:     # Complete may set it too
-            acl = self._new_meta(req).acl           # (validated there)
+            acl = self._new_meta(req, with_tags=False).acl     # (validated there)
         meta = ObjectMeta([], f'"{digest.hexdigest().upper()}-{len(chosen)}"', "",
                           dict(info.get("headers", {})), acl, "Multipart",
-                          str(info.get("storage_class", "Standard")))
+                          str(info.get("storage_class", "Standard")),
+                          tags=dict(info.get("tags", {})))
 
         def part_chunks():
             for n, _ in chosen:

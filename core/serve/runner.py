@@ -298,7 +298,8 @@ def register(subparsers) -> None:
     p.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 9000; 0 = any)")
     p.add_argument("--acl", choices=ACLS, default="public-read",
-                   help="who may do what without a signature (default public-read)")
+                   help="who may do what without a signature, for buckets without an ACL "
+                        "of their own (PutBucketAcl) (default public-read)")
     p.add_argument("--region", default=DEFAULT_REGION,
                    help="region that V4 signatures must name (default cn-hangzhou)")
     p.add_argument("--domain", default=DEFAULT_DOMAIN,

@@ -112,6 +112,10 @@ class SaveAsOps:
         if target_bucket is not None:
             validate_bucket(target_bucket)
         self.store.paths(bucket, target_key, for_write=True)  # NoSuchBucket / bad name first
+        if req.anonymous and not self._may("PutObject", bucket, target_key, frozenset()):
+            # the source bucket let this unsigned request in; the target must allow the write
+            raise error("AccessDenied", "You have no right to access this object because "
+                        "of bucket acl.", 403)
         data, st = self.store.read(req.bucket, req.key, limit=codec.MAX_SOURCE_BYTES)
         check_readable(self.metas.get(req.bucket, req.key, st), self._clock())  # Archive
         result = self.process(req.bucket, data, process)

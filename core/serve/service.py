@@ -18,6 +18,7 @@ from ..oss import signing
 from ..oss.credentials import static_lookup
 from ..oss.urls import validate_bucket
 from .archive import RestoreOps
+from .access import AccessOps, BucketAclStore
 from .buckets import BucketOps
 from .callback import CallbackOps
 from .config import (ServiceConfig, error, internal_error, log, new_request_id, redact,
@@ -31,6 +32,7 @@ from .objects import ObjectOps
 from .saveas import SaveAsOps, refuse_pipe_in_get
 from .store import ObjectStore
 from .styles import StyleStore
+from .tagging import TaggingOps
 
 READ_OPERATIONS = frozenset({"GetObject", "HeadObject", "GetObjectMeta", "ListObjects",
                              "ListObjectsV2", "HeadBucket", "GetObjectAcl",
@@ -44,21 +46,20 @@ _OBJECT_SUBRESOURCES_OK = frozenset({
     "response-content-type", "response-content-language", "response-expires",
     "response-cache-control", "response-content-disposition", "response-content-encoding",
     "uploads", "uploadId", "partNumber", "append", "position", "symlink", "restore",
-    "callback", "callback-var", "x-oss-async-process",
+    "callback", "callback-var", "x-oss-async-process", "tagging",
 })
 # Request headers whose feature this server does not have: 501, never silently dropped.
 _UNSUPPORTED_HEADERS = {
     "x-oss-server-side-encryption": "Server-side encryption",
     "x-oss-server-side-data-encryption": "Server-side encryption",
-    "x-oss-tagging": "Object tagging",
 }
 # Cap on decoded bytes (W x H x frames x 4) relative to a worker's memory cap: decoding,
 # one converted copy and the output buffer must fit.
 DECODED_SHARE = 4
 
 
-class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps, SaveAsOps,
-                 CallbackOps):
+class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps, TaggingOps,
+                 AccessOps, SaveAsOps, CallbackOps):
     """OSS semantics over an :class:`ObjectStore`; no HTTP here.
 
     ``clock`` (Unix seconds) is what signatures and expiry are checked against;
@@ -73,6 +74,7 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps, SaveAs
         self.metas = MetaStore(config.root)
         self.uploads = UploadStore(config.root)
         self.live = LiveChannelStore(config.root)
+        self.bucket_acls = BucketAclStore(config.root)
         self._clock = clock
         self._lookup = static_lookup(*config.credentials)
         self.images = ImageWorkers(config, self.store, codec.MAX_SOURCE_BYTES,
@@ -93,7 +95,8 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps, SaveAs
             verified = signing.verify_request(
                 req.method, req.bucket, req.key or None, req.query, req.headers,
                 self._lookup, now=self._clock(), region=self.config.region)
-            self._authorize(op.name, verified)
+            self._authorize(op.name, verified, req)
+            req.anonymous = verified is None
             callback = self._callback_for(op.name, req)     # checked before the upload
             resp = op.run(req)
             if callback is not None:
@@ -148,6 +151,8 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps, SaveAs
                                 "this server.", 501, Header=name)
         if "uploadId" in q or "uploads" in q:
             return self._route_multipart(req)
+        if "tagging" in q:
+            return self._route_tagging(req)
         if "symlink" in q:
             if m == "PUT":
                 return Operation("PutSymlink", self._put_symlink)
@@ -202,8 +207,9 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps, SaveAs
         if "acl" in q:
             if m == "GET":
                 return Operation("GetBucketAcl", self._get_bucket_acl)
-            raise error("NotImplemented", "Changing the bucket ACL is not implemented: "
-                        "the server's --acl applies to every bucket.", 501)
+            if m == "PUT":
+                return Operation("PutBucketAcl", self._put_bucket_acl)
+            raise self._not_allowed(m, "a bucket ACL")
         if "uploads" in q:
             if m == "GET":
                 return Operation("ListMultipartUploads", self._list_uploads)
@@ -238,13 +244,9 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps, SaveAs
         return error("MethodNotAllowed", f"The specified method {method} is not allowed "
                      f"against {what}.", 405, Method=method)
 
-    def _authorize(self, operation: str, verified: signing.Verified | None) -> None:
-        if verified is not None:
-            return
-        acl = self.config.acl
-        if acl == "public-read-write":
-            return
-        if acl == "public-read" and operation in READ_OPERATIONS:
+    def _authorize(self, operation: str, verified: signing.Verified | None,
+                   req: Request) -> None:
+        if verified is not None or self._anonymous_may(operation, req, READ_OPERATIONS):
             return
         raise error("AccessDenied", "You have no right to access this object because of "
                     "bucket acl.", 403)
