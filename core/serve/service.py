@@ -20,6 +20,7 @@ from ..oss.urls import validate_bucket
 from .archive import RestoreOps
 from .access import AccessOps, BucketAclStore
 from .buckets import BucketOps
+from .callback import CallbackOps
 from .config import (ServiceConfig, error, internal_error, log, new_request_id, redact,
                      timeout_error)
 from .imaging import ImageWorkers
@@ -28,6 +29,7 @@ from .messages import Operation, Request, Response
 from .meta import MetaStore
 from .multipart import MultipartOps, UploadStore
 from .objects import ObjectOps
+from .saveas import SaveAsOps, refuse_pipe_in_get
 from .store import ObjectStore
 from .styles import StyleStore
 from .tagging import TaggingOps
@@ -44,7 +46,7 @@ _OBJECT_SUBRESOURCES_OK = frozenset({
     "response-content-type", "response-content-language", "response-expires",
     "response-cache-control", "response-content-disposition", "response-content-encoding",
     "uploads", "uploadId", "partNumber", "append", "position", "symlink", "restore",
-    "cleanRestoredObject", "tagging",
+    "cleanRestoredObject", "callback", "callback-var", "x-oss-async-process", "tagging",
 })
 # Request headers whose feature this server does not have: 501, never silently dropped.
 _UNSUPPORTED_HEADERS = {
@@ -57,7 +59,7 @@ DECODED_SHARE = 4
 
 
 class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps, TaggingOps,
-                 AccessOps):
+                 AccessOps, SaveAsOps, CallbackOps):
     """OSS semantics over an :class:`ObjectStore`; no HTTP here.
 
     ``clock`` (Unix seconds) is what signatures and expiry are checked against;
@@ -95,7 +97,10 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps, Taggin
                 self._lookup, now=self._clock(), region=self.config.region)
             self._authorize(op.name, verified, req)
             req.anonymous = verified is None
+            callback = self._callback_for(op.name, req)     # checked before the upload
             resp = op.run(req)
+            if callback is not None:
+                resp = self._run_callback(callback, op.name, req, resp, request_id)
         except Cancelled:
             resp = self.error_response(timeout_error(self.config.process_timeout), req,
                                        request_id)
@@ -178,6 +183,10 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps, Taggin
                 return Operation("RestoreObject", self._restore_object)
             if "cleanRestoredObject" in q:
                 return Operation("CleanRestoredObject", self._clean_restored_object)
+            if "x-oss-process" in q:
+                return Operation("ProcessObject", self._process_object)
+            if "x-oss-async-process" in q:
+                return Operation("AsyncProcessObject", self._async_process_object)
             raise error("NotImplemented", "This POST object operation is not implemented "
                         "by this server.", 501)
         raise self._not_allowed(m, "an object")
@@ -248,6 +257,8 @@ class OssService(ObjectOps, BucketOps, MultipartOps, RestoreOps, LiveOps, Taggin
     def process(self, bucket: str, data: bytes, process: str | Cascade) -> Result:
         """Run ``process`` on ``data`` with the bucket's styles and objects, within the
         server's pixel, memory, concurrency and time limits."""
+        if isinstance(process, str):
+            refuse_pipe_in_get(process)
         cascade = parse(process) if isinstance(process, str) else process
         cascade = resolve(cascade, lambda name: self.styles.content(bucket, name))
         header = codec.read_header(data)
