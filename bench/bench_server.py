@@ -9,19 +9,24 @@ Starts a server on a free port over a temporary root holding the SDK's example.j
 with keep-alive sessions, ``--requests`` requests each, and prints requests/s with the
 median and 95th-percentile latency. ``--signed`` runs the server private and signs every
 request with a V4 presigned URL (measures the verifier too). ``--workers N``: image work
-in N worker processes (0: in the server process, no isolation). ``--https``: the server
-speaks TLS (a self-signed certificate made for the run; keep-alive sessions, so the
-figures are the record layer's cost more than the handshakes').
+in N worker processes (0: in the server process, no isolation). Anonymous runs also time
+``sys/saveas`` (POST ?x-oss-process) and a PUT with an upload callback to a loopback
+callback server. ``--https``: the server speaks TLS (a self-signed certificate made for
+the run; keep-alive sessions, so the figures are the record layer's cost more than the
+handshakes').
 """
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import os
 import statistics
 import sys
 import tempfile
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
@@ -70,6 +75,26 @@ def run(name: str, clients: int, per_client: int, make_request) -> None:
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     print(f"| {name} | {len(latencies) / elapsed:,.0f} | {statistics.median(latencies) * 1000:.1f}"
           f" | {p95 * 1000:.1f} |" + (f" {len(errors)} errors: {errors[0]}" if errors else ""))
+
+
+class _CallbackHandler(BaseHTTPRequestHandler):
+    """A callback server that answers every POST with a small JSON body."""
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+def b64(text: str, urlsafe: bool = False) -> str:
+    raw = text.encode("utf-8")
+    return (base64.urlsafe_b64encode(raw) if urlsafe else base64.b64encode(raw)).decode()
 
 
 def main() -> None:
@@ -126,6 +151,20 @@ def main() -> None:
                 "big.jpg", f"image/resize,w_{300 + (n * per + i) % 200}")))
         run("PUT 10 KB", args.clients, per,
             lambda s, n, i: s.put(url(f"put/{n}/{i % 20}", method="PUT"), data=payload))
+        if not args.signed:
+            run("POST 400x267 `resize,w_<new>` + `sys/saveas` (process + atomic write)",
+                args.clients, per, lambda s, n, i: s.post(
+                    url("example.jpg") + "?x-oss-process",
+                    data=f"x-oss-process=image/resize,w_{50 + (n * per + i) % 300}|sys/saveas,"
+                         f"o_{b64(f'saved/{n}/{i % 20}.jpg', True)}"))
+            hook = ThreadingHTTPServer(("127.0.0.1", 0), _CallbackHandler)
+            threading.Thread(target=hook.serve_forever, daemon=True).start()
+            callback = b64(json.dumps({"callbackUrl": f"http://127.0.0.1:{hook.server_port}/",
+                                       "callbackBody": "o=${object}&s=${size}"}))
+            run("PUT 10 KB + upload callback (loopback callback server)", args.clients, per,
+                lambda s, n, i: s.put(url(f"cb/{n}/{i % 20}", method="PUT"), data=payload,
+                                      headers={"x-oss-callback": callback}))
+            hook.shutdown()
         run("ListObjects (160 keys)", args.clients, max(1, per // 4),
             lambda s, n, i: s.get(url("") if not args.signed else
                                   presign(address, None, CREDS, region="cn-hangzhou").url))

@@ -73,9 +73,6 @@ EXCLUDED: dict[str, str] = {
 # (pytest's --deselect matches node-id prefixes: every name that is a prefix of another
 # test's name lists that test too, so the counts here are the real ones.)
 NOT_IMPLEMENTED: dict[str, str] = {
-    _O + "test_async_process_object": "x-oss-async-process",
-    _O + "test_process_object": "sys/saveas (POST ?x-oss-process)",
-    _O + "test_sign_url_with_callback": "upload callbacks (OSS calls a URL back)",
     _V2C + "TestBucketBasic::test_bucket_acl": "PutBucketPublicAccessBlock",
     _V2C + "TestPaginator::test_list_buckets_with_tag_filter": "bucket tags",
     _V2C + "TestBucketBasic::test_get_bucket_info": "asserts a ResourceGroupId (Alibaba "

@@ -10,6 +10,7 @@ from __future__ import annotations
 from email.utils import formatdate
 
 import oss2
+import oss2.credentials
 import oss2.models
 import pytest
 import requests
@@ -243,3 +244,52 @@ def test_bucket_storage_class_is_the_default_of_its_objects(server):
     cold.delete_object("b.txt")
     cold.delete_bucket()
     assert [b.name for b in service.list_buckets().buckets] == [BUCKET]
+
+
+def test_clean_restored_object(bucket, clock, server):
+    """CleanRestoredObject ends the restored period at once; the 409 codes are the ones
+    alibabacloud-oss-v2's test_clean_restored_object_client.py expects from OSS."""
+    bucket.put_object("c.txt", b"c", headers=_class("ColdArchive"))
+
+    # V4: oss2's V1 leaves cleanRestoredObject unsigned, alibabacloud-oss-v2's (and
+    # OSS's) V1 signs it; oss2 has no CleanRestoredObject call of its own
+    v4 = oss2.Bucket(oss2.ProviderAuthV4(oss2.credentials.StaticCredentialsProvider(
+        CREDS.access_key_id, CREDS.access_key_secret)), server.url, BUCKET,
+        region="cn-hangzhou")
+
+    def clean():
+        url = v4.sign_url("POST", "c.txt", 60, params={"cleanRestoredObject": ""})
+        return requests.post(url, timeout=10)
+
+    frozen = clean()
+    assert frozen.status_code == 409 and b"<Code>ArchiveRestoreFileStale</Code>" in \
+        frozen.content
+    _restore(bucket, "c.txt", days=3, tier="Expedited")
+    restoring = clean()
+    assert restoring.status_code == 409 and b"<Code>ArchiveRestoreNotFinished</Code>" in \
+        restoring.content
+    clock.advance(60)
+    assert bucket.get_object("c.txt").read() == b"c"
+    assert clean().status_code == 200
+    assert "x-oss-restore" not in bucket.head_object("c.txt").headers
+    assert _error(bucket.get_object, "c.txt").code == "InvalidObjectState"
+
+
+@pytest.mark.parametrize("body,code", [
+    (b"<RestoreRequest><Days>" + b"9" * 5000 + b"</Days></RestoreRequest>",
+     "InvalidArgument"),
+    ("<RestoreRequest><Days>\u00b2</Days></RestoreRequest>".encode("utf-8"),
+     "InvalidArgument"),
+    (b"<RestoreRequest><Days>-1</Days></RestoreRequest>", "InvalidArgument"),
+    (b"\xff\xfe<x", "MalformedXML"),
+    (b"<!DOCTYPE x><RestoreRequest/>", "MalformedXML"),
+    (b"<Restore><Days>1</Days></Restore>", "MalformedXML"),
+    (b"<RestoreRequest><Days>1</Days><JobParameters><Tier/></JobParameters>"
+     b"</RestoreRequest>", "InvalidArgument"),
+])
+def test_hostile_restore_bodies_are_oss_errors(bucket, body, code):
+    bucket.put_object("h.txt", b"h", headers=_class("ColdArchive"))
+    url = bucket.sign_url("POST", "h.txt", 60, params={"restore": ""})
+    resp = requests.post(url, data=body, timeout=10)
+    assert resp.status_code == 400 and f"<Code>{code}</Code>".encode() in resp.content
+    assert "x-oss-restore" not in bucket.head_object("h.txt").headers   # nothing started

@@ -140,3 +140,36 @@ def test_channels_block_bucket_deletion_and_need_a_signature(bucket, server):
     assert anonymous.status_code == 403
     assert requests.put(f"{server.url}/{bucket.bucket_name}/?live", timeout=10,
                         data=b"").status_code in (403, 405)
+
+
+def test_odd_requests_get_oss_errors_not_500(tmp_path):
+    """Hostile names, numbers and bodies get 4xx in OSS terms (hardening, issue 13); an
+    open server, so every request reaches the live-channel code."""
+    (tmp_path / "live-odd").mkdir()
+    srv = serve(tmp_path, "127.0.0.1", 0, "public-read-write")
+    srv.start()
+    try:
+        base = f"{srv.url}/live-odd/"
+        huge = b"<LiveChannelConfiguration><Target><FragCount>" + b"9" * 5000 + \
+            b"</FragCount></Target></LiveChannelConfiguration>"
+        cases = [("PUT", "a%2Fb?live", b"<LiveChannelConfiguration/>", 400),  # '/' in a name
+                 ("PUT", "ch?live", huge, 400),
+                 ("PUT", "ch?live", b"<LiveChannelConfiguration><Description>\x01"
+                  b"</Description></LiveChannelConfiguration>", 400),
+                 ("PUT", "ch?live", b"not xml", 400),
+                 ("PUT", "ch?live", b"<Other/>", 400),
+                 ("GET", "?live&max-keys=" + "9" * 5000, b"", 400),
+                 ("GET", "?live&max-keys=%C2%B2", b"", 400),
+                 ("PUT", "?live", b"", 405),
+                 ("GET", "nope?live&comp=stat", b"", 404),
+                 ("PUT", "ok-ch?live", b"<LiveChannelConfiguration/>", 200),
+                 ("GET", "ok-ch?vod&startTime=%C2%B2&endTime=9", b"", 400),
+                 ("POST", "ok-ch/p.m3u8?vod&startTime=1&endTime=" + "9" * 5000, b"", 400),
+                 ("PUT", "ok-ch?live&status=", b"", 400),
+                 ("DELETE", "ok-ch?live", b"", 204)]
+        for method, path, body, status in cases:
+            resp = requests.request(method, base + path, data=body, timeout=10)
+            assert resp.status_code == status, (method, path, resp.status_code,
+                                                resp.text[:200])
+    finally:
+        srv.stop()

@@ -11,7 +11,8 @@ processed) and copying from them answer 403 InvalidObjectState until they are re
 (a second request: 409 RestoreAlreadyInProgress; HEAD: ``x-oss-restore:
 ongoing-request="true"``); when it is done the object is *restored* for ``Days`` days
 (HEAD: ``ongoing-request="false", expiry-date="<date>"``; another request: 200, the
-period extended up to the class's maximum), then frozen again.
+period extended up to the class's maximum), then frozen again -- or at once with
+``POST /<key>?cleanRestoredObject``.
 
 How long a restore takes here: ``ServiceConfig.restore_seconds`` (``oss-img serve
 --restore-seconds``), 60 s by default for every class and tier. OSS documents about
@@ -158,3 +159,22 @@ class RestoreOps:
         self.metas.put(bucket, key, st, meta)
         headers = {"x-oss-object-restore-priority": tier} if tier else {}
         return Response(status, headers)
+
+    def _clean_restored_object(self, req: Request) -> Response:
+        """CleanRestoredObject: end the restored period now (the object is frozen again);
+        409 ArchiveRestoreNotFinished while restoring, ArchiveRestoreFileStale when there
+        is nothing restored (OSS's codes, asserted by alibabacloud-oss-v2's tests)."""
+        bucket, key = req.bucket, req.key
+        f, st = self.store.open(bucket, key)
+        with f:
+            meta = self._object_meta(bucket, key, f, st)
+        state = restore_state(meta, self._clock())
+        if state == "restoring":
+            raise error("ArchiveRestoreNotFinished", "The archive file's restore is not "
+                        "finished.", 409)
+        if state != "restored":
+            raise error("ArchiveRestoreFileStale", "The archive file or restore info stale",
+                        409)
+        meta.restore = {}
+        self.metas.put(bucket, key, st, meta)
+        return Response(200)

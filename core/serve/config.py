@@ -14,6 +14,7 @@ from pathlib import Path
 from .. import codec
 from ..errors import OssError
 from ..oss.credentials import Credentials
+from .callback_sign import load_signing_key
 
 # One logger for the whole service (tests and operators filter on it).
 log = logging.getLogger("core.serve")
@@ -61,7 +62,9 @@ class ServiceConfig:
     worker. ``max_concurrent_processing``: image requests in flight (running or queued for
     a worker); beyond it the answer is 503 SlowDown, so plain GET/PUT always find a thread.
     ``threads``/``max_connections``: the embedded WSGI server's. ``restore_seconds``:
-    how long RestoreObject takes (see :mod:`core.serve.archive`).
+    how long RestoreObject takes (see :mod:`core.serve.archive`). ``callback_hosts``: where
+    upload callbacks may go (``loopback``, ``*``, ``*.domain``, names; see
+    :mod:`core.serve.callback`); ``callback_timeout``: seconds per callback request.
     """
 
     root: Path
@@ -80,6 +83,10 @@ class ServiceConfig:
     threads: int = DEFAULT_THREADS
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     restore_seconds: float = 60.0       # RestoreObject's duration (core/serve/archive.py)
+    callback_hosts: tuple[str, ...] = ("loopback",)   # see core/serve/callback.py
+    callback_timeout: float = 5.0
+    callback_key: Path | None = None          # PEM RSA private key: sign callbacks as OSS
+    callback_pub_key_url: str | None = None   # where its public half is published
 
     def __post_init__(self) -> None:
         root = Path(os.path.realpath(self.root))
@@ -111,6 +118,15 @@ class ServiceConfig:
         if not 0 <= self.restore_seconds <= 365 * 86400:
             raise OssError("InvalidArgument", "restore_seconds must be 0 to one year.",
                            key="restore_seconds")
+        hosts = self.callback_hosts
+        if isinstance(hosts, str):
+            hosts = hosts.split(",")
+        object.__setattr__(self, "callback_hosts", tuple(h.strip() for h in hosts if h.strip()))
+        if (self.callback_key is None) != (not self.callback_pub_key_url):
+            raise OssError("InvalidArgument", "Signing callbacks needs both the key and the "
+                           "URL where its public half is published.", key="callback_key")
+        if self.callback_key is not None:
+            load_signing_key(self.callback_key)        # a bad key fails at start-up
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -21,6 +21,7 @@ import os
 import shutil
 from pathlib import Path
 
+from ..errors import OssError
 from ..oss.urls import validate_bucket
 from ..storage import atomic_write
 from .config import error, iso_time, log, small_int
@@ -71,7 +72,7 @@ def parse_configuration(req: Request) -> dict:
                 continue
             try:
                 value = small_int(text, name, digits=3)
-            except Exception:
+            except OssError:
                 value = None
             if value is None or not 1 <= value <= 100:
                 raise _invalid(f"{name} must be an integer from 1 to 100.", ec)
@@ -251,7 +252,7 @@ class LiveOps:
         for param in ("startTime", "endTime"):
             try:
                 value = small_int(req.query.get(param), param, digits=12)
-            except Exception:
+            except OssError:
                 value = None
             if value is None:
                 raise _invalid(f"{param} must be a Unix time in seconds.",

@@ -358,6 +358,14 @@ def register(subparsers) -> None:
     p.add_argument("--restore-seconds", type=float, default=60.0,
                    help="how long RestoreObject of an Archive/ColdArchive object takes "
                         "(default 60, OSS's Archive time)")
+    p.add_argument("--allow-callback-hosts", default="loopback", metavar="HOSTS",
+                   help="comma-separated hosts upload callbacks may call: names, IPs, "
+                        "*.domain, 'loopback' (default) or '*' (any: an SSRF risk)")
+    p.add_argument("--callback-key", metavar="PEM",
+                   help="RSA private key (PEM) to sign upload callbacks with, as OSS does")
+    p.add_argument("--callback-pub-key-url", metavar="URL",
+                   help="where the public half of --callback-key is published (sent to "
+                        "callback servers as x-oss-pub-key-url)")
     p.add_argument("--certfile", help="serve HTTPS with this PEM certificate (chain); SDKs "
                    "default to https for an endpoint without a scheme")
     p.add_argument("--keyfile", help="the certificate's PEM private key (default: in "
@@ -387,6 +395,10 @@ def _cmd_serve(args) -> int:
                    max_concurrent_processing=max(1, args.threads - 4),
                    max_connections=args.max_connections,
                    restore_seconds=args.restore_seconds,
+                   callback_hosts=tuple(h.strip() for h in args.allow_callback_hosts.split(",")
+                                        if h.strip()),
+                   callback_key=args.callback_key,
+                   callback_pub_key_url=args.callback_pub_key_url,
                    certfile=args.certfile, keyfile=args.keyfile)
     cfg = server.service.config
     buckets = ", ".join(n for n, _ in server.service.store.buckets()) or "(none yet)"

@@ -21,6 +21,7 @@ from .archive import RestoreOps
 from .access import AccessOps, BucketAclStore
 from .bucketinfo import BucketInfoOps
 from .buckets import BucketOps
+from .callback import CallbackOps
 from .config import (ServiceConfig, error, internal_error, log, new_request_id, redact,
                      timeout_error)
 from .deletes import DeleteOps
@@ -30,6 +31,7 @@ from .messages import Operation, Request, Response
 from .meta import MetaStore
 from .multipart import MultipartOps, UploadStore
 from .objects import ObjectOps
+from .saveas import SaveAsOps, refuse_pipe_in_get
 from .store import ObjectStore
 from .styles import StyleStore
 from .tagging import TaggingOps
@@ -49,7 +51,8 @@ _OBJECT_SUBRESOURCES_OK = frozenset({
     "response-content-type", "response-content-language", "response-expires",
     "response-cache-control", "response-content-disposition", "response-content-encoding",
     "uploads", "uploadId", "partNumber", "append", "position", "symlink", "restore",
-    "tagging", "versionId",
+    "cleanRestoredObject", "callback", "callback-var", "x-oss-async-process", "tagging",
+    "versionId",
 })
 # Bucket calls OSS checks the signature of before it looks the bucket up (PutBucket
 # creates it; PutBucketAcl: alibabacloud-oss-v2's test_put_bucket_acl_fail gets 403
@@ -67,7 +70,8 @@ DECODED_SHARE = 4
 
 
 class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, LiveOps,
-                 TaggingOps, AccessOps, VersioningOps, BucketInfoOps):
+                 TaggingOps, AccessOps, SaveAsOps, CallbackOps, VersioningOps,
+                 BucketInfoOps):
     """OSS semantics over an :class:`ObjectStore`; no HTTP here.
 
     ``clock`` (Unix seconds) is what signatures and expiry are checked against;
@@ -118,7 +122,10 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, Live
             self._authorize(op.name, verified, req)
             req.anonymous = verified is None
             self.check_versioned(op.name, req)
+            callback = self._callback_for(op.name, req)     # checked before the upload
             resp = op.run(req)
+            if callback is not None:
+                resp = self._run_callback(callback, op.name, req, resp, request_id)
         except Cancelled:
             resp = self.error_response(timeout_error(self.config.process_timeout), req,
                                        request_id)
@@ -200,6 +207,12 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, Live
                 return Operation("AppendObject", self._append_object)
             if "restore" in q:
                 return Operation("RestoreObject", self._restore_object)
+            if "cleanRestoredObject" in q:
+                return Operation("CleanRestoredObject", self._clean_restored_object)
+            if "x-oss-process" in q:
+                return Operation("ProcessObject", self._process_object)
+            if "x-oss-async-process" in q:
+                return Operation("AsyncProcessObject", self._async_process_object)
             raise error("NotImplemented", "This POST object operation is not implemented "
                         "by this server.", 501)
         raise self._not_allowed(m, "an object")
@@ -275,6 +288,8 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, Live
     def process(self, bucket: str, data: bytes, process: str | Cascade) -> Result:
         """Run ``process`` on ``data`` with the bucket's styles and objects, within the
         server's pixel, memory, concurrency and time limits."""
+        if isinstance(process, str):
+            refuse_pipe_in_get(process)
         cascade = parse(process) if isinstance(process, str) else process
         cascade = resolve(cascade, lambda name: self.styles.content(bucket, name))
         header = codec.read_header(data)
