@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from . import png_fast
+from . import png_encode, png_fast
 from .errors import OssError
 from .picture import FORMAT_NAMES, Picture, has_alpha
 
@@ -35,8 +35,9 @@ DEFAULT_DECODE_BUDGET = 256 * 1024 * 1024
 # and its palette copy for the GIF encoder): 200,000 one-pixel frames peaked at 568 MB.
 FRAME_OVERHEAD = 3 * 1024
 MAX_GIF_FRAME_MS = 65_535 * 10
-PNG_LEVEL = 6
-PNG_STRATEGY = 3                         # zlib.Z_RLE           # a GIF frame delay is a 16-bit count of 1/100 s
+# zlib level 6 with the RLE strategy (docs/COMPATIBILITY.md); one setting for both paths.
+PNG_LEVEL = png_encode.LEVEL
+PNG_STRATEGY = png_encode.STRATEGY
 
 # Our own header check runs first; Pillow's bomb guard stays as a backstop at OSS's limit.
 Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
@@ -367,8 +368,11 @@ def _encode(pic: Picture, check) -> tuple[bytes, str]:
     elif fmt == "png":
         # zlib's RLE strategy: 3-4x faster than the default filtered deflate and closer
         # to OSS's bytes (SDK example.jpg: 161655 vs OSS 160733; default: 162285).
-        frame.save(out, "PNG", compress_level=PNG_LEVEL, compress_type=PNG_STRATEGY,
-                   **extra)
+        if png_encode.supported(frame):  # >= 1 MP: filtered and deflated in parallel strips
+            out.write(png_encode.encode(frame, pic.icc_profile))
+        else:
+            frame.save(out, "PNG", compress_level=PNG_LEVEL, compress_type=PNG_STRATEGY,
+                       **extra)
     elif fmt == "webp":
         if W > MAX_WEBP_SIDE or H > MAX_WEBP_SIDE:
             raise OssError("BadRequest",
