@@ -96,6 +96,17 @@ class Resize(Operation):
         return geo.resize_plan(W, H, m=self.get("m"), w=self.w, h=self.h, l=self.l,
                                s=self.s, p=self.p, limit=self.get("limit"))
 
+    def working_bytes(self, pic: Picture) -> int:
+        # The output at the planned canvas, and once more for the resampler's passes
+        # (a reduce, then a horizontal pass at the output width): never the input's size.
+        W, H = pic.size
+        plan = self.plan(W, H)
+        if plan.limited:
+            return 0
+        cw, ch = plan.canvas
+        per_px = pic.nbytes // max(1, W * H)
+        return 2 * cw * ch * per_px
+
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
         plan = self.plan(W, H)
@@ -137,6 +148,12 @@ class Crop(Operation):
                           min=0, max=30000, default=0, unit="px")
     g: str | None = param(Kind.ENUM, "Anchor", "Which of the 9 grid positions the crop "
                           "origin is measured from.", choices=GRAVITIES, default="nw")
+
+    def working_bytes(self, pic: Picture) -> int:
+        W, H = pic.size
+        box = geo.crop_box(W, H, w=self.w, h=self.h, x=self.get("x"), y=self.get("y"),
+                           g=self.get("g")) or (0, 0, 0, 0)
+        return (box[2] - box[0]) * (box[3] - box[1]) * (pic.nbytes // max(1, W * H))
 
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
