@@ -22,7 +22,6 @@ import base64
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,19 +59,25 @@ def _jpeg() -> bytes:
     return out.getvalue()
 
 
-def _png(color_type: int) -> bytes:
+def _png(color_type: int, width: int = 25000, height: int = 10000) -> bytes:
     from tests import hostile_files as hf
 
     channels = {2: 3, 6: 4}[color_type]
-    row = bytes((x * 7 + (x // 97) * 31) % 256 for x in range(25000 * channels))
-    return hf.png(25000, 10000, color_type=color_type, row=row)
+    row = bytes((x * 7 + (x // 97) * 31) % 256 for x in range(width * channels))
+    return hf.png(width, height, color_type=color_type, row=row)
 
 
 SOURCES = {
     "JPEG 15800x15800": ("big-rgb.jpg", _jpeg),
     "PNG RGB 25000x10000": ("big-rgb.png", lambda: _png(2)),
     "PNG RGBA 25000x10000": ("big-rgba.png", lambda: _png(6)),
+    # The largest the budget admits for the two-copy and three-copy steps.
+    "PNG RGB 15000x12000": ("rgb-180mp.png", lambda: _png(2, 15000, 12000)),
+    "PNG RGB 10000x11500": ("rgb-115mp.png", lambda: _png(2, 10000, 11500)),
 }
+# Per source, the cascades it runs (default: all of CASCADES).
+ONLY = {"PNG RGB 15000x12000": ("watermark", "format,png"),
+        "PNG RGB 10000x11500": ("blur", "sharpen")}
 CASCADES = [
     "resize,w_1000",
     "crop,w_2000,h_2000,g_center",
@@ -80,6 +85,7 @@ CASCADES = [
     "format,png",
     f"watermark,text_{TEXT},size_200",
     "blur,r_10,s_10",
+    "sharpen,100",
 ]
 
 CHILD = r"""
@@ -131,6 +137,8 @@ def main() -> None:
         for cascade in CASCADES:
             case = f"{label} {cascade}"
             if args.only and args.only not in case:
+                continue
+            if label in ONLY and not cascade.startswith(ONLY[label]):
                 continue
             src = str(_cached(name))
             out, secs, mb = run_case(args.core, src, f"image/{cascade}", budget)

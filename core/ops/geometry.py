@@ -198,6 +198,11 @@ def _mask(size: tuple[int, int], draw_shape) -> Image.Image:
     return big.reduce(_SUPERSAMPLE)
 
 
+# Bytes a pixel of a masked result takes at the peak: the mask drawn at _SUPERSAMPLE^2,
+# its reduction, the RGBA conversion and its copy (and the alpha product for RGBA).
+_MASK_BYTES_PER_PIXEL = _SUPERSAMPLE * _SUPERSAMPLE + 1 + 4 + 4 + 1
+
+
 def _apply_mask(frame: Image.Image, mask: Image.Image) -> Image.Image:
     out = to_rgba(frame)
     if frame.mode == "RGBA":
@@ -217,6 +222,10 @@ class Circle(Operation):
 
     def makes_static(self) -> bool:
         return True
+
+    def working_bytes(self, pic: Picture) -> int:
+        side = 2 * geo.circle_radius(*pic.size, self.r) + 1
+        return side * side * _MASK_BYTES_PER_PIXEL
 
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
@@ -238,6 +247,9 @@ class RoundedCorners(Operation):
 
     def makes_static(self) -> bool:
         return True
+
+    def working_bytes(self, pic: Picture) -> int:
+        return pic.width * pic.height * _MASK_BYTES_PER_PIXEL  # a mask of the whole picture
 
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
@@ -275,6 +287,13 @@ class Rotate(Operation):
 
     def makes_static(self) -> bool:
         return self.value % 360 != 0
+
+    def working_bytes(self, pic: Picture) -> int:
+        W, H = pic.size
+        if W > MAX_ROTATE_SOURCE_SIDE or H > MAX_ROTATE_SOURCE_SIDE or self.value % 360 == 0:
+            return 0  # refused by OSS's own limit (BadRequest), or nothing to do
+        tw, th = geo.rotated_size(W, H, self.value % 360)
+        return tw * th * 4  # the (possibly larger) canvas, RGBA for other angles
 
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
