@@ -147,10 +147,14 @@ def idat_stream(image: Image.Image, strip_bytes: int = STRIP_BYTES,
     W, H = image.size
     rows = max(1, strip_bytes // max(1, W * len(image.mode)))
     strips = [(top, min(H, top + rows), top + rows >= H) for top in range(0, H, rows)]
+    parts = None
     if threads > 1 and len(strips) > 1:
-        with ThreadPoolExecutor(min(threads, len(strips))) as pool:
-            parts = list(pool.map(lambda s: _strip(np, image, *s), strips))
-    else:
+        try:
+            with ThreadPoolExecutor(min(threads, len(strips))) as pool:
+                parts = list(pool.map(lambda s: _strip(np, image, *s), strips))
+        except RuntimeError:  # no thread to be had (e.g. an address-space cap): one core
+            parts = None
+    if parts is None:
         parts = [_strip(np, image, *s) for s in strips]
     adler = 1
     for _, part_adler, length in parts:

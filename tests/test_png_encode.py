@@ -135,3 +135,13 @@ def test_engine_takes_it_for_large_pictures_only(monkeypatch):
     big = engine.process(EXAMPLE, "image/format,png").data
     assert calls == [(400, 267)]
     assert Image.open(io.BytesIO(big)).tobytes() == Image.open(io.BytesIO(small)).tobytes()
+
+
+def test_without_threads_it_encodes_on_one_core(monkeypatch):
+    def no_thread(*args, **kwargs):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(png_encode, "ThreadPoolExecutor", no_thread)
+    im = noisy("RGBA")
+    data = png_encode.encode(im, strip_bytes=2000, threads=4)
+    assert Image.open(io.BytesIO(data)).tobytes() == im.tobytes()
