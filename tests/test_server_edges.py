@@ -9,7 +9,6 @@ If-Unmodified-Since answers 412 when it *was* modified after the time.
 from __future__ import annotations
 
 import http.client
-from contextlib import contextmanager
 from email.utils import formatdate, parsedate_to_datetime
 
 import pytest
