@@ -59,7 +59,8 @@ class ServiceConfig:
     ``process_timeout``: seconds of processing per request (None: no limit).
     ``workers``: image worker processes (0: process in the serving process, without
     isolation; for tests and embedding). ``worker_memory_mb``: address-space cap of each
-    worker. ``max_concurrent_processing``: image requests in flight (running or queued for
+    worker; it also sizes the engines' memory budget (codec.budget_for_address_space),
+    in workers and in-process alike. ``max_concurrent_processing``: image requests in flight (running or queued for
     a worker); beyond it the answer is 503 SlowDown, so plain GET/PUT always find a thread.
     ``threads``/``max_connections``: the embedded WSGI server's. ``restore_seconds``:
     how long RestoreObject takes (see :mod:`core.serve.archive`). ``callback_hosts``: where

@@ -349,7 +349,8 @@ def register(subparsers) -> None:
                    help="image worker processes (default: CPU count; 0 = in the server "
                         "process, no isolation)")
     p.add_argument("--worker-memory-mb", type=int, default=DEFAULT_WORKER_MEMORY_MB,
-                   help="address-space cap of each image worker (default 2048)")
+                   help="address-space cap of each image worker, which also sizes the "
+                        "engine's memory budget (default 2048: 1400 MB of pixels)")
     p.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                    help="request threads (default 16; image requests use at most all "
                         "but 4)")

@@ -64,9 +64,6 @@ _UNSUPPORTED_HEADERS = {
     "x-oss-server-side-encryption": "Server-side encryption",
     "x-oss-server-side-data-encryption": "Server-side encryption",
 }
-# Cap on decoded bytes (W x H x frames x 4) relative to a worker's memory cap: decoding,
-# one converted copy and the output buffer must fit.
-DECODED_SHARE = 4
 
 
 class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, LiveOps,
@@ -299,12 +296,7 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, Live
             raise OssError("ImageTooLarge", f"The source image has {pixels} pixels; this "
                            f"server allows {self.config.max_source_pixels}.",
                            ec="0040-00000012")
-        decoded = pixels * 4
-        budget = self.config.worker_memory_mb * 1024 * 1024 // DECODED_SHARE
-        if decoded > budget:
-            raise OssError("ImageTooLarge", f"The source image ({header.width}x"
-                           f"{header.height}, {frames} frame(s)) needs about "
-                           f"{decoded // (1024 * 1024)} MB decoded; this server allows "
-                           f"{budget // (1024 * 1024)} MB per image.", ec="0040-00000012")
+        # What fits in memory is the engine's rule (its decode budget, checked before the
+        # decode and before every step), sized in each worker to its address space.
         uses_objects = any(op.uses_objects() for op in cascade.steps)
         return self.images.run(bucket, data, cascade, uses_objects, pixels)
