@@ -107,8 +107,8 @@ def cases() -> list[tuple[str, str, str, dict]]:
         ("3 GB watermark in bucket dir", str(EXAMPLE), f"image/watermark,image_{key}",
          {"bucket_dir": str(big_wm.parent)}),
     ] + [
-        # At the decode budget: the largest RGBA picture the default admits (8150 x 8150,
-        # 266 MB decoded) through the heaviest actions -- the peak the budget is for.
+        # The largest RGBA picture the former 256 MB default admitted (8150 x 8150, 266 MB
+        # decoded) through the heaviest actions; bench_big.py measures the current default.
         (f"budget: RGBA 8150^2 {p}", str(_cached("rgba8150.png", _budget_png)), f"image/{p}",
          {}) for p in ("blur,r_10,s_10", "sharpen,100", "format,jpg", "contrast,50",
                        f"watermark,text_{TEXT},size_200,fill_1", "resize,w_4000/format,webp")

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from . import png_fast
+from . import png_encode, png_fast
 from .errors import OssError
-from .picture import FORMAT_NAMES, Picture, has_alpha
+from .picture import FORMAT_NAMES, Picture, has_alpha, pixel_bytes
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 MAX_SOURCE_SIDE = 30_000
@@ -26,17 +26,35 @@ MAX_AVIF_ENCODE_PIXELS = 4096 * 2304
 MAX_AVIF_DECODE_SIDE = 10_000
 MAX_ORIENT_SIDE = 4096                   # auto-orient applies only below this
 DEFAULT_QUALITY = 90                     # when neither the source nor the cascade says
-# Decoded bytes one source may occupy (pixels x bands x bytes per sample x frames held at
-# once, plus the normalised copy): the engine's memory guard, not an OSS limit. At this
-# default the worst source we accept keeps peak RSS near 1 GB (bench/bench_hostile.py,
-# docs/PERFORMANCE.md); Engine(decode_budget=...) changes it.
-DEFAULT_DECODE_BUDGET = 256 * 1024 * 1024
+# Bytes of pixels a request may hold at once: the decode (pixels x bands x bytes per
+# sample x frames held, plus the normalised copy), then each step's input plus what the
+# step allocates (Operation.working_bytes). The engine's memory guard, not an OSS limit:
+# with it, peak RSS stays near 1.6 GB for anything OSS accepts (250 MP), and what cannot
+# fit is refused with OSS's ImageTooLarge (bench/bench_big.py, docs/PERFORMANCE.md).
+# Engine(decode_budget=...) changes it; image workers size it to their address space.
+DEFAULT_DECODE_BUDGET = 1400 * 1024 * 1024
+# A process needs address space besides its pixels (interpreter, Pillow, numpy, thread
+# stacks, malloc arenas of the PNG encoder's threads): measured VmPeak minus the peak RSS
+# of a worker encoding a 12 MP RGBA PNG, ~320 MB, rounded up. An image worker whose
+# address space is capped (oss-img serve --worker-memory-mb) gets the rest as its budget.
+ADDRESS_OVERHEAD = 512 * 1024 * 1024
+
+
+def budget_for_address_space(limit: int) -> int:
+    """The decode budget of a process whose address space (RLIMIT_AS) is ``limit`` bytes:
+    what the overhead leaves, at least a quarter of the limit (small caps: the pictures
+    are small too, and so is the overhead they cause), never more than the default."""
+    return min(DEFAULT_DECODE_BUDGET, max(limit // 4, limit - ADDRESS_OVERHEAD))
+
+
 # Python and Pillow keep ~3 KB per frame besides its pixels (the decoded frame object
 # and its palette copy for the GIF encoder): 200,000 one-pixel frames peaked at 568 MB.
 FRAME_OVERHEAD = 3 * 1024
 MAX_GIF_FRAME_MS = 65_535 * 10
-PNG_LEVEL = 6
-PNG_STRATEGY = 3                         # zlib.Z_RLE           # a GIF frame delay is a 16-bit count of 1/100 s
+JPEG_OPTIMIZE_MAX_PIXELS = 50_000_000    # above: no Huffman optimisation (memory, see encode)
+# zlib level 6 with the RLE strategy (docs/COMPATIBILITY.md); one setting for both paths.
+PNG_LEVEL = png_encode.LEVEL
+PNG_STRATEGY = png_encode.STRATEGY
 
 # Our own header check runs first; Pillow's bomb guard stays as a backstop at OSS's limit.
 Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
@@ -154,24 +172,21 @@ def read_header(data: bytes) -> Header:
                   _orientation(im))
 
 
-# Bytes per pixel of Pillow's decoded modes (sample width x bands).
-_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 2, "La": 2, "PA": 2, "RGB": 3, "YCbCr": 3,
-               "LAB": 3, "HSV": 3, "RGBA": 4, "RGBa": 4, "RGBX": 4, "CMYK": 4, "I": 4,
-               "F": 4, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
-
-
 def decoded_bytes(im: Image.Image, frames_held: int) -> int:
     """Memory a decode of ``im`` (as opened, after any JPEG draft) will hold at its peak:
-    the decoded frames in Pillow's mode plus the RGB/RGBA copy :func:`_normalize` makes."""
+    the decoded frames as Pillow stores them (:func:`pixel_bytes`: RGB takes 4 bytes a
+    pixel), plus the RGB/RGBA copy :func:`_normalize` makes (and the 8-bit step of a
+    16-bit picture), plus libspng's or libwebp's own buffer while it is copied out."""
     W, H = im.size
-    src = _MODE_BYTES.get(im.mode, 4)
-    alpha = has_alpha(im)
-    out = 4 if alpha else 3
+    src = pixel_bytes(im.mode)
+    if im.format == "WEBP":  # libwebp decodes into a buffer of its own, copied from
+        src += 4
     if frames_held > 1:  # animations are decoded frame by frame into RGBA
         return frames_held * (W * H * 4 + FRAME_OVERHEAD) + W * H * src
-    if im.mode in ("RGB", "RGBA") and not (im.mode == "RGB" and alpha):
-        return W * H * src + FRAME_OVERHEAD
-    return W * H * (src + out) + FRAME_OVERHEAD
+    if im.mode == "RGBA" or (im.mode == "RGB" and not has_alpha(im)):
+        return W * H * src + png_fast.transient_bytes(im) + FRAME_OVERHEAD
+    step = W * H if im.mode.startswith("I;16") else 0
+    return W * H * (src + 4) + step + FRAME_OVERHEAD
 
 
 def check_budget(im: Image.Image, frames_held: int, budget: int | None) -> None:
@@ -361,14 +376,20 @@ def _encode(pic: Picture, check) -> tuple[bytes, str]:
     if fmt == "jpg":
         # Huffman tables optimised, 4:2:0, no metadata but the ICC profile: the settings
         # that reproduce OSS's FileSize for the SDK's example.jpg (docs/COMPATIBILITY.md).
+        # Optimised tables make libjpeg hold every DCT coefficient until the end (~3 bytes
+        # a pixel at 4:2:0: 750 MB for 250 MP), so very large outputs skip it (~2% larger).
         flatten(frame).save(out, "JPEG", quality=target_quality(pic, fmt),
-                            progressive=bool(pic.interlace), optimize=True, subsampling=2,
+                            progressive=bool(pic.interlace),
+                            optimize=W * H <= JPEG_OPTIMIZE_MAX_PIXELS, subsampling=2,
                             **extra)
     elif fmt == "png":
         # zlib's RLE strategy: 3-4x faster than the default filtered deflate and closer
         # to OSS's bytes (SDK example.jpg: 161655 vs OSS 160733; default: 162285).
-        frame.save(out, "PNG", compress_level=PNG_LEVEL, compress_type=PNG_STRATEGY,
-                   **extra)
+        if png_encode.supported(frame):  # >= 1 MP: filtered and deflated in parallel strips
+            out.write(png_encode.encode(frame, pic.icc_profile))
+        else:
+            frame.save(out, "PNG", compress_level=PNG_LEVEL, compress_type=PNG_STRATEGY,
+                       **extra)
     elif fmt == "webp":
         if W > MAX_WEBP_SIDE or H > MAX_WEBP_SIDE:
             raise OssError("BadRequest",

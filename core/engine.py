@@ -105,9 +105,12 @@ class Result:
         return "application/json" if self.is_json else codec.CONTENT_TYPES[self.format]
 
 
+MIB = 1024 * 1024
+
+
 def picture_bytes(pic: Picture) -> int:
     """Approximate memory held by a picture's decoded frames."""
-    return sum(f.width * f.height * len(f.getbands()) for f in pic.frames)
+    return pic.nbytes
 
 
 def effective_auto_orient(steps: tuple[Operation, ...]) -> bool:
@@ -313,6 +316,7 @@ class Engine:
             t0 = time.perf_counter()
             try:
                 ctx.check()
+                self._check_step(pic, op)
                 pic = op.apply(pic, ctx)
             except OssError as e:
                 raise e.at(step=index, action=op.NAME)
@@ -326,6 +330,17 @@ class Engine:
             if caching:
                 self._put(base + (steps[:index + 1],), pic)
         return pic, timings
+
+    def _check_step(self, pic: Picture, op: Operation) -> None:
+        """Refuse a step whose input and working copies would not fit the budget."""
+        if self.decode_budget is None:
+            return
+        need = pic.nbytes + op.working_bytes(pic)
+        if need > self.decode_budget:
+            raise OssError("ImageTooLarge",
+                           f"{op.NAME} on a {pic.width}x{pic.height} picture would hold "
+                           f"{need // MIB} MB of pixels; this engine allows "
+                           f"{self.decode_budget // MIB} MB.", ec="0040-00000012")
 
     def process(self, src: "Source | bytes | str | os.PathLike", process: "str | Cascade", *,
                 styles: StyleLookup | None = None, resolver: ObjectResolver | None = None,

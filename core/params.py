@@ -125,6 +125,10 @@ class Operation:
     TERMINAL: ClassVar[bool] = False       # info / average-hue: must be the only action
     EC_UNKNOWN_VALUE: ClassVar[str | None] = None
     SPECS: ClassVar[tuple[ParamSpec, ...]]
+    # What a step allocates besides its input at its peak, in copies of the input picture
+    # (measured, bench/bench_big.py): the engine checks input + this against its memory
+    # budget before running the step. 1 = one new picture the size of the input.
+    WORKING_COPIES: ClassVar[float] = 1.0
 
     @classmethod
     def specs(cls) -> tuple[ParamSpec, ...]:
@@ -158,6 +162,10 @@ class Operation:
         """Whether this step turns an animation into its first frame (so an animated
         source's other frames need not be decoded at all)."""
         return False
+
+    def working_bytes(self, pic) -> int:
+        """Bytes this step allocates besides its input ``pic`` (a Picture) at its peak."""
+        return int(pic.nbytes * self.WORKING_COPIES)
 
     def uses_objects(self) -> bool:
         """Whether this step reads other objects of the bucket (an image watermark), so

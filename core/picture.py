@@ -22,6 +22,16 @@ FORMAT_NAMES = {
 }
 
 
+def pixel_bytes(mode: str) -> int:
+    """Bytes Pillow stores per pixel of ``mode``: 1 for 1/L/P, 2 for 16-bit grey, 4 for
+    everything else -- RGB too (Pillow keeps it as RGBX), and LA/PA."""
+    if mode in ("1", "L", "P"):
+        return 1
+    if mode.startswith("I;16"):
+        return 2
+    return 4
+
+
 @dataclass(frozen=True)
 class Picture:
     frames: tuple[Image.Image, ...]
@@ -56,6 +66,11 @@ class Picture:
     @property
     def height(self) -> int:
         return self.frames[0].height
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the decoded frames (width x height x bands, summed)."""
+        return sum(f.width * f.height * pixel_bytes(f.mode) for f in self.frames)
 
     @property
     def animated(self) -> bool:

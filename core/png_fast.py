@@ -18,6 +18,9 @@ _MODES = {2: "RGB", 6: "RGBA"}  # PNG colour type -> Pillow mode (8-bit samples)
 # Below this many pixels Pillow is as quick, and importing pyspng (with numpy, ~17 MB
 # resident) would cost a small request more than it saves.
 MIN_PIXELS = 1 << 20
+# An RGB result cannot share libspng's 3-byte buffer (Pillow keeps RGB as 4 bytes a
+# pixel): it is copied, and both are held for a moment. Above this, Pillow decodes alone.
+MAX_RGB_PIXELS = 50_000_000
 _pyspng = None
 
 
@@ -37,14 +40,31 @@ def available() -> bool:
     return _module() is not None
 
 
+def _takes(im: Image.Image, min_pixels: int | None = None) -> bool:
+    """Whether :func:`decode` hands ``im`` to libspng (before reading its header)."""
+    pixels = im.size[0] * im.size[1]
+    if pixels < (MIN_PIXELS if min_pixels is None else min_pixels):
+        return False
+    if getattr(im, "n_frames", 1) != 1 or "transparency" in im.info:
+        return False
+    return im.mode == "RGBA" or (im.mode == "RGB" and pixels <= MAX_RGB_PIXELS)
+
+
+def transient_bytes(im: Image.Image) -> int:
+    """Bytes libspng's buffer adds while :func:`decode` copies an RGB PNG out of it (0 when
+    the buffer is shared, RGBA, or libspng does not take the file)."""
+    if im.format != "PNG" or im.mode != "RGB" or not _takes(im) or not available():
+        return 0
+    return im.size[0] * im.size[1] * 3
+
+
 def decode(data: bytes, im: Image.Image, min_pixels: int | None = None
            ) -> Image.Image | None:
     """``im`` (Pillow's opened, not yet loaded PNG) decoded by libspng, or None.
 
-    The result shares the decoded buffer (no copy); Pillow marks it read-only, so an
-    in-place edit copies it first. ``im.info`` (ICC profile, DPI, text) is kept."""
-    if im.size[0] * im.size[1] < (MIN_PIXELS if min_pixels is None else min_pixels) or getattr(im, "n_frames", 1) != 1 \
-            or "transparency" in im.info:
+    An RGBA result shares the decoded buffer (no copy; Pillow marks it read-only, so an
+    in-place edit copies it first); an RGB one is copied into Pillow's 4-byte layout. ``im.info`` (ICC profile, DPI, text) is kept."""
+    if not _takes(im, min_pixels):
         return None
     pyspng = _module()
     if pyspng is None:

@@ -25,7 +25,10 @@ def main(gesture: str) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from viewer.mainwindow import MainWindow
 
-    tmp = tempfile.mkdtemp(prefix="focus-repro-")
+    # The test gives its own tmp_path as XDG_CONFIG_HOME; by hand, a folder removed after.
+    given = os.environ.get("XDG_CONFIG_HOME")
+    scratch = None if given else tempfile.TemporaryDirectory(prefix="focus-repro-")
+    tmp = given or scratch.name
     os.environ["XDG_CONFIG_HOME"] = tmp
     settings = QSettings(os.path.join(tmp, "viewer.ini"), QSettings.Format.IniFormat)
     win = MainWindow(settings, restore=False)
@@ -56,6 +59,8 @@ def main(gesture: str) -> int:
                       and win.steps_panel.form.isAncestorOf(focus)}))
     win.renderer.shutdown()
     win.close()
+    if scratch is not None:
+        scratch.cleanup()
     return 0
 
 

@@ -170,7 +170,7 @@ def test_sources_from_a_path_and_from_bytes():
 
 # ----------------------------------------------------------------------------- cache
 # example.jpg decodes to 400x267 RGB (PIL): 400 * 267 * 3 bytes per cached picture.
-PICTURE = 400 * 267 * 3
+PICTURE = 400 * 267 * 4  # Pillow keeps RGB as 4 bytes a pixel
 
 
 def test_a_cache_of_zero_entries_keeps_nothing():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -31,7 +32,9 @@ def run(data, process, **engine_kw):
 def test_crafted_file_gets_an_oss_answer(name):
     build, process, code = hf.HOSTILE[name]
     data = build() if name != "lossless-webp" else hf.lossless_webp(3000, 2000)
-    kw = {"decode_budget": 8 * 1024 * 1024} if name == "lossless-webp" else {}
+    # A lowered budget: the default admits most of these (OSS accepts them), at a cost of
+    # up to ~1.5 GB each that tests must not pay; the rule is the same at any budget.
+    kw = {"decode_budget": 8 * 1024 * 1024 if name == "lossless-webp" else 256 * 1024 * 1024}
     if code is None:
         result = run(data, process, **kw)
         assert result.data
@@ -61,7 +64,7 @@ def test_gif_timeline_merges_identical_frames_and_caps_delays():
 def test_many_frames_over_the_budget_are_refused_before_decoding(monkeypatch):
     data = hf.many_frames_gif(200_000)
     with pytest.raises(OssError) as e:
-        run(data, "image/resize,w_100")
+        run(data, "image/resize,w_100", decode_budget=256 * 1024 * 1024)
     assert e.value.code == "ImageTooLarge" and "200000 frame" in e.value.message
 
 
@@ -90,22 +93,68 @@ def test_static_output_decodes_only_the_first_frame():
 
 def test_budget_counts_pixels_bands_and_the_normalised_copy():
     rgb = Image.open(io.BytesIO(solid(100, 50)))
-    assert codec.decoded_bytes(rgb, 1) == 100 * 50 * 3 + codec.FRAME_OVERHEAD
+    # Pillow stores RGB (and LA) as 4 bytes a pixel, L and P as 1, 16-bit grey as 2
+    assert codec.decoded_bytes(rgb, 1) == 100 * 50 * 4 + codec.FRAME_OVERHEAD
     grey = Image.open(io.BytesIO(solid(100, 50, 7, mode="L")))
-    assert codec.decoded_bytes(grey, 1) == 100 * 50 * (1 + 3) + codec.FRAME_OVERHEAD
+    assert codec.decoded_bytes(grey, 1) == 100 * 50 * (1 + 4) + codec.FRAME_OVERHEAD
     g16 = Image.open(io.BytesIO(hf.png(100, 50, bit_depth=16)))
-    assert codec.decoded_bytes(g16, 1) == 100 * 50 * (2 + 3) + codec.FRAME_OVERHEAD
+    # the 16-bit samples, their 8-bit high bytes, the RGB copy
+    assert codec.decoded_bytes(g16, 1) == 100 * 50 * (2 + 1 + 4) + codec.FRAME_OVERHEAD
     assert codec.decoded_bytes(rgb, 10) == 10 * (100 * 50 * 4 + codec.FRAME_OVERHEAD) + \
-        100 * 50 * 3
+        100 * 50 * 4
 
 
 def test_budget_boundary_is_exact():
     data = solid(100, 50)
-    need = 100 * 50 * 3 + codec.FRAME_OVERHEAD
-    assert run(data, "image/rotate,90", decode_budget=need).width == 50
+    need = 100 * 50 * 4 + codec.FRAME_OVERHEAD     # the decode: pixels + frame object
+    assert run(data, "image/format,png", decode_budget=need).width == 100
     with pytest.raises(OssError) as e:
-        run(data, "image/rotate,90", decode_budget=need - 1)
+        run(data, "image/format,png", decode_budget=need - 1)
     assert (e.value.code, e.value.ec) == ("ImageTooLarge", "0040-00000012")
+
+
+def test_each_step_must_fit_with_its_input():
+    data = solid(100, 50)
+    pixels = 100 * 50 * 4                           # Pillow keeps RGB as 4 bytes a pixel
+    # rotate,90 holds its input and a new picture of the same size
+    assert run(data, "image/rotate,90", decode_budget=2 * pixels).width == 50
+    with pytest.raises(OssError) as e:
+        run(data, "image/rotate,90", decode_budget=2 * pixels - 1)
+    assert (e.value.code, e.value.ec) == ("ImageTooLarge", "0040-00000012")
+    assert (e.value.step, e.value.action) == (0, "rotate")
+    # a resize holds the output twice (the resampler's passes), never the input again
+    # (sizes chosen so that these needs are above the decode's own: pixels + 3 KB)
+    need = pixels + 2 * 50 * 25 * 4
+    assert run(data, "image/resize,w_50", decode_budget=need).width == 50
+    with pytest.raises(OssError) as e:
+        run(data, "image/resize,w_50", decode_budget=need - 1)
+    assert e.value.action == "resize"
+    # a crop holds its box; settings-only steps nothing more
+    need = pixels + 60 * 40 * 4
+    assert run(data, "image/crop,w_60,h_40/format,png", decode_budget=need).width == 60
+    with pytest.raises(OssError) as e:
+        run(data, "image/crop,w_60,h_40", decode_budget=need - 1)
+    assert e.value.action == "crop"
+
+
+def test_the_default_admits_the_largest_sources_oss_accepts():
+    # OSS: at most 250 MP. Headers only (an IHDR and an empty IDAT): nothing is decoded.
+    def header(color_type, width, height):
+        ihdr = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
+        return Image.open(io.BytesIO(b"\x89PNG\r\n\x1a\n" + hf._png_chunk(b"IHDR", ihdr)
+                                     + hf._png_chunk(b"IDAT", zlib.compress(b""))))
+    for color_type in (0, 2, 6):  # grey (+ its RGB copy), RGB, RGBA (1 GB)
+        codec.check_budget(header(color_type, 25000, 10000), 1, codec.DEFAULT_DECODE_BUDGET)
+    with pytest.raises(OssError):  # grey + alpha: 4 + 4 bytes a pixel cannot fit
+        codec.check_budget(header(4, 25000, 10000), 1, codec.DEFAULT_DECODE_BUDGET)
+
+
+def test_server_workers_get_the_engines_rule_sized_to_their_address_space():
+    mib = 1024 * 1024
+    assert codec.budget_for_address_space(2048 * mib) == \
+        min(codec.DEFAULT_DECODE_BUDGET, 2048 * mib - codec.ADDRESS_OVERHEAD)
+    assert codec.budget_for_address_space(256 * mib) == 64 * mib
+    assert codec.budget_for_address_space(1 << 40) == codec.DEFAULT_DECODE_BUDGET
 
 
 def test_jpeg_draft_decode_is_what_the_budget_counts():

@@ -24,8 +24,8 @@ import requests
 from core.errors import OssError
 from core.oss import signing
 from core.oss.credentials import Credentials
-from core.serve.config import (MAX_STYLES, STYLE_DIR, TMP_PREFIX, ServiceConfig,
-                               content_type_for, redact)
+from core.serve.config import (FOLDER_OBJECT, MAX_STYLES, STYLE_DIR, TMP_PREFIX,
+                               ServiceConfig, content_type_for, redact)
 from core.serve.messages import Request
 from core.serve.service import OssService
 from core.serve.wsgi import split_target
@@ -238,7 +238,8 @@ def test_delete_is_idempotent_and_prunes_folders(svc, root):
 
 def test_keys_the_local_store_cannot_hold(svc, root):
     assert svc.handle(req("PUT", "f", body=b"file")).status == 200
-    for key in ("f/under-a-file", "dir", "a//b", "trailing/", f"{TMP_PREFIX}x"):
+    for key in ("f/under-a-file", "f/", "dir", "a//b", "a//", f"{TMP_PREFIX}x",
+                f"x/{FOLDER_OBJECT}", FOLDER_OBJECT):
         resp = svc.handle(req("PUT", key, body=b"x"))
         assert resp.status == 400, key
         assert error_of(resp)["Code"] == "InvalidObjectName", key
@@ -299,20 +300,24 @@ def test_response_header_overrides(svc):
 
 
 def test_unimplemented_and_not_allowed(svc):
-    resp = svc.handle(req("GET", "img.png", query={"tagging": ""}))
+    resp = svc.handle(req("GET", "img.png", query={"objectInfo": ""}))
     assert resp.status == 501 and error_of(resp)["Code"] == "NotImplemented"
-    resp = svc.handle(req("PUT", None, query={"acl": ""}, headers={"x-oss-acl": "private"}))
-    assert resp.status == 501
+    # (versionId is implemented: tests/test_server_versioning.py)
+    resp = svc.handle(req("GET", "img.png", query={"versionId": "v1"}))
+    assert resp.status == 404 and error_of(resp)["Code"] == "NoSuchVersion"
+    resp = svc.handle(req("GET", None, query={"tagging": ""}))     # bucket tagging
+    assert resp.status == 501 and error_of(resp)["Code"] == "NotImplemented"
     # OSS documents 501 for features it does not offer; accepting and dropping them would
-    # tell a client its object is encrypted or archived when it is not
-    for header, value in (("x-oss-server-side-encryption", "AES256"),
-                          ("x-oss-storage-class", "Archive"), ("x-oss-tagging", "a=1")):
+    # tell a client its object is encrypted when it is not (storage classes: see
+    # tests/test_server_archive.py)
+    for header, value in (("x-oss-server-side-encryption", "AES256"),):
         resp = svc.handle(req("PUT", "c.png", headers={header: value}, body=b"x"))
         assert resp.status == 501 and error_of(resp)["Code"] == "NotImplemented", header
     assert not svc.store.exists(BUCKET, "c.png")
     resp = svc.handle(req("PUT", "c.png", query={"partNumber": "1", "uploadId": "0" * 32},
                           headers={"x-oss-copy-source": "/bkt/img.png"}))
-    assert resp.status == 501                                          # UploadPartCopy
+    # UploadPartCopy is implemented (tests/test_server_v2_client.py): an unknown upload
+    assert resp.status == 404 and error_of(resp)["Code"] == "NoSuchUpload"
     resp = svc.handle(req("PATCH", "img.png"))
     assert resp.status == 405 and error_of(resp)["Code"] == "MethodNotAllowed"
 

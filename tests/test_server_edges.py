@@ -18,7 +18,6 @@ import base64
 import hashlib
 import http.client
 import xml.etree.ElementTree as ET
-from contextlib import contextmanager
 from email.utils import formatdate, parsedate_to_datetime
 
 import pytest

@@ -283,3 +283,29 @@ def test_list_uploads_pages_through_prefixes(bucket):
     assert got_ids == ids and got_dirs == dirs
     for u in oss2.MultipartUploadIterator(bucket, prefix=prefix):
         bucket.abort_multipart_upload(u.key, u.upload_id)
+
+
+def test_gzip_answers_drop_etag_length_and_ranges(bucket, server):
+    """OSS FAQ "How do I compress objects that I download from OSS in the GZIP format?":
+    objects of at least 1 KB of the listed types (text/html among them) are compressed;
+    GetObject and HeadObject then answer Content-Encoding: gzip and no ETag,
+    Content-Length or Accept-Ranges."""
+    page = b"<html>" + b"<p>hello</p>" * 200 + b"</html>"
+    bucket.put_object("gz/p.html", page, headers={"Content-Type": "text/html"})
+    for method in ("GET", "HEAD"):
+        url = bucket.sign_url(method, "gz/p.html", 60)
+        r = requests.request(method, url, headers={"Accept-Encoding": "gzip"}, stream=True,
+                             timeout=10)
+        assert r.status_code == 200 and r.headers["Content-Encoding"] == "gzip", method
+        for name in ("ETag", "Content-Length", "Accept-Ranges"):
+            assert name not in r.headers, (method, name)
+        raw = r.raw.read(decode_content=False)
+        assert (gzip.decompress(raw) if method == "GET" else raw) == (
+            page if method == "GET" else b"")
+    head = bucket.head_object("gz/p.html")            # oss2 asks for no encoding
+    assert head.content_length == len(page) and head.etag
+    small = b"x" * 1023                                # below 1 KB: as stored
+    bucket.put_object("gz/small.txt", small, headers={"Content-Type": "text/plain"})
+    r = requests.get(bucket.sign_url("GET", "gz/small.txt", 60),
+                     headers={"Accept-Encoding": "gzip"}, timeout=10)
+    assert "Content-Encoding" not in r.headers and r.headers["Content-Length"] == "1023"

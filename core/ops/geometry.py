@@ -96,6 +96,17 @@ class Resize(Operation):
         return geo.resize_plan(W, H, m=self.get("m"), w=self.w, h=self.h, l=self.l,
                                s=self.s, p=self.p, limit=self.get("limit"))
 
+    def working_bytes(self, pic: Picture) -> int:
+        # The output at the planned canvas, and once more for the resampler's passes
+        # (a reduce, then a horizontal pass at the output width): never the input's size.
+        W, H = pic.size
+        plan = self.plan(W, H)
+        if plan.limited:
+            return 0
+        cw, ch = plan.canvas
+        per_px = pic.nbytes // max(1, W * H)
+        return 2 * cw * ch * per_px
+
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
         plan = self.plan(W, H)
@@ -137,6 +148,12 @@ class Crop(Operation):
                           min=0, max=30000, default=0, unit="px")
     g: str | None = param(Kind.ENUM, "Anchor", "Which of the 9 grid positions the crop "
                           "origin is measured from.", choices=GRAVITIES, default="nw")
+
+    def working_bytes(self, pic: Picture) -> int:
+        W, H = pic.size
+        box = geo.crop_box(W, H, w=self.w, h=self.h, x=self.get("x"), y=self.get("y"),
+                           g=self.get("g")) or (0, 0, 0, 0)
+        return (box[2] - box[0]) * (box[3] - box[1]) * (pic.nbytes // max(1, W * H))
 
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
@@ -181,6 +198,11 @@ def _mask(size: tuple[int, int], draw_shape) -> Image.Image:
     return big.reduce(_SUPERSAMPLE)
 
 
+# Bytes a pixel of a masked result takes at the peak: the mask drawn at _SUPERSAMPLE^2,
+# its reduction, the RGBA conversion and its copy (and the alpha product for RGBA).
+_MASK_BYTES_PER_PIXEL = _SUPERSAMPLE * _SUPERSAMPLE + 1 + 4 + 4 + 1
+
+
 def _apply_mask(frame: Image.Image, mask: Image.Image) -> Image.Image:
     out = to_rgba(frame)
     if frame.mode == "RGBA":
@@ -200,6 +222,10 @@ class Circle(Operation):
 
     def makes_static(self) -> bool:
         return True
+
+    def working_bytes(self, pic: Picture) -> int:
+        side = 2 * geo.circle_radius(*pic.size, self.r) + 1
+        return side * side * _MASK_BYTES_PER_PIXEL
 
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
@@ -221,6 +247,9 @@ class RoundedCorners(Operation):
 
     def makes_static(self) -> bool:
         return True
+
+    def working_bytes(self, pic: Picture) -> int:
+        return pic.width * pic.height * _MASK_BYTES_PER_PIXEL  # a mask of the whole picture
 
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
@@ -258,6 +287,13 @@ class Rotate(Operation):
 
     def makes_static(self) -> bool:
         return self.value % 360 != 0
+
+    def working_bytes(self, pic: Picture) -> int:
+        W, H = pic.size
+        if W > MAX_ROTATE_SOURCE_SIDE or H > MAX_ROTATE_SOURCE_SIDE or self.value % 360 == 0:
+            return 0  # refused by OSS's own limit (BadRequest), or nothing to do
+        tw, th = geo.rotated_size(W, H, self.value % 360)
+        return tw * th * 4  # the (possibly larger) canvas, RGBA for other angles
 
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size

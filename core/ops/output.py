@@ -11,6 +11,7 @@ OUTPUT_FORMATS = ("jpg", "jpeg", "png", "webp", "bmp", "gif", "tiff", "heic", "a
 @operation("format", "Format", "Output format. gif only applies to GIF sources; "
            "transparency becomes white in jpg.", single_value=True)
 class Format(Operation):
+    WORKING_COPIES = 0.0  # settings only: no pixel is touched
     value: str | None = param(Kind.ENUM, "Format", "Output image format.",
                               choices=OUTPUT_FORMATS, default="jpg", ec="0040-00000206",
                               ec_missing="0040-00000207")
@@ -25,6 +26,7 @@ class Format(Operation):
 @operation("quality", "Quality", "JPEG/WebP quality: q is relative to the source's own "
            "quality, Q absolute (never above the source's).")
 class Quality(Operation):
+    WORKING_COPIES = 0.0
     EC_UNKNOWN_VALUE = "0040-00000310"
     q: int | None = param(Kind.INT, "Relative quality", "Target = source quality x q%. JPG only "
                           "(acts like Q for WebP).", min=1, max=100, ec="0040-00000309",
@@ -44,6 +46,7 @@ class Quality(Operation):
 @operation("interlace", "Interlace", "1: progressive JPEG (loads blurry-to-sharp); 0: "
            "baseline.", single_value=True)
 class Interlace(Operation):
+    WORKING_COPIES = 0.0
     value: int | None = param(Kind.FLAG, "Progressive", "1 = progressive, 0 = baseline.",
                               default=0, ec="0040-00000282", ec_missing="0040-00000281")
 

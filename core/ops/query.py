@@ -9,6 +9,7 @@ from ..picture import Context, Picture
 @operation("info", "Info", "Return the image's size, format and EXIF as JSON.",
            terminal=True)
 class Info(Operation):
+    WORKING_COPIES = 0.0
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         return pic
 
@@ -16,5 +17,6 @@ class Info(Operation):
 @operation("average-hue", "Average hue", "Return the image's dominant colour as JSON "
            "{\"RGB\": \"0xRRGGBB\"}.", terminal=True)
 class AverageHue(Operation):
+    WORKING_COPIES = 0.0
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         return pic

@@ -18,26 +18,33 @@ import hmac
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import formatdate, parsedate_to_datetime
-from typing import Callable, Iterable, Mapping
+from email.utils import formatdate
+from typing import Iterable, Mapping
 from urllib.parse import quote
 
 from .credentials import Credentials
 from ..errors import OssError
+from . import signing_v2
 from .urls import BucketAddress, resolve_region
+from .verify_checks import (  # noqa: F401  (re-exported: callers name them signing.X)
+    CLOCK_SKEW, EC_BAD_DATE, EC_NO_DATE, EC_SKEWED, EC_STS_TOKEN_INVALID,
+    EC_STS_TOKEN_MISSING, EC_STS_TOKEN_TWICE, EC_URL_BAD_EXPIRES, EC_URL_EXPIRED,
+    EC_V1_MISMATCH, EC_V4_BAD_CREDENTIAL_HEADER, EC_V4_BAD_CREDENTIAL_QUERY,
+    EC_V4_MISMATCH, EC_V4_NOT_YET_VALID, _MISMATCH_MESSAGE, CredentialLookup, Verified,
+    _check_header_date, _check_token, _compare, _denied, _header_token, _is_ascii_number,
+    _iso_stamp, _lookup, _lower_headers, _mismatch, _parse_date, _server_time, _utc,
+    string_to_sign_bytes)
 
 V4_ALGORITHM = "OSS4-HMAC-SHA256"
 V4_TERMINATOR = "aliyun_v4_request"
 V4_MAX_EXPIRES = 604800
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 PRODUCT = "oss"
-# OSS accepts a request up to 15 minutes before its signing time (clock skew), and a
-# header-signed request whose Date is within 15 minutes of the server clock.
-CLOCK_SKEW = 15 * 60
 
 # V1 signs only these query parameters: the documented sub-resource list united with
-# oss2 2.19.1's list (a superset of alibabacloud-oss-v2's). ``x-oss-process`` is here.
+# oss2 2.19.1's list (a superset of alibabacloud-oss-v2's fixed set), plus
+# ``cleanRestoredObject``, which alibabacloud-oss-v2 signs for CleanRestoredObject (an
+# operation oss2 lacks). ``x-oss-process`` is here.
 V1_SUBRESOURCES = frozenset("""
     acl uploads location cors logging website referer lifecycle delete append tagging
     objectMeta uploadId partNumber security-token position img style styleName
@@ -54,6 +61,7 @@ V1_SUBRESOURCES = frozenset("""
     redundancyTransition x-oss-target-redundancy-type x-oss-redundancy-transition-taskid
     accessPoint accessPointPolicy publicAccessBlock x-oss-access-point-name
     requesterQosInfo qosRequester resourcePoolInfo resourcePool resourcePoolBuckets
+    cleanRestoredObject
 """.split())
 
 V1_URL_PARAMS = ("OSSAccessKeyId", "Expires", "Signature")
@@ -61,7 +69,6 @@ V4_URL_PARAMS = ("x-oss-signature-version", "x-oss-credential", "x-oss-date",
                  "x-oss-expires", "x-oss-signature", "x-oss-additional-headers")
 _V4_ALWAYS_SIGNED = ("content-type", "content-md5")
 
-CredentialLookup = Callable[[str], "Credentials | None"]
 
 
 @dataclass(frozen=True)
@@ -87,24 +94,12 @@ class SignedHeaders:
     canonical_request: str | None
 
 
-@dataclass(frozen=True)
-class Verified:
-    """Who signed a request that passed verification."""
-
-    access_key_id: str
-    version: str
-    via: str  # "query" or "header"
-    security_token: str | None
 
 
 # ----------------------------------------------------------------------------- helpers
 
-def _lower_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
-    return {k.lower(): str(v).strip() for k, v in (headers or {}).items()}
 
 
-def _utc(now: float) -> datetime:
-    return datetime.fromtimestamp(int(now), timezone.utc)
 
 
 def iso8601(now: float) -> str:
@@ -121,9 +116,6 @@ def _now(now: float | None) -> float:
     return time.time() if now is None else now
 
 
-def string_to_sign_bytes(text: str) -> str:
-    """The ``StringToSignBytes`` form OSS returns: space-separated upper-case hex."""
-    return " ".join(f"{b:02X}" for b in text.encode("utf-8"))
 
 
 def _check_reserved(params: Mapping[str, str], reserved: Iterable[str]) -> None:
@@ -386,84 +378,22 @@ def sign_headers_v4(method: str, bucket: str | None, key: str | None,
 
 # ----------------------------------------------------------------------------- verify
 
-_MISMATCH_MESSAGE = ("The request signature we calculated does not match the signature you "
-                     "provided. Check your key and signing method.")
-EC_V1_MISMATCH = "0002-00000040"
-EC_V4_MISMATCH = "0002-00000201"
-EC_URL_EXPIRED = "0002-00000069"
-EC_URL_BAD_EXPIRES = "0002-00000070"
-EC_V4_NOT_YET_VALID = "0002-00000235"
-EC_V4_BAD_CREDENTIAL_QUERY = "0002-00000224"
-EC_V4_BAD_CREDENTIAL_HEADER = "0002-00000213"
-EC_NO_DATE = "0002-00000503"
-EC_SKEWED = "0002-00000504"
-EC_BAD_DATE = "0002-00000505"
-EC_STS_TOKEN_MISSING = "0002-00000003"
-EC_STS_TOKEN_INVALID = "0002-00000008"
-EC_STS_TOKEN_TWICE = "0002-00000010"
 
 
-def _denied(message: str, ec: str, **details: str) -> OssError:
-    return OssError("AccessDenied", message, ec=ec, status=403, details=dict(details))
 
 
-def _mismatch(version: str, access_key_id: str, provided: str, sts: str,
-              canonical: str | None = None) -> OssError:
-    details = {"OSSAccessKeyId": access_key_id, "SignatureProvided": provided,
-               "StringToSign": sts, "StringToSignBytes": string_to_sign_bytes(sts)}
-    if canonical is not None:
-        details["CanonicalRequest"] = canonical
-    return OssError("SignatureDoesNotMatch", _MISMATCH_MESSAGE,
-                    ec=EC_V1_MISMATCH if version == "v1" else EC_V4_MISMATCH,
-                    status=403, details=details)
 
 
-def _compare(expected: str, provided: str) -> bool:
-    return hmac.compare_digest(expected.encode("utf-8"), provided.encode("utf-8"))
 
 
-def _lookup(lookup: CredentialLookup, access_key_id: str) -> Credentials:
-    creds = lookup(access_key_id) if access_key_id else None
-    if creds is None:
-        raise OssError("InvalidAccessKeyId", "The OSS Access Key Id you provided does not "
-                       "exist in our records.", status=403,
-                       details={"OSSAccessKeyId": access_key_id})
-    return creds
 
 
-def _check_token(creds: Credentials, provided: str | None) -> None:
-    if creds.security_token is None:
-        if provided:
-            raise OssError("InvalidAccessKeyId", "The security token you provided is invalid.",
-                           ec=EC_STS_TOKEN_INVALID, status=403)
-        return
-    if not provided:
-        raise OssError("InvalidAccessKeyId", "The access key id is a temporary (STS) key but "
-                       "the request carries no security token.", ec=EC_STS_TOKEN_MISSING,
-                       status=403)
-    if not _compare(creds.security_token, provided):
-        raise OssError("InvalidAccessKeyId", "The security token you provided is invalid.",
-                       ec=EC_STS_TOKEN_INVALID, status=403)
 
 
-def _header_token(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
-    token = headers.get("x-oss-security-token")
-    if token and query.get("security-token"):
-        raise OssError("InvalidArgument", "The security token must not be in both the "
-                       "header and the query.", ec=EC_STS_TOKEN_TWICE)
-    # alibabacloud-oss-v2 sends a bare "security-token" header in V1 header mode.
-    return token or headers.get("security-token") or query.get("security-token")
 
 
-def _iso_stamp(text: str) -> datetime | None:
-    try:
-        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-    except (TypeError, ValueError):
-        return None
 
 
-def _server_time(now: float) -> str:
-    return _utc(now).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def verify_presigned_v1(method: str, bucket: str | None, key: str | None,
@@ -489,33 +419,10 @@ def verify_presigned_v1(method: str, bucket: str | None, key: str | None,
     return Verified(access_key_id, "v1", "query", creds.security_token)
 
 
-def _is_ascii_number(text: str, digits: int = 12) -> bool:
-    """ASCII digits only (``str.isdigit`` also accepts '²' and other scripts' digits, which
-    ``int`` then refuses) and short enough for a time (``int`` of 5,000 digits raises)."""
-    return text.isascii() and text.isdigit() and len(text) <= digits
 
 
-def _parse_date(text: str) -> datetime | None:
-    """An RFC 1123 date (``Date``) or an ISO 8601 basic stamp (``x-oss-date``)."""
-    moment = _iso_stamp(text)
-    if moment is not None:
-        return moment
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
 
 
-def _check_header_date(text: str | None, now: float) -> None:
-    if not text:
-        raise _denied("The request has neither a Date nor an x-oss-date header.", EC_NO_DATE)
-    moment = _parse_date(text)
-    if moment is None or moment.tzinfo is None:
-        raise _denied(f"The request date {text!r} is not valid.", EC_BAD_DATE)
-    if abs(moment.timestamp() - now) > CLOCK_SKEW:
-        raise OssError("RequestTimeTooSkewed", "The difference between the request time and "
-                       "the current time is too large.", ec=EC_SKEWED, status=403,
-                       details={"RequestTime": text, "ServerTime": _server_time(now)})
 
 
 def verify_header_v1(method: str, bucket: str | None, key: str | None,
@@ -664,6 +571,12 @@ def verify_request(method: str, bucket: str | None, key: str | None,
     """
     lowered = _lower_headers(headers)
     auth = lowered.get("authorization", "")
+    v2 = signing_v2.is_v2_request(query, lowered)
+    if v2 == "header":
+        return signing_v2.verify_header_v2(method, bucket, key, query, lowered, lookup, now=now)
+    if v2 == "query" and not auth:
+        return signing_v2.verify_presigned_v2(method, bucket, key, query, lowered, lookup,
+                                              now=now)
     if auth.startswith(V4_ALGORITHM):
         return verify_header_v4(method, bucket, key, query, lowered, lookup, now=now,
                                 region=region)

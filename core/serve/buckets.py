@@ -5,6 +5,9 @@ from urllib.parse import quote
 
 from ..cascade import validate_style_name
 from ..errors import OssError
+from .archive import STORAGE_CLASSES, restore_value
+from .access import requested_acl
+from .bucketinfo import check_redundancy
 from .config import OWNER_ID, error, iso_time
 from .listing import decode_token, encode_token, max_keys, page
 from .messages import Request, Response
@@ -56,34 +59,38 @@ class BucketOps:
         if v2:
             parts.append(el("KeyCount", len(pg.contents) + len(pg.prefixes)))
         show_owner = not v2 or q.get("fetch-owner") == "true"
+        now = self._clock()
         for key in pg.contents:
             entry = self._listed(req.bucket, key, paths[key])
             if entry is None:
                 continue
-            size, mtime, etag, kind = entry
+            size, mtime, etag, meta = entry
+            restore = restore_value(meta, now)
             parts.append("<Contents>" + el("Key", enc(key))
                          + el("LastModified", iso_time(mtime)) + el("ETag", etag)
-                         + el("Type", kind) + el("Size", size)
-                         + el("StorageClass", "Standard")
-                         + (owner() if show_owner else "") + "</Contents>")
+                         + el("Type", meta.type if meta else "Normal") + el("Size", size)
+                         + el("StorageClass", meta.storage_class if meta else "Standard")
+                         + (owner() if show_owner else "")
+                         + (el("RestoreInfo", restore) if restore else "") + "</Contents>")
         for p in pg.prefixes:
             parts.append("<CommonPrefixes>" + el("Prefix", enc(p)) + "</CommonPrefixes>")
         return Response(200, {"Content-Type": "application/xml"},
                         xml_doc("ListBucketResult", "".join(parts)))
 
     def _listed(self, bucket: str, key: str, path: str) -> tuple | None:
-        """(size, mtime, ETag, type) of a listed object; None if it vanished meanwhile.
+        """(size, mtime, ETag, metadata or None) of a listed object; None if it vanished
+        meanwhile.
         ``path`` comes from the listing, which has already checked it stays inside."""
         st = self.store.stat_listed(path)
         if st is None:
             return None
         meta = self.metas.get(bucket, key, st)
         if meta is not None and tuple(meta.ident) == identity(st):
-            return st.st_size, st.st_mtime, meta.etag, meta.type
+            return st.st_size, st.st_mtime, meta.etag, meta
         md5 = self.store.listed_md5(path, st)
         if md5 is None:
             return None
-        return st.st_size, st.st_mtime, f'"{md5.upper()}"', "Normal"
+        return st.st_size, st.st_mtime, f'"{md5.upper()}"', None
 
     def _list_buckets(self, req: Request) -> Response:
         q = req.query
@@ -107,42 +114,50 @@ class BucketOps:
             parts.append("<Bucket>" + el("CreationDate", iso_time(mtime))
                          + el("ExtranetEndpoint", host) + el("IntranetEndpoint", host)
                          + el("Location", f"oss-{region}") + el("Name", name)
-                         + el("Region", region) + el("StorageClass", "Standard")
+                         + el("Region", region)
+                         + el("StorageClass", self.metas.bucket_class(name))
                          + "</Bucket>")
         parts.append("</Buckets>")
         return Response(200, {"Content-Type": "application/xml"},
                         xml_doc("ListAllMyBucketsResult", "".join(parts)))
 
-    def _list_live_channels(self, req: Request) -> Response:
-        q = req.query
-        body = (el("Prefix", q.get("prefix", "")) + el("Marker", q.get("marker", ""))
-                + el("MaxKeys", max_keys(q.get("max-keys"))) + el("IsTruncated", "false")
-                + el("NextMarker", ""))
-        return Response(200, {"Content-Type": "application/xml"},
-                        xml_doc("ListLiveChannelResult", body))
-
     # -- buckets -----------------------------------------------------------------------
-    def _get_bucket_acl(self, req: Request) -> Response:
-        body = owner() + f"<AccessControlList>{el('Grant', self.config.acl)}" \
-                         "</AccessControlList>"
-        return Response(200, {"Content-Type": "application/xml"},
-                        xml_doc("AccessControlPolicy", body))
-
     def _head_bucket(self, req: Request) -> Response:
         return Response(200)
 
     def _put_bucket(self, req: Request) -> Response:
-        read_xml(req, "CreateBucketConfiguration")
+        root = read_xml(req, "CreateBucketConfiguration")
+        check_redundancy(root)
+        storage = root.findtext("StorageClass") if root is not None else None
+        if storage is not None and storage not in STORAGE_CLASSES:
+            raise error("InvalidArgument", f"The storage class {storage[:40]!r} is not one "
+                        "of " + ", ".join(STORAGE_CLASSES) + ".", 400,
+                        ArgumentName="StorageClass")
+        acl = requested_acl(req)
+        existed = (self.config.root / req.bucket).is_dir()
         self.store.create_bucket(req.bucket)
+        if storage and not existed:      # an existing bucket keeps its class, as OSS
+            self.metas.set_bucket_class(req.bucket, storage)
+        if acl is not None:
+            self.bucket_acls.put(req.bucket, acl)
         return Response(200, {"Location": f"/{req.bucket}"})
 
     def _delete_bucket(self, req: Request) -> Response:
         if self.uploads.any(req.bucket):
             raise error("BucketNotEmpty", "The bucket has multipart uploads in progress; "
                         "abort them first.", 409, BucketName=req.bucket)
+        if self.versions.any(req.bucket):
+            raise error("BucketNotEmpty", "The bucket has previous object versions or "
+                        "delete markers; delete them first.", 409, BucketName=req.bucket)
+        if self.live.list(req.bucket):
+            raise error("BucketNotEmpty", "The bucket has live channels; delete them "
+                        "first.", 409, BucketName=req.bucket)
         self.store.delete_bucket(req.bucket)
+        self.versions.drop_bucket(req.bucket)
         self.styles.drop_bucket(req.bucket)
         self.metas.drop_bucket(req.bucket)
+        self.live.drop_bucket(req.bucket)
+        self.bucket_acls.drop(req.bucket)
         return Response(204)
 
     # -- styles ------------------------------------------------------------------------

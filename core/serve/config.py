@@ -14,6 +14,7 @@ from pathlib import Path
 from .. import codec
 from ..errors import OssError
 from ..oss.credentials import Credentials
+from .callback_sign import load_signing_key
 
 # One logger for the whole service (tests and operators filter on it).
 log = logging.getLogger("core.serve")
@@ -36,6 +37,8 @@ STYLE_DIR = ".oss-styles"
 META_DIR = ".oss-meta"                  # per-object metadata (Content-Type, x-oss-meta-*)
 UPLOAD_DIR = ".oss-uploads"             # multipart uploads in progress
 TMP_PREFIX = ".oss-tmp-"                # in-flight writes; never listed, removed at start
+FOLDER_OBJECT = ".oss-folder-object"    # the file of a key ending in "/" inside its folder
+BUCKET_ACL_DIR = ".oss-bucket-acl"      # per-bucket ACLs set by PutBucketAcl / PutBucket
 MAX_STYLES = 50                         # per bucket (OSS documentation)
 OWNER_ID = "oss-img"
 
@@ -56,9 +59,13 @@ class ServiceConfig:
     ``process_timeout``: seconds of processing per request (None: no limit).
     ``workers``: image worker processes (0: process in the serving process, without
     isolation; for tests and embedding). ``worker_memory_mb``: address-space cap of each
-    worker. ``max_concurrent_processing``: image requests in flight (running or queued for
+    worker; it also sizes the engines' memory budget (codec.budget_for_address_space),
+    in workers and in-process alike. ``max_concurrent_processing``: image requests in flight (running or queued for
     a worker); beyond it the answer is 503 SlowDown, so plain GET/PUT always find a thread.
-    ``threads``/``max_connections``: the embedded WSGI server's.
+    ``threads``/``max_connections``: the embedded WSGI server's. ``restore_seconds``:
+    how long RestoreObject takes (see :mod:`core.serve.archive`). ``callback_hosts``: where
+    upload callbacks may go (``loopback``, ``*``, ``*.domain``, names; see
+    :mod:`core.serve.callback`); ``callback_timeout``: seconds per callback request.
     """
 
     root: Path
@@ -76,6 +83,11 @@ class ServiceConfig:
     cache_entries: int = DEFAULT_CACHE_ENTRIES
     threads: int = DEFAULT_THREADS
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    restore_seconds: float = 60.0       # RestoreObject's duration (core/serve/archive.py)
+    callback_hosts: tuple[str, ...] = ("loopback",)   # see core/serve/callback.py
+    callback_timeout: float = 5.0
+    callback_key: Path | None = None          # PEM RSA private key: sign callbacks as OSS
+    callback_pub_key_url: str | None = None   # where its public half is published
 
     def __post_init__(self) -> None:
         root = Path(os.path.realpath(self.root))
@@ -104,6 +116,18 @@ class ServiceConfig:
             raise OssError("InvalidArgument", "workers must be >= 0, threads >= 1 and the "
                            "worker memory at least 64 MB.", key="workers")
         object.__setattr__(self, "domain", self.domain.strip().lower().strip("."))
+        if not 0 <= self.restore_seconds <= 365 * 86400:
+            raise OssError("InvalidArgument", "restore_seconds must be 0 to one year.",
+                           key="restore_seconds")
+        hosts = self.callback_hosts
+        if isinstance(hosts, str):
+            hosts = hosts.split(",")
+        object.__setattr__(self, "callback_hosts", tuple(h.strip() for h in hosts if h.strip()))
+        if (self.callback_key is None) != (not self.callback_pub_key_url):
+            raise OssError("InvalidArgument", "Signing callbacks needs both the key and the "
+                           "URL where its public half is published.", key="callback_key")
+        if self.callback_key is not None:
+            load_signing_key(self.callback_key)        # a bad key fails at start-up
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -177,6 +201,10 @@ def entity_too_large(limit: int) -> OssError:
 def timeout_error(seconds: float | None) -> OssError:
     return error("RequestTimeout", f"Image processing took longer than this server allows "
                  f"({seconds or 0:g} s).", 400)
+
+
+def not_implemented(what: str) -> OssError:
+    return error("NotImplemented", f"{what} is not implemented by this server.", 501)
 
 
 def internal_error() -> OssError:

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from .. import codec
 from ..cascade import Cascade
 from ..engine import Engine, Result
 from ..errors import Cancelled, OssError
@@ -62,9 +63,10 @@ class ImageWorkers:
         self._slots = threading.BoundedSemaphore(max(1, config.max_concurrent_processing))
         self._pool = None
         self._pool_lock = threading.Lock()
-        if config.workers == 0:
-            self._engine = Engine(cache_entries=config.cache_entries)
-            self._engine_uncached = Engine(cache_entries=0)
+        if config.workers == 0:  # in this process: the same budget a worker would have
+            budget = codec.budget_for_address_space(config.worker_memory_mb * MIB)
+            self._engine = Engine(cache_entries=config.cache_entries, decode_budget=budget)
+            self._engine_uncached = Engine(cache_entries=0, decode_budget=budget)
             self._running = threading.BoundedSemaphore(2)
 
     # -- public ------------------------------------------------------------------------
@@ -164,8 +166,11 @@ def _worker_init(root: str, memory_bytes: int, cache_entries: int, limit: int) -
     except (ValueError, OSError) as e:  # e.g. a lower hard limit already
         log.warning("cannot cap worker memory at %d MB: %s", memory_bytes // MIB, e)
     _worker["store"] = ObjectStore(Path(root))
-    _worker["engine"] = Engine(cache_entries=cache_entries)
-    _worker["engine_uncached"] = Engine(cache_entries=0)
+    # One rule for what fits: the engine's budget (decode, then every step), sized to the
+    # address space this worker may use.
+    budget = codec.budget_for_address_space(memory_bytes)
+    _worker["engine"] = Engine(cache_entries=cache_entries, decode_budget=budget)
+    _worker["engine_uncached"] = Engine(cache_entries=0, decode_budget=budget)
     _worker["limit"] = limit
 
 

@@ -22,6 +22,7 @@ class Request:
     body: BinaryIO | None = None
     content_length: int | None = 0
     host: str = ""
+    anonymous: bool = False     # set by the service: the request carries no signature
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()

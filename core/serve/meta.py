@@ -1,4 +1,4 @@
-"""Per-object metadata: the headers a PUT set, ACL, object type, ETag and CRC-64.
+"""Per-object metadata: the headers a PUT set, ACL, object type, ETag, CRC-64 and tags.
 
 Stored as JSON in ``ROOT/.oss-meta/<bucket>/<sha1[:2]>/<sha1(key)>.json`` (keys can be
 1,023 bytes, longer than a file name). Each record holds the identity (inode, size,
@@ -19,6 +19,8 @@ from ..storage import atomic_write
 from .config import META_DIR, log
 from .store import identity
 
+BUCKET_FILE = "bucket.json"     # next to the <sha1[:2]> folders: no key's record is named so
+
 # Headers a PUT may set and GET/HEAD return (lower-case -> canonical spelling).
 STORED_HEADERS = {
     "content-type": "Content-Type",
@@ -38,12 +40,20 @@ class ObjectMeta:
     headers: dict[str, str] = field(default_factory=dict)   # canonical name -> value
     acl: str = "default"
     type: str = "Normal"          # Normal, Appendable, Multipart
+    storage_class: str = "Standard"
+    restore: dict = field(default_factory=dict)   # {ready, expiry, tier}: core.serve.archive
+    tags: dict[str, str] = field(default_factory=dict)      # object tagging, in order
+    version_id: str = ""          # in a versioned bucket ("" is OSS's "null" version)
 
     @classmethod
     def from_json(cls, data: dict) -> "ObjectMeta":
         return cls(list(data["ident"]), str(data["etag"]), str(data["crc64"]),
                    {str(k): str(v) for k, v in data.get("headers", {}).items()},
-                   str(data.get("acl", "default")), str(data.get("type", "Normal")))
+                   str(data.get("acl", "default")), str(data.get("type", "Normal")),
+                   str(data.get("storage_class", "Standard")),
+                   dict(data.get("restore") or {}),
+                   {str(k): str(v) for k, v in data.get("tags", {}).items()},
+                   str(data.get("version_id", "")))
 
 
 def headers_from_request(headers: dict[str, str]) -> dict[str, str]:
@@ -73,7 +83,7 @@ class MetaStore:
             meta = ObjectMeta.from_json(data)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             log.warning("object metadata %s is unreadable (%s); defaults are served", path, e)
             return None
         return meta if tuple(meta.ident) == identity(st) else None
@@ -89,6 +99,24 @@ class MetaStore:
             self._path(bucket, key).unlink()
         except FileNotFoundError:
             pass
+
+    # -- the bucket's default storage class (CreateBucketConfiguration/StorageClass) -----
+    def bucket_class(self, bucket: str) -> str:
+        """The storage class new objects of ``bucket`` get when a write names none."""
+        path = self.folder / validate_bucket(bucket) / BUCKET_FILE
+        try:
+            value = json.loads(path.read_text(encoding="utf-8")).get("StorageClass")
+        except FileNotFoundError:
+            return "Standard"
+        except (OSError, ValueError, AttributeError) as e:
+            log.warning("bucket settings %s are unreadable (%s); Standard is used", path, e)
+            return "Standard"
+        return value if isinstance(value, str) and value else "Standard"
+
+    def set_bucket_class(self, bucket: str, storage_class: str) -> None:
+        path = self.folder / validate_bucket(bucket) / BUCKET_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps({"StorageClass": storage_class}))
 
     def drop_bucket(self, bucket: str) -> None:
         shutil.rmtree(self.folder / validate_bucket(bucket), ignore_errors=True)

@@ -1,8 +1,8 @@
 """Multipart upload: initiate, upload part, complete, abort, list uploads, list parts.
 
 Uploads in progress live in ``ROOT/.oss-uploads/<bucket>/<upload id>/``: ``info.json``
-(key, time, the object's headers and ACL) and one file per part (``<n>``, written like
-an object: temporary file, fsync, rename). Complete streams the parts into the object
+(key, time, the object's headers, ACL and tags) and one file per part (``<n>``, written
+like an object: temporary file, fsync, rename). Complete streams the parts into the object
 through the store's atomic write, then removes the upload.
 """
 from __future__ import annotations
@@ -18,15 +18,20 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from werkzeug.http import parse_range_header
+
 from ..oss.urls import validate_bucket
 from ..storage import atomic_write, open_temp
 from .config import (TMP_PREFIX, UPLOAD_DIR, entity_too_large, error, iso_time,
                      quoted_etag, small_int)
+from .archive import check_readable
 from .crc64 import Crc64
 from .listing import max_keys
 from .messages import Operation, Request, Response
 from .meta import ObjectMeta
-from .store import check_key_shape, open_regular
+from .objects import UPLOAD_DEFAULT_TYPE
+from .objects import _byte_span as byte_span, _copy_source as copy_source  # one parser each
+from .store import check_key_shape, decode_content_md5, open_regular
 from .xmlio import el, read_xml, xml_doc
 
 MAX_PARTS = 10000
@@ -53,7 +58,8 @@ class UploadStore:
         folder = self._dir(bucket, upload_id)
         folder.mkdir(parents=True)
         atomic_write(folder / "info.json", json.dumps(
-            {"key": key, "initiated": now, "headers": meta.headers, "acl": meta.acl}))
+            {"key": key, "initiated": now, "headers": meta.headers, "acl": meta.acl,
+             "storage_class": meta.storage_class, "tags": meta.tags}))
         return upload_id
 
     def info(self, bucket: str, key: str | None, upload_id: str) -> tuple[Path, dict]:
@@ -66,14 +72,15 @@ class UploadStore:
             raise no_such_upload(upload_id)
         return folder, info
 
-    def parts(self, folder: Path) -> list[tuple[int, int, float, str]]:
-        """(number, size, mtime, quoted ETag) of each uploaded part, by number."""
+    def parts(self, folder: Path) -> list[tuple[int, int, float, str, str]]:
+        """(number, size, mtime, quoted ETag, CRC-64) of each uploaded part, by number."""
         out = []
         for entry in os.scandir(folder):
             if entry.name.endswith(".json") and entry.name[:-5].isdigit():
                 try:
                     d = json.loads(Path(entry.path).read_text(encoding="utf-8"))
-                    out.append((int(entry.name[:-5]), d["size"], d["mtime"], d["etag"]))
+                    out.append((int(entry.name[:-5]), d["size"], d["mtime"], d["etag"],
+                                str(d.get("crc64", ""))))
                 except (OSError, ValueError, KeyError):
                     continue
         return sorted(out)
@@ -108,8 +115,7 @@ class MultipartOps:
         if "uploadId" in q:
             if m == "PUT" and "partNumber" in q:
                 if "x-oss-copy-source" in req.headers:
-                    raise error("NotImplemented", "UploadPartCopy is not implemented by "
-                                "this server.", 501)
+                    return Operation("UploadPartCopy", self._upload_part_copy)
                 return Operation("UploadPart", self._upload_part)
             if m == "POST":
                 return Operation("CompleteMultipartUpload", self._complete)
@@ -122,6 +128,8 @@ class MultipartOps:
     def _initiate(self, req: Request) -> Response:
         check_key_shape(req.key, for_write=True)
         meta = self._new_meta(req)
+        # an upload that names no Content-Type is application/octet-stream, as PutObject
+        meta.headers.setdefault("Content-Type", UPLOAD_DEFAULT_TYPE)
         upload_id = self.uploads.create(req.bucket, req.key, meta, self._clock())
         url = req.query.get("encoding-type") == "url"
         body = (el("Bucket", req.bucket) + el("Key", quote(req.key) if url else req.key)
@@ -129,20 +137,58 @@ class MultipartOps:
         return Response(200, {"Content-Type": "application/xml"},
                         xml_doc("InitiateMultipartUploadResult", body))
 
-    def _upload_part(self, req: Request) -> Response:
+    def _part_target(self, req: Request) -> tuple[int, Path]:
         number = small_int(req.query.get("partNumber"), "partNumber", digits=6)
         if number is None or not 1 <= number <= MAX_PARTS:
             raise error("InvalidArgument", f"Part number must be an integer between 1 and "
                         f"{MAX_PARTS}, inclusive.", 400, ArgumentName="partNumber")
         folder, _ = self.uploads.info(req.bucket, req.key, req.query["uploadId"])
+        return number, folder
+
+    def _upload_part(self, req: Request) -> Response:
+        number, folder = self._part_target(req)
         limit = self.config.max_body_bytes
         if req.content_length is not None and req.content_length > limit:
             raise entity_too_large(limit)
+        body = req.body
+        chunks = iter(lambda: body.read(1 << 16), b"") if body is not None else iter(())
+        etag, crc, md5 = self._store_part(folder, number, chunks, limit,
+                                          req.headers.get("content-md5"))
+        return Response(200, {"ETag": etag, "x-oss-hash-crc64ecma": crc,
+                              "Content-MD5": base64.b64encode(md5).decode("ascii")})
+
+    def _upload_part_copy(self, req: Request) -> Response:
+        """A part copied from an object of this server (``x-oss-copy-source``), whole or
+        ``x-oss-copy-source-range: bytes=first-last``, with the copy-source conditions."""
+        number, folder = self._part_target(req)
+        src_bucket, src_key = copy_source(req.headers["x-oss-copy-source"])
+        self.store.bucket_dir(src_bucket)
+        f, st = self.store.open(src_bucket, src_key)
+        with f:
+            meta = self._object_meta(src_bucket, src_key, f, st)
+            check_readable(meta, self._clock())      # an Archive source needs a restore
+            self._conditions(req, meta.etag, st.st_mtime, "x-oss-copy-source-", 412)
+            span = byte_span(parse_range_header(req.headers.get("x-oss-copy-source-range")),
+                             st.st_size)
+            start, stop = span if span is not None else (0, st.st_size)
+            f.seek(start)
+            etag, crc, _ = self._store_part(folder, number, _read_span(f, stop - start),
+                                            stop - start, None)
+        body = el("LastModified", iso_time(self._clock())) + el("ETag", etag)
+        return Response(200, {"Content-Type": "application/xml", "ETag": etag,
+                              "x-oss-hash-crc64ecma": crc,
+                              "x-oss-copy-source-version-id": meta.version_id or "null"},
+                        xml_doc("CopyPartResult", body))
+
+    def _store_part(self, folder: Path, number: int, chunks, limit: int,
+                    content_md5: str | None) -> tuple[str, str, bytes]:
+        """Write part ``number`` (temporary file, fsync, rename) and its record:
+        (quoted ETag, CRC-64, MD5 digest)."""
         fd, tmp = open_temp(folder, prefix=TMP_PREFIX)
         try:
             md5, crc, size = hashlib.md5(), Crc64(), 0
             with os.fdopen(fd, "wb") as f:
-                while req.body is not None and (chunk := req.body.read(1 << 16)):
+                for chunk in chunks:
                     size += len(chunk)
                     if size > limit:
                         raise entity_too_large(limit)
@@ -151,10 +197,8 @@ class MultipartOps:
                     f.write(chunk)
                 f.flush()
                 os.fsync(f.fileno())
-            if "content-md5" in req.headers:
-                from .store import decode_content_md5
-
-                if decode_content_md5(req.headers["content-md5"]) != md5.digest():
+            if content_md5 is not None:
+                if decode_content_md5(content_md5) != md5.digest():
                     raise error("InvalidDigest", "The Content-MD5 you specified did not "
                                 "match what was received.", 400)
             os.replace(tmp, folder / str(number))
@@ -166,14 +210,14 @@ class MultipartOps:
             raise
         etag = quoted_etag(md5.hexdigest())
         atomic_write(folder / f"{number}.json",
-                     json.dumps({"size": size, "mtime": time.time(), "etag": etag}))
-        return Response(200, {"ETag": etag, "x-oss-hash-crc64ecma": str(crc.value),
-                              "Content-MD5": base64.b64encode(md5.digest()).decode("ascii")})
+                     json.dumps({"size": size, "mtime": time.time(), "etag": etag,
+                                 "crc64": str(crc.value)}))
+        return etag, str(crc.value), md5.digest()
 
     def _complete(self, req: Request) -> Response:
         upload_id = req.query["uploadId"]
         folder, info = self.uploads.info(req.bucket, req.key, upload_id)
-        uploaded = {n: (size, etag) for n, size, _, etag in self.uploads.parts(folder)}
+        uploaded = {n: (size, etag) for n, size, _, etag, _ in self.uploads.parts(folder)}
         if req.headers.get("x-oss-complete-all", "").lower() == "yes":
             chosen = [(n, uploaded[n][1]) for n in sorted(uploaded)]
         else:
@@ -203,9 +247,11 @@ class MultipartOps:
                                       for n, _ in chosen))
         acl = info.get("acl", "default")
         if "x-oss-object-acl" in req.headers:     # Complete may set it too
-            acl = self._new_meta(req).acl           # (validated there)
+            acl = self._new_meta(req, with_tags=False).acl     # (validated there)
         meta = ObjectMeta([], f'"{digest.hexdigest().upper()}-{len(chosen)}"', "",
-                          dict(info.get("headers", {})), acl, "Multipart")
+                          dict(info.get("headers", {})), acl, "Multipart",
+                          str(info.get("storage_class", "Standard")),
+                          tags=dict(info.get("tags", {})))
 
         def part_chunks():
             for n, _ in chosen:
@@ -220,10 +266,12 @@ class MultipartOps:
         shutil.rmtree(folder, ignore_errors=True)
         url = req.query.get("encoding-type") == "url"
         body = ((el("EncodingType", "url") if url else "")
-                + el("Location", f"/{req.bucket}/{req.key}") + el("Bucket", req.bucket)
+                + el("Location", f"/{req.bucket}/{quote(req.key)}")   # a URL: encoded
+                + el("Bucket", req.bucket)
                 + el("Key", quote(req.key) if url else req.key) + el("ETag", meta.etag))
         return Response(200, {"Content-Type": "application/xml", "ETag": meta.etag,
-                              "x-oss-hash-crc64ecma": result.crc64},
+                              "x-oss-hash-crc64ecma": result.crc64,
+                              **self._version_header(req.bucket, meta)},
                         xml_doc("CompleteMultipartUploadResult", body))
 
     def _abort(self, req: Request) -> Response:
@@ -233,20 +281,25 @@ class MultipartOps:
 
     def _list_parts(self, req: Request) -> Response:
         upload_id = req.query["uploadId"]
-        folder, _ = self.uploads.info(req.bucket, req.key, upload_id)
+        folder, info = self.uploads.info(req.bucket, req.key, upload_id)
         marker = small_int(req.query.get("part-number-marker") or "0", "part-number-marker",
                            digits=6)
         limit = max_keys(req.query.get("max-parts"), 1000, "max-parts")
         parts = [p for p in self.uploads.parts(folder) if p[0] > marker]
         truncated = len(parts) > limit
         parts = parts[:limit]
-        body = [el("Bucket", req.bucket), el("Key", req.key), el("UploadId", upload_id),
-                el("PartNumberMarker", marker),
+        url = req.query.get("encoding-type") == "url"
+        body = [el("Bucket", req.bucket), el("Key", quote(req.key) if url else req.key),
+                el("UploadId", upload_id), el("PartNumberMarker", marker),
                 el("NextPartNumberMarker", parts[-1][0] if parts else marker),
-                el("MaxParts", limit), el("IsTruncated", "true" if truncated else "false")]
-        for n, size, mtime, etag in parts:
+                el("MaxParts", limit), el("IsTruncated", "true" if truncated else "false"),
+                el("StorageClass", info.get("storage_class", "Standard"))]
+        if url:
+            body.insert(0, el("EncodingType", "url"))
+        for n, size, mtime, etag, crc in parts:
             body.append("<Part>" + el("PartNumber", n) + el("LastModified", iso_time(mtime))
-                        + el("ETag", etag) + el("Size", size) + "</Part>")
+                        + el("ETag", etag) + el("Size", size)
+                        + (el("HashCrc64ecma", crc) if crc else "") + "</Part>")
         return Response(200, {"Content-Type": "application/xml"},
                         xml_doc("ListPartsResult", "".join(body)))
 
@@ -295,3 +348,10 @@ class MultipartOps:
             body.append("<CommonPrefixes>" + el("Prefix", enc(p)) + "</CommonPrefixes>")
         return Response(200, {"Content-Type": "application/xml"},
                         xml_doc("ListMultipartUploadsResult", "".join(body)))
+
+
+def _read_span(f, length: int):
+    while length > 0 and (chunk := f.read(min(1 << 20, length))):
+        length -= len(chunk)
+        yield chunk
+

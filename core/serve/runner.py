@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import ssl
 import sys
 import threading
 import time
@@ -34,6 +35,7 @@ from .config import (ACLS, DEFAULT_HOST, DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT,
                      DEFAULT_WORKER_MEMORY_MB, ServiceConfig, default_workers,
                      new_request_id)
 from .service import OssService
+from .tls import TlsFront, server_context
 from .wsgi import OssApp
 
 CHANNEL_TIMEOUT = 120          # idle seconds before waitress drops a connection
@@ -107,6 +109,7 @@ class _Channel(HTTPChannel):
 
 class _Server(TcpWSGIServer):
     channel_class = _Channel
+    tls: TlsFront | None = None     # serving HTTPS: accepted sockets go there first
 
     def readable(self) -> bool:
         now = time.time()
@@ -116,14 +119,29 @@ class _Server(TcpWSGIServer):
         return self.accepting       # over the limit too: accept, answer 503, close
 
     def handle_accept(self) -> None:
-        if len(self._map) < self.adj.connection_limit:
+        if self.tls is None and len(self._map) < self.adj.connection_limit:
             return super().handle_accept()
         try:
             pair = self.accept()
         except OSError:
             return
-        if pair is not None:
+        if pair is None:
+            return
+        if self.tls is not None:
+            self.set_socket_options(pair[0])
+            self.tls.accept(pair[0], self.fix_addr(pair[1]))   # handshake, then adopt()
+        else:
             _SlowDown(pair[0], self._map)
+
+    def adopt(self, sock, addr) -> None:
+        """Serve the plain end of a TLS connection (any thread): a channel as for an
+        accepted socket, or 503 SlowDown over the limit; in waitress's loop thread."""
+        def add() -> None:
+            if len(self._map) < self.adj.connection_limit:
+                self.channel_class(self, sock, addr, self.adj, map=self._map)
+            else:
+                _SlowDown(sock, self._map)
+        self.trigger.pull_trigger(add)
 
 
 class _SlowDown(wasyncore.dispatcher):
@@ -183,7 +201,8 @@ class OssServer:
     socket and the image workers. ``serve_forever()`` serves in the calling thread.
     """
 
-    def __init__(self, service: OssService, host: str, port: int) -> None:
+    def __init__(self, service: OssService, host: str, port: int,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.service = service
         self.app = OssApp(service)
         cfg = service.config
@@ -193,7 +212,11 @@ class OssServer:
             connection_limit=cfg.max_connections + 2, channel_timeout=CHANNEL_TIMEOUT,
             asyncore_use_poll=True, backlog=1024, ident="oss-img",
             max_request_body_size=cfg.max_body_bytes + 64 * 1024,
-            expose_tracebacks=False, clear_untrusted_proxy_headers=False)
+            expose_tracebacks=False, clear_untrusted_proxy_headers=False,
+            url_scheme="https" if tls is not None else "http")
+        if tls is not None:
+            # twice the limit: the clients over it still get their 503 over TLS
+            self._server.tls = TlsFront(tls, self._server.adopt, 2 * cfg.max_connections)
         self._thread: threading.Thread | None = None
 
     @property
@@ -210,7 +233,8 @@ class OssServer:
         host = str(self._server.effective_host)
         if ":" in host:
             host = f"[{host}]"
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self._server.tls is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     def start(self) -> threading.Thread:
         self._thread = threading.Thread(target=self._server.run, name="oss-img-serve",
@@ -244,12 +268,16 @@ class OssServer:
 
             server.trigger.pull_trigger(close_connections)
             closed.wait(10)
+            if server.tls is not None:
+                server.tls.close()
             server.task_dispatcher.shutdown(timeout=5)
             server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
             self._thread.join(10)
         self._close()
 
     def _close(self) -> None:
+        if self._server.tls is not None:
+            self._server.tls.close()
         try:
             wasyncore.close_all(self._server._map)
         except OSError:
@@ -279,11 +307,16 @@ def serve(root, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     from pathlib import Path
 
     service_kwargs = {k: options.pop(k) for k in ("clock", "monotonic") if k in options}
+    certfile, keyfile = options.pop("certfile", None), options.pop("keyfile", None)
+    if keyfile and not certfile:
+        raise OssError("MissingArgument", "A key file needs its certificate (--certfile).",
+                       key="certfile")
+    tls = server_context(certfile, keyfile) if certfile else None
     if isinstance(credentials, Credentials):
         credentials = (credentials,)
     config = ServiceConfig(Path(root), acl=acl, credentials=tuple(credentials or ()),
                            **options)
-    return OssServer(OssService(config, **service_kwargs), host, port)
+    return OssServer(OssService(config, **service_kwargs), host, port, tls)
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -298,7 +331,8 @@ def register(subparsers) -> None:
     p.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 9000; 0 = any)")
     p.add_argument("--acl", choices=ACLS, default="public-read",
-                   help="who may do what without a signature (default public-read)")
+                   help="who may do what without a signature, for buckets without an ACL "
+                        "of their own (PutBucketAcl) (default public-read)")
     p.add_argument("--region", default=DEFAULT_REGION,
                    help="region that V4 signatures must name (default cn-hangzhou)")
     p.add_argument("--domain", default=DEFAULT_DOMAIN,
@@ -315,12 +349,28 @@ def register(subparsers) -> None:
                    help="image worker processes (default: CPU count; 0 = in the server "
                         "process, no isolation)")
     p.add_argument("--worker-memory-mb", type=int, default=DEFAULT_WORKER_MEMORY_MB,
-                   help="address-space cap of each image worker (default 2048)")
+                   help="address-space cap of each image worker, which also sizes the "
+                        "engine's memory budget (default 2048: 1400 MB of pixels)")
     p.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                    help="request threads (default 16; image requests use at most all "
                         "but 4)")
     p.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS,
                    help="open connections before new ones get 503 (default 1000)")
+    p.add_argument("--restore-seconds", type=float, default=60.0,
+                   help="how long RestoreObject of an Archive/ColdArchive object takes "
+                        "(default 60, OSS's Archive time)")
+    p.add_argument("--allow-callback-hosts", default="loopback", metavar="HOSTS",
+                   help="comma-separated hosts upload callbacks may call: names, IPs, "
+                        "*.domain, 'loopback' (default) or '*' (any: an SSRF risk)")
+    p.add_argument("--callback-key", metavar="PEM",
+                   help="RSA private key (PEM) to sign upload callbacks with, as OSS does")
+    p.add_argument("--callback-pub-key-url", metavar="URL",
+                   help="where the public half of --callback-key is published (sent to "
+                        "callback servers as x-oss-pub-key-url)")
+    p.add_argument("--certfile", help="serve HTTPS with this PEM certificate (chain); SDKs "
+                   "default to https for an endpoint without a scheme")
+    p.add_argument("--keyfile", help="the certificate's PEM private key (default: in "
+                   "--certfile)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not log each request")
     p.set_defaults(func=_cmd_serve)
 
@@ -344,14 +394,21 @@ def _cmd_serve(args) -> int:
                    workers=args.workers, worker_memory_mb=args.worker_memory_mb,
                    threads=args.threads,
                    max_concurrent_processing=max(1, args.threads - 4),
-                   max_connections=args.max_connections)
+                   max_connections=args.max_connections,
+                   restore_seconds=args.restore_seconds,
+                   callback_hosts=tuple(h.strip() for h in args.allow_callback_hosts.split(",")
+                                        if h.strip()),
+                   callback_key=args.callback_key,
+                   callback_pub_key_url=args.callback_pub_key_url,
+                   certfile=args.certfile, keyfile=args.keyfile)
     cfg = server.service.config
     buckets = ", ".join(n for n, _ in server.service.store.buckets()) or "(none yet)"
     key = mask(credentials[0].access_key_id) if credentials else "none"
     print(f"oss-img serve: {cfg.root} at {server.url}\n"
           f"  acl {cfg.acl}, region {cfg.region} (V4 signers must use it), key {key}"
           f"{' (STS)' if credentials and credentials[0].is_sts else ''}\n"
-          f"  virtual-hosted: http://<bucket>.{cfg.domain}:{server.port}/; "
+          f"  virtual-hosted: {server.url.split(':')[0]}://<bucket>.{cfg.domain}:"
+          f"{server.port}/; "
           f"separators {cfg.separators or 'off'}\n"
           f"  image workers {cfg.workers or 'in-process'}, threads {cfg.threads}\n"
           f"  buckets: {buckets}", file=sys.stderr)

@@ -5,6 +5,10 @@ hung thread): files are opened non-blocking, ``fstat``-ed, and their size is che
 before a byte is read. In-flight writes are ``.oss-tmp-*`` files next to their object:
 never listed, ignored by DeleteBucket, and removed when the store starts (a ``kill -9``
 during a PUT leaves one behind).
+
+A key ending in ``/`` (a "folder object", ``a/b/``) is the file ``a/b/.oss-folder-object``
+(:data:`FOLDER_OBJECT`): it lives in the folder that also holds ``a/b/c``, and the listing
+maps it back to ``a/b/``; no other key may use that name as a segment.
 """
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from ..errors import OssError
 from ..oss.urls import validate_bucket
 from ..resolver import no_such_key, safe_join
 from ..storage import keep_mode, open_regular, open_temp
-from .config import TMP_PREFIX, entity_too_large, error, log, quoted_etag
+from .config import FOLDER_OBJECT, TMP_PREFIX, entity_too_large, error, log, quoted_etag
 from .crc64 import Crc64
 
 
@@ -70,9 +74,9 @@ def invalid_object_name(key: str, why: str) -> OssError:
 
 
 def check_key_shape(key: str, *, for_write: bool) -> None:
-    """Keys the local store can hold: 1-1023 UTF-8 bytes, no empty/./.. segments, no
-    backslash or NUL, no reserved temporary names. Reads of other keys are NoSuchKey;
-    writes are InvalidObjectName (so a client learns why)."""
+    """Keys the local store can hold: 1-1023 UTF-8 bytes, no empty/./.. segments (but
+    one trailing ``/``: a folder object), no backslash or NUL, no reserved names. Reads
+    of other keys are NoSuchKey; writes are InvalidObjectName (so a client learns why)."""
     problem = None
     try:
         size = len(key.encode("utf-8")) if key else 0
@@ -83,13 +87,27 @@ def check_key_shape(key: str, *, for_write: bool) -> None:
             problem = "must be 1-1023 bytes"
         elif key.startswith("/") or "\\" in key or "\x00" in key:
             problem = "must not start with '/' or contain a backslash or NUL"
-        elif any(p in ("", ".", "..") for p in key.split("/")):
+        elif any(p in ("", ".", "..") for p in key.removesuffix("/").split("/")):
             problem = ("has an empty, '.' or '..' segment, which the local store cannot "
                        "hold")
         elif any(p.startswith(TMP_PREFIX) for p in key.split("/")):
             problem = f"uses the reserved prefix {TMP_PREFIX}"
+        elif FOLDER_OBJECT in key.split("/"):
+            problem = f"uses the reserved name {FOLDER_OBJECT}"
     if problem:
         raise invalid_object_name(key, problem) if for_write else no_such_key(key)
+
+
+def key_path(key: str) -> str:
+    """The relative file path of ``key``: itself, or ``<folder>/FOLDER_OBJECT`` for a
+    key ending in ``/``."""
+    return key + FOLDER_OBJECT if key.endswith("/") else key
+
+
+def path_key(rel: str) -> str:
+    """The key of a file path relative to its bucket (``/``-separated): the inverse of
+    :func:`key_path`."""
+    return rel.removesuffix(FOLDER_OBJECT) if rel.endswith("/" + FOLDER_OBJECT) else rel
 
 
 def decode_content_md5(value: str) -> bytes:
@@ -193,13 +211,14 @@ class ObjectStore:
         """
         check_key_shape(key, for_write=for_write)
         base = self.bucket_dir(bucket)
+        rel = key_path(key)
         try:
-            resolved = safe_join(base, key)
+            resolved = safe_join(base, rel)
         except OssError:
             if for_write:
                 raise invalid_object_name(key, "leads outside its bucket") from None
-            raise
-        return base.joinpath(*key.split("/")), resolved
+            raise no_such_key(key) from None
+        return base.joinpath(*rel.split("/")), resolved
 
     def exists(self, bucket: str, key: str) -> bool:
         try:
@@ -288,7 +307,10 @@ class ObjectStore:
                         name.encode("utf-8")
                     except UnicodeEncodeError:  # not representable as an OSS key
                         continue
-                    key = rel + name
+                    folder_object = name == FOLDER_OBJECT     # the object rel ("a/b/")
+                    if folder_object and not rel:
+                        continue
+                    key = rel if folder_object else rel + name
                     try:
                         if entry.is_symlink():
                             # Listed only when it stays inside the bucket; linked folders
@@ -298,6 +320,8 @@ class ObjectStore:
                                     and os.path.isfile(target) and key.startswith(prefix)):
                                 out.append((key, target))
                         elif entry.is_dir(follow_symlinks=False):
+                            if folder_object:
+                                continue
                             sub = key + "/"
                             if prefix.startswith(sub) or sub.startswith(prefix):
                                 walk(entry.path, sub)
@@ -397,6 +421,19 @@ class ObjectStore:
             for name in filenames:
                 os.unlink(os.path.join(dirpath, name))
             os.rmdir(dirpath)
+
+    def put_file(self, bucket: str, key: str, source: Path) -> os.stat_result:
+        """Move the file ``source`` (on ROOT's file system) into place as ``key``."""
+        literal, _ = self.paths(bucket, key, for_write=True)
+        with self._tree_lock:
+            self._drop_leftover_folder(literal)
+            try:
+                literal.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, literal)
+            except (FileExistsError, NotADirectoryError, IsADirectoryError):
+                raise invalid_object_name(key, "collides with a folder or an object of "
+                                          "the local store") from None
+        return os.stat(literal)
 
     def delete(self, bucket: str, key: str) -> bool:
         """Remove ``key`` (absent keys are fine, as in OSS) and prune emptied folders;

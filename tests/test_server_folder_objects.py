@@ -1,0 +1,108 @@
+"""Keys ending in ``/`` ("folder objects", what the OSS console creates for a folder) on
+``oss-img serve``, with oss2 as the client.
+
+On OSS ``a/b/`` is an ordinary key beside ``a/b/c``: it is listed (under prefix ``a/b/``
+and as the common prefix ``a/b/`` with delimiter ``/``), read, copied and deleted like any
+other. The local store keeps it as ``a/b/.oss-folder-object`` (core.serve.config.
+FOLDER_OBJECT); files dropped into ROOT by hand keep working and make no such key.
+"""
+from __future__ import annotations
+
+import pytest
+
+import oss2
+
+from core.oss.credentials import Credentials
+from core.serve.config import FOLDER_OBJECT
+from tests.helpers import running_server
+
+REGION = "cn-hangzhou"
+CREDS = Credentials("LTAI5tFolderTestKey01", "Folder+Secret/For=Tests01")
+BUCKET = "folder-bucket"
+
+
+@pytest.fixture
+def root(tmp_path):
+    r = tmp_path / "root"
+    (r / BUCKET / "photos").mkdir(parents=True)
+    (r / BUCKET / "photos" / "cat.jpg").write_bytes(b"dropped by hand")
+    return r
+
+
+@pytest.fixture
+def bucket(root):
+    with running_server(root, "private", (CREDS,), region=REGION) as srv:
+        yield oss2.Bucket(oss2.Auth(CREDS.access_key_id, CREDS.access_key_secret), srv.url,
+                          BUCKET, region=REGION)
+
+
+def keys(bucket, **kw) -> list[str]:
+    return [o.key for o in oss2.ObjectIterator(bucket, **kw)]
+
+
+def test_folder_object_beside_its_contents(bucket, root):
+    bucket.put_object("a/b/c", b"file")
+    bucket.put_object("a/b/", b"")
+    bucket.put_object("a/", b"top")
+    assert keys(bucket) == ["a/", "a/b/", "a/b/c", "photos/cat.jpg"]
+    page = bucket.list_objects(prefix="a/", delimiter="/")
+    assert [o.key for o in page.object_list] == ["a/"] and page.prefix_list == ["a/b/"]
+    page = bucket.list_objects_v2(prefix="a/b/", delimiter="/")
+    assert [o.key for o in page.object_list] == ["a/b/", "a/b/c"]
+    assert [o.size for o in page.object_list] == [0, 4]
+    assert bucket.get_object("a/").read() == b"top"
+    assert bucket.head_object("a/b/").content_length == 0
+    assert (root / BUCKET / "a" / "b" / FOLDER_OBJECT).is_file()
+
+    bucket.delete_object("a/b/")
+    assert keys(bucket, prefix="a/") == ["a/", "a/b/c"]
+    assert not bucket.object_exists("a/b/") and bucket.object_exists("a/b/c")
+    bucket.delete_object("a/b/c")
+    assert not (root / BUCKET / "a" / "b").exists()           # emptied folders pruned
+    bucket.delete_object("a/")
+    assert not (root / BUCKET / "a").exists()
+
+
+def test_copy_and_batch_delete(bucket):
+    key = "阿里云/加油/:?;@&=+$, /<>{}[]|/"                     # oss2's escape test key
+    bucket.put_object(key, b"x" * 36)
+    bucket.copy_object(BUCKET, key, "copied.bin")
+    assert bucket.get_object("copied.bin").read() == b"x" * 36
+    bucket.copy_object(BUCKET, "copied.bin", "dir/")
+    assert bucket.get_object("dir/").read() == b"x" * 36
+    result = bucket.batch_delete_objects([key, "dir/", "copied.bin"])
+    assert sorted(result.deleted_keys) == sorted([key, "dir/", "copied.bin"])
+    assert keys(bucket) == ["photos/cat.jpg"]
+
+
+def test_files_dropped_into_root_make_no_folder_key(bucket):
+    assert keys(bucket) == ["photos/cat.jpg"]
+    assert not bucket.object_exists("photos/")
+    with pytest.raises(oss2.exceptions.NoSuchKey):
+        bucket.get_object("photos/")
+    bucket.put_object("photos/", b"")
+    assert keys(bucket) == ["photos/", "photos/cat.jpg"]
+
+
+def test_reserved_name_and_clashes(bucket):
+    with pytest.raises(oss2.exceptions.InvalidObjectName):
+        bucket.put_object(f"x/{FOLDER_OBJECT}", b"x")
+    with pytest.raises(oss2.exceptions.NoSuchKey):
+        bucket.get_object(f"photos/{FOLDER_OBJECT}")
+    bucket.put_object("file", b"f")
+    with pytest.raises(oss2.exceptions.InvalidObjectName):   # a folder where a file is
+        bucket.put_object("file/", b"")
+    with pytest.raises(oss2.exceptions.InvalidObjectName):
+        bucket.put_object("a//", b"")
+
+
+def test_folder_object_in_a_non_empty_bucket_and_symlinks(bucket):
+    bucket.put_object("only/", b"")
+    bucket.put_symlink("only/", "link")
+    assert bucket.get_symlink("link").target_key == "only/"
+    bucket.delete_object("link")
+    bucket.delete_object("photos/cat.jpg")
+    with pytest.raises(oss2.exceptions.BucketNotEmpty):
+        bucket.delete_bucket()
+    bucket.delete_object("only/")
+    bucket.delete_bucket()
