@@ -22,7 +22,8 @@ from PIL import Image
 from . import codec
 from .cascade import Cascade, StyleLookup, parse, resolve
 from .errors import OssError
-from .inspect import average_hue_json, estimate_jpeg_quality, info_json
+from .inspect import average_hue_json, info_json
+from .jpeg_quality import estimate_jpeg_quality
 from .ops.geometry import AutoOrient, Crop, IndexCrop, Resize
 from .ops.output import Format
 from .ops.query import AverageHue, Info

@@ -19,16 +19,9 @@ from PIL import ExifTags, Image, TiffImagePlugin
 from PIL.TiffImagePlugin import IFDRational
 
 from core.errors import OssError
+from core.exif_text import _EXIF_TAGS, _GPS_TAGS, _IMAGE_TAGS, _IOP_TAGS
 from core.inspect import (
     PILLOW_TO_EXIV2,
-    _EXIF_TAGS,
-    _GPS_TAGS,
-    _IMAGE_TAGS,
-    _IOP_TAGS,
-    _ZIGZAG,
-    _ijg_table,
-    _STD_CHROMA,
-    _STD_LUMA,
     average_hue,
     average_hue_json,
     estimate_jpeg_quality,
@@ -36,6 +29,7 @@ from core.inspect import (
     info_json,
     print_degrees,
 )
+from core.jpeg_quality import _STD_CHROMA, _STD_LUMA, _ZIGZAG, _ijg_table
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "resources" / "samples" / "example.jpg"
 
