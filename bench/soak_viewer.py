@@ -51,6 +51,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from bench.soak_memory import malloc_stats, rss_bytes, rss_parts  # noqa: E402
+from bench import soak_memory  # noqa: E402
+
 HEARTBEAT_MS = 5
 IDLE_TIMEOUT_S = 60.0
 LIVE_TYPES = ("RenderRequest", "_SetSteps", "Source", "RenderOutput", "StepForm")
@@ -58,56 +61,6 @@ SAMPLE_FILES = ("example.jpg", "exif-rotated.jpg", "transparent.png", "animated.
                 "logo.png")
 # Sizes drawn for pixel keys stay modest (the machine is shared); a few draws go large.
 SIZE_KEYS = {"w", "h", "l", "s", "x", "y", "r", "padx", "pady", "size", "i"}
-
-
-def rss_bytes() -> int:
-    """Resident set size now (Linux /proc; elsewhere the peak from getrusage)."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
-
-
-def rss_parts() -> dict[str, float]:
-    """Resident memory by kind (MB, Linux): anonymous (heaps, mmapped buffers, Python's
-    arenas) and file-backed (libraries and fonts as their pages get used)."""
-    out = {}
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key in ("RssAnon", "RssFile"):
-                    out[key.lower()[3:] + "_mb"] = round(int(value.split()[0]) / 1024, 1)
-    except (OSError, ValueError):
-        pass
-    return out
-
-
-def malloc_stats() -> dict[str, float]:
-    """glibc's view of the C heap (MB): arena bytes in use and free, mmapped bytes.
-    Empty where mallinfo2 is not available (other libcs, other platforms)."""
-    import ctypes
-    import ctypes.util
-
-    class MallInfo2(ctypes.Structure):
-        _fields_ = [(n, ctypes.c_size_t) for n in (
-            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
-            "uordblks", "fordblks", "keepcost")]
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        fn = libc.mallinfo2
-    except (OSError, AttributeError):
-        return {}
-    fn.restype = MallInfo2
-    m = fn()
-    mb = 2 ** 20
-    return {"heap_used_mb": round(m.uordblks / mb, 1), "heap_free_mb": round(m.fordblks / mb, 1),
-            "mmap_mb": round(m.hblkhd / mb, 1)}
 
 
 def live_counts() -> tuple[int, dict[str, int]]:
@@ -249,11 +202,15 @@ class Inputs:
 # -- the soak --------------------------------------------------------------------------------
 
 class Soak:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, without: tuple[str, ...] = ()) -> None:
         from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
         from PySide6.QtWidgets import QApplication
 
         self.rng = random.Random(seed)
+        unknown = set(without) - {g for g, _ in self.GESTURES}
+        if unknown:
+            raise SystemExit(f"no such gesture: {', '.join(sorted(unknown))}")
+        self.gestures = [(g, w) for g, w in self.GESTURES if g not in without]
         self.inputs = Inputs(self.rng)
         self.tmp = tempfile.mkdtemp(prefix="soak-viewer-")
         os.environ["XDG_CONFIG_HOME"] = os.path.join(self.tmp, "config")  # not the user's
@@ -508,8 +465,8 @@ class Soak:
                 ("source", 3), ("view", 6), ("undo_redo", 5), ("clear", 1))
 
     def step(self) -> None:
-        names = [g for g, _ in self.GESTURES]
-        weights = [w for _, w in self.GESTURES]
+        names = [g for g, _ in self.gestures]
+        weights = [w for _, w in self.gestures]
         name = self.rng.choices(names, weights)[0]
         self.last_action = name
         getattr(self, "g_" + name)()
@@ -571,8 +528,17 @@ def slope_mb_per_min(rows: list[dict], after_s: float) -> float | None:
 
 def run_child(args) -> int:
     faulthandler.enable()
-    soak = Soak(args.seed)
-    rows = [soak.sample(0.0)]
+    soak = Soak(args.seed, tuple(args.without))
+    smaps = []
+
+    def sample(t: float) -> dict:
+        row = soak.sample(t)
+        if args.smaps:
+            smaps.append({"t": row["t"], **soak_memory.snapshot()})
+            Path(args.smaps).write_text(json.dumps(smaps, indent=1))
+        return row
+
+    rows = [sample(0.0)]
     print(fmt_row(rows[0]), flush=True)
     t0 = time.perf_counter()
     next_report = args.report_every
@@ -586,9 +552,9 @@ def run_child(args) -> int:
         progress = soak.edits if args.report_edits else time.perf_counter() - t0
         if progress >= next_report:
             next_report += args.report_every
-            rows.append(soak.sample(time.perf_counter() - t0))
+            rows.append(sample(time.perf_counter() - t0))
             print(fmt_row(rows[-1]), flush=True)
-    final = soak.sample(time.perf_counter() - t0)
+    final = sample(time.perf_counter() - t0)
     if rows[-1]["edits"] != final["edits"]:
         rows.append(final)
         print(fmt_row(final), flush=True)
@@ -649,6 +615,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report-every", type=float, default=None,
                     help="seconds between reports (default 60), or gestures with --edits")
     ap.add_argument("--json", default=None, help="write the summary here")
+    ap.add_argument("--without", default=[], type=lambda v: [g for g in v.split(",") if g],
+                    help="gesture kinds left out, comma-separated (to bisect a growth): "
+                    + ", ".join(g for g, _ in Soak.GESTURES))
+    ap.add_argument("--smaps", default=None,
+                    help="write where resident memory is (bench/soak_memory.py) at every "
+                    "report to this JSON file; compare with soak_memory.py A B")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     args.report_edits = args.edits is not None

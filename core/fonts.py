@@ -100,7 +100,16 @@ def substitution_note(name: str) -> str | None:
     return font_info(name).note
 
 
-@lru_cache(maxsize=64)
+# Open faces kept (LRU). Each Pillow face is a FreeType face of its own, which maps the
+# font file anew, and drawing CJK text faults in about 3 MB of a CJK font's pages per face
+# (plus ~180 KB of heap): 64 faces of WenQuanYi Zen Hei at different sizes held 220 MB
+# resident, and a long viewer session that tries watermark sizes fills such a cache
+# slowly -- the soak's steady RSS growth (issue 17, docs/PERFORMANCE.md). Opening a face
+# again costs about 1 ms, small beside drawing the text.
+FONT_FACES = 8
+
+
+@lru_cache(maxsize=FONT_FACES)
 def _truetype(path: str, size: int, index: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, index=index)
 
