@@ -216,6 +216,9 @@ class Soak:
         os.environ["XDG_CONFIG_HOME"] = os.path.join(self.tmp, "config")  # not the user's
         os.environ["XDG_DATA_HOME"] = os.path.join(self.tmp, "data")
         os.environ["XDG_STATE_HOME"] = os.path.join(self.tmp, "state")
+        from viewer import memory
+
+        memory.tune()   # as viewer/app.py does, before Qt allocates
         QCoreApplication.setOrganizationName("soak-viewer")
         QCoreApplication.setApplicationName("soak-viewer")
         self.app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -482,6 +485,11 @@ class Soak:
     # -- reporting ----------------------------------------------------------------------
     def sample(self, elapsed: float) -> dict:
         self.wait_idle()
+        # Measured at rest, as a user who stops would see it: the renderer hands free heap
+        # back once the preview has been idle for a moment (viewer/memory.py IdleTrim).
+        trim = self.win.renderer.idle_trim._timer
+        while trim.isActive():
+            self.run_for(5)
         objects, counts = live_counts()
         row = {"t": round(elapsed, 1), "edits": self.edits,
                "rss_mb": round(rss_bytes() / 2**20, 1), **rss_parts(), **malloc_stats(),
@@ -528,13 +536,37 @@ def slope_mb_per_min(rows: list[dict], after_s: float) -> float | None:
 
 def run_child(args) -> int:
     faulthandler.enable()
+    if args.tracemalloc:
+        import tracemalloc
+
+        tracemalloc.start(args.tracemalloc)
     soak = Soak(args.seed, tuple(args.without))
     smaps = []
+    traced: dict = {}   # tracemalloc snapshots: "base" (after a minute) and "last"
 
     def sample(t: float) -> dict:
         row = soak.sample(t)
+        if args.trim_probe:   # what an explicit malloc_trim(0) would give back now
+            from viewer import memory
+
+            before = soak_memory.snapshot()
+            memory.trim()
+            row["rss_trimmed_mb"] = round(rss_bytes() / 2**20, 1)
+            after = soak_memory.snapshot()
+            row["trim_gain"] = {k: round(v - after["breakdown"].get(k, 0), 1)
+                                for k, v in before["breakdown"].items()
+                                if v - after["breakdown"].get(k, 0) >= 0.5}
+            print(f"   trim would give back: {row['trim_gain']}", flush=True)
+        if args.tracemalloc:
+            row["py_traced_mb"] = round(tracemalloc.get_traced_memory()[0] / 2**20, 1)
+            traced["last" if "base" in traced or t < 60 else "base"] = \
+                tracemalloc.take_snapshot()
         if args.smaps:
             smaps.append({"t": row["t"], **soak_memory.snapshot()})
+            if "base" in traced and "last" in traced:
+                stats = traced["last"].compare_to(traced["base"], "lineno")[:25]
+                smaps[-1]["py_growth"] = [f"{st.size_diff / 1024:+.0f} KiB {st.count_diff:+d} "
+                                          f"{st.traceback}" for st in stats]
             Path(args.smaps).write_text(json.dumps(smaps, indent=1))
         return row
 
@@ -618,6 +650,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--without", default=[], type=lambda v: [g for g in v.split(",") if g],
                     help="gesture kinds left out, comma-separated (to bisect a growth): "
                     + ", ".join(g for g, _ in Soak.GESTURES))
+    ap.add_argument("--trim-probe", action="store_true",
+                    help="at each report, also call malloc_trim(0) and show what it gave back")
+    ap.add_argument("--tracemalloc", type=int, default=0, metavar="FRAMES",
+                    help="trace Python allocations (slow); with --smaps, the lines whose "
+                    "memory grew since the first minute")
     ap.add_argument("--smaps", default=None,
                     help="write where resident memory is (bench/soak_memory.py) at every "
                     "report to this JSON file; compare with soak_memory.py A B")

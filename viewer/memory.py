@@ -16,11 +16,17 @@ space is rarely returned. Two remedies, both glibc's documented knobs:
   (:class:`IdleTrim`).
 
 Elsewhere (macOS, Windows, musl) both do nothing.
+
+``OSS_VIEWER_MALLOC`` overrides the settings for an experiment or a machine that needs
+others, e.g. ``OSS_VIEWER_MALLOC=arena_max=4,mmap_threshold=131072`` (names below, in
+bytes), or ``OSS_VIEWER_MALLOC=off`` to leave glibc's defaults alone.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import logging
+import os
 import sys
 import time
 
@@ -58,17 +64,43 @@ def glibc():
     return _libc or None
 
 
+ENV = "OSS_VIEWER_MALLOC"
+
+
+def settings(env: str | None = None) -> dict[int, int]:
+    """The mallopt settings to apply: the defaults above, overridden by ``OSS_VIEWER_MALLOC``
+    (``name=value`` pairs, comma-separated; ``off`` for none). ValueError if malformed."""
+    env = os.environ.get(ENV, "") if env is None else env
+    names = {"mmap_threshold": M_MMAP_THRESHOLD, "trim_threshold": M_TRIM_THRESHOLD,
+             "arena_max": M_ARENA_MAX}
+    if env.strip() == "off":
+        return {}
+    out = {M_MMAP_THRESHOLD: MMAP_THRESHOLD, M_TRIM_THRESHOLD: TRIM_THRESHOLD,
+           M_ARENA_MAX: ARENA_MAX}
+    for item in filter(None, (part.strip() for part in env.split(","))):
+        name, sep, value = item.partition("=")
+        if not sep or name.strip() not in names or not value.strip().isdigit():
+            raise ValueError(f"{ENV}: expected name=value (bytes, a count) with a name "
+                             f"among {', '.join(names)}, got {item!r}")
+        out[names[name.strip()]] = int(value)
+    return out
+
+
 def tune() -> bool:
-    """Set the allocator up for image-sized buffers (once). True if applied."""
+    """Set the allocator up for image-sized buffers (once per process; the viewer does it
+    first thing at startup, viewer/app.py). True if applied. A malformed
+    ``OSS_VIEWER_MALLOC`` is reported in the log and the defaults are used."""
     global _tuned
     lib = glibc()
     if lib is None:
         return False
     if not _tuned:
-        ok = (lib.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
-              and lib.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
-              and lib.mallopt(M_ARENA_MAX, ARENA_MAX) == 1)
-        _tuned = ok
+        try:
+            wanted = settings()
+        except ValueError as e:
+            logging.getLogger(__name__).warning("%s; using the defaults", e)
+            wanted = settings("")
+        _tuned = all(lib.mallopt(param, value) == 1 for param, value in wanted.items())
     return _tuned
 
 
