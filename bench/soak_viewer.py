@@ -53,14 +53,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from bench.soak_memory import malloc_stats, rss_bytes, rss_parts  # noqa: E402
 from bench import soak_memory  # noqa: E402
+from bench.soak_inputs import Inputs, type_text  # noqa: E402
 
 HEARTBEAT_MS = 5
 IDLE_TIMEOUT_S = 60.0
-LIVE_TYPES = ("RenderRequest", "_SetSteps", "Source", "RenderOutput", "StepForm")
+LIVE_TYPES = ("RenderRequest", "_SetSteps", "Source", "RenderOutput", "StepForm",
+              "FreeTypeFont")   # open Pillow font faces: each maps its font file
 SAMPLE_FILES = ("example.jpg", "exif-rotated.jpg", "transparent.png", "animated.gif",
                 "logo.png")
-# Sizes drawn for pixel keys stay modest (the machine is shared); a few draws go large.
-SIZE_KEYS = {"w", "h", "l", "s", "x", "y", "r", "padx", "pady", "size", "i"}
+
+
+from viewer import memory  # noqa: E402  (no Qt objects made: safe before QApplication)
 
 
 def live_counts() -> tuple[int, dict[str, int]]:
@@ -85,120 +88,6 @@ def live_counts() -> tuple[int, dict[str, int]]:
     return len(objs), counts
 
 
-def type_text(widget, text: str) -> None:
-    """Type ``text`` into ``widget`` key by key, as a user (or an input method) would.
-    QTest.keyClicks only knows ASCII (it aborts on other characters)."""
-    from PySide6.QtCore import QEvent, Qt
-    from PySide6.QtGui import QKeyEvent
-    from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
-
-    for ch in text:
-        if ch.isascii():
-            QTest.keyClicks(widget, ch)
-            continue
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier,
-                                                     ch))
-
-
-# -- random inputs -------------------------------------------------------------------------
-
-class Inputs:
-    """Seeded random parameter values, operations and process strings."""
-
-    def __init__(self, rng: random.Random) -> None:
-        from core.params import REGISTRY
-
-        self.rng = rng
-        self.names = sorted(REGISTRY)
-        self.registry = REGISTRY
-
-    def int_value(self, spec, valid: bool = True) -> int:
-        rng = self.rng
-        lo = spec.min if spec.min is not None else -1000
-        hi = spec.max if spec.max is not None else 1000
-        if not valid:
-            return rng.choice([lo - 1, hi + 1, lo - rng.randint(2, 50)])
-        r = rng.random()
-        if r < 0.15:
-            return rng.choice([lo, hi]) if spec.key not in SIZE_KEYS else lo
-        if spec.key in SIZE_KEYS:
-            cap = 4000 if r > 0.97 else 1200
-            return rng.randint(lo, max(lo, min(hi, cap)))
-        return rng.randint(lo, hi)
-
-    def value(self, spec, valid: bool = True):
-        from core.params import Kind
-
-        rng = self.rng
-        if spec.kind is Kind.INT:
-            return self.int_value(spec, valid)
-        if spec.kind is Kind.FLAG:
-            return rng.randint(0, 1) if valid else rng.choice([2, -1])
-        if spec.kind is Kind.ENUM:
-            return rng.choice(spec.choices) if valid else "nonsense"
-        if spec.kind is Kind.COLOR:
-            return "".join(rng.choice("0123456789ABCDEF") for _ in range(6)) if valid else "GG0000"
-        if spec.kind is Kind.BASE64:
-            if spec.key == "image":
-                return rng.choice(["logo.png", "logo.png?x-oss-process=image/resize,P_50",
-                                   "example.jpg", "missing.png"])
-            if spec.choices:
-                return rng.choice(spec.choices)
-            words = ["OSS", "图片服务", "Hello", "soak", "é", "🙂", "x" * rng.randint(1, 40)]
-            return " ".join(rng.choice(words) for _ in range(rng.randint(1, 4)))
-        raise AssertionError(spec.kind)
-
-    def op(self, name: str | None = None):
-        """A valid operation: the palette's starter with a few keys changed."""
-        from core.errors import OssError
-        from viewer.steps_panel import starter_op
-
-        name = name or self.rng.choice(self.names)
-        op = starter_op(name)
-        cls = type(op)
-        for spec in self.rng.sample(cls.SPECS, k=min(len(cls.SPECS), self.rng.randint(0, 3))):
-            try:
-                value = spec.validate(self.value(spec))
-                candidate = op.replace(**{spec.key: value})
-                candidate.check()
-            except (OssError, ValueError):
-                continue
-            op = candidate
-        return op
-
-    def process(self, steps: int | None = None) -> str:
-        from core.cascade import Cascade, parse
-        from core.errors import OssError
-
-        for _ in range(20):
-            n = steps if steps is not None else self.rng.choice([1, 1, 2, 2, 3, 4])
-            text = Cascade(tuple(self.op() for _ in range(n))).to_string()
-            try:
-                parse(text)
-                return text
-            except OssError:
-                continue  # e.g. two terminal actions: draw again
-        return "image/resize,w_200"
-
-    def invalid_process(self, valid: str) -> str:
-        rng = self.rng
-        kind = rng.randrange(6)
-        if kind == 0 and len(valid) > 7:       # drop a character
-            i = rng.randrange(6, len(valid))
-            return valid[:i] + valid[i + 1:]
-        if kind == 1:                          # an action OSS does not have
-            return valid + "/sparkle,9"
-        if kind == 2:                          # an out-of-range value
-            return valid + "/rotate,361"
-        if kind == 3:                          # a key without a value
-            return valid + "/resize,w_"
-        if kind == 4:                          # junk
-            return "image/" + "".join(rng.choice("abc,_/-0129") for _ in range(rng.randint(1, 20)))
-        return valid.replace("image/", "image//", 1)
-
-
 # -- the soak --------------------------------------------------------------------------------
 
 class Soak:
@@ -216,12 +105,11 @@ class Soak:
         os.environ["XDG_CONFIG_HOME"] = os.path.join(self.tmp, "config")  # not the user's
         os.environ["XDG_DATA_HOME"] = os.path.join(self.tmp, "data")
         os.environ["XDG_STATE_HOME"] = os.path.join(self.tmp, "state")
-        from viewer import memory
-
         memory.tune()   # as viewer/app.py does, before Qt allocates
         QCoreApplication.setOrganizationName("soak-viewer")
         QCoreApplication.setApplicationName("soak-viewer")
         self.app = QApplication.instance() or QApplication(sys.argv[:1])
+        memory.limit_caches()   # as viewer/app.py does
         from viewer.mainwindow import MainWindow
         from viewer.sources import sample_path
 
@@ -484,6 +372,8 @@ class Soak:
 
     # -- reporting ----------------------------------------------------------------------
     def sample(self, elapsed: float) -> dict:
+        from PySide6.QtGui import QPixmapCache
+
         self.wait_idle()
         # Measured at rest, as a user who stops would see it: the renderer hands free heap
         # back once the preview has been idle for a moment (viewer/memory.py IdleTrim).
@@ -495,6 +385,9 @@ class Soak:
                "rss_mb": round(rss_bytes() / 2**20, 1), **rss_parts(), **malloc_stats(),
                "objects": objects, **counts,
                "undo": self.win.doc.undo_stack.count(),
+               "trims": self.win.renderer.idle_trim.trims,
+               "malloc_tuned": memory.tune(),
+               "pixmap_cache_kb": QPixmapCache.cacheLimit(),
                "cache_mb": round(self.win.renderer.engine.cache_bytes / 2**20, 1),
                "stall_ms": round(self.interval_stall_ms, 1), "stall_during": self.stall_action,
                "unexpected": len(self.unexpected)}
@@ -517,7 +410,8 @@ def fmt_row(r: dict) -> str:
             f"objects={r['objects']:7d} RenderRequest={r['RenderRequest']:3d} "
             f"undo-commands={r['_SetSteps']:4d} (stack {r['undo']:4d}) "
             f"dead-wrappers={r['dead_wrappers']:3d} Source={r['Source']:3d} "
-            f"cache={r['cache_mb']:6.1f} MB stall-max={r['stall_ms']:6.1f} ms "
+            f"cache={r['cache_mb']:6.1f} MB faces={r['FreeTypeFont']} trims={r['trims']} "
+            f"stall-max={r['stall_ms']:6.1f} ms "
             f"({r.get('stall_during') or '-'}) "
             f"unexpected={r['unexpected']}")
 

@@ -102,6 +102,8 @@ from PySide6.QtWidgets import QApplication
 QApplication.exec = lambda self: 0          # start the viewer, return at once
 from viewer import app
 assert app.main(["oss-style-viewer"]) == 0
+from PySide6.QtGui import QPixmapCache
+print("pixmap-cache", QPixmapCache.cacheLimit())
 
 class MallInfo2(ctypes.Structure):
     _fields_ = [(n, ctypes.c_size_t) for n in (
@@ -129,3 +131,6 @@ def test_the_viewer_tunes_the_allocator_at_startup(tmp_path, env, where):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.split()[-1] == where
+    # Qt's pixmap cache (Fusion's drawn widget parts) is bounded below its 10 MB default.
+    assert f"pixmap-cache {memory.PIXMAP_CACHE_KB}" in proc.stdout
+    assert memory.PIXMAP_CACHE_KB <= 4096

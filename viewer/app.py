@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(argv)
+    memory.limit_caches()
     set_app_icon(app)
     settings = QSettings()
     apply_theme(app, str(settings.value("view/theme", "system")))

@@ -31,6 +31,7 @@ import sys
 import time
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QPixmapCache
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
@@ -102,6 +103,18 @@ def tune() -> bool:
             wanted = settings("")
         _tuned = all(lib.mallopt(param, value) == 1 for param, value in wanted.items())
     return _tuned
+
+
+# Qt's process-wide pixmap cache, where the Fusion style keeps the widget parts it has
+# drawn (frames, buttons, spin boxes ... per size and state). Qt's default, 10 MB, filled
+# slowly over a session as forms were rebuilt at new sizes: 3.3 MB of the soak's C heap
+# after 2,000 gestures, and growing. 4 MB holds a window's worth.
+PIXMAP_CACHE_KB = 4096
+
+
+def limit_caches() -> None:
+    """Bound Qt's pixmap cache (call once the QApplication exists)."""
+    QPixmapCache.setCacheLimit(PIXMAP_CACHE_KB)
 
 
 def trim() -> bool:
