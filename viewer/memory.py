@@ -125,8 +125,9 @@ def trim() -> bool:
 
 class IdleTrim(QObject):
     """Calls :func:`trim` once things have been quiet for ``IDLE_MS`` -- :meth:`poke` after
-    each piece of work (a delivered render) restarts the wait -- and, while work keeps
-    coming, at most every ``TRIM_EVERY_S`` (a trim takes about a millisecond)."""
+    each piece of work (every render job that ends, superseded ones too) restarts the
+    wait -- and, while work keeps coming, also every ``TRIM_EVERY_S`` (a trim takes about
+    a millisecond)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -140,8 +141,9 @@ class IdleTrim(QObject):
             return
         if time.monotonic() - self._last >= TRIM_EVERY_S:
             self._trim()
-        else:
-            self._timer.start()
+        # And once things are quiet: what the poker still holds (a render's result, the
+        # job that just ended) is freed after this returns.
+        self._timer.start()
 
     def _trim(self) -> None:
         self._timer.stop()
