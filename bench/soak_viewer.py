@@ -51,63 +51,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from bench.soak_memory import malloc_stats, rss_bytes, rss_parts  # noqa: E402
+from bench import soak_memory  # noqa: E402
+from bench.soak_inputs import Inputs, type_text  # noqa: E402
+
 HEARTBEAT_MS = 5
 IDLE_TIMEOUT_S = 60.0
-LIVE_TYPES = ("RenderRequest", "_SetSteps", "Source", "RenderOutput", "StepForm")
+LIVE_TYPES = ("RenderRequest", "_SetSteps", "Source", "RenderOutput", "StepForm",
+              "FreeTypeFont")   # open Pillow font faces: each maps its font file
 SAMPLE_FILES = ("example.jpg", "exif-rotated.jpg", "transparent.png", "animated.gif",
                 "logo.png")
-# Sizes drawn for pixel keys stay modest (the machine is shared); a few draws go large.
-SIZE_KEYS = {"w", "h", "l", "s", "x", "y", "r", "padx", "pady", "size", "i"}
 
 
-def rss_bytes() -> int:
-    """Resident set size now (Linux /proc; elsewhere the peak from getrusage)."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
-
-
-def rss_parts() -> dict[str, float]:
-    """Resident memory by kind (MB, Linux): anonymous (heaps, mmapped buffers, Python's
-    arenas) and file-backed (libraries and fonts as their pages get used)."""
-    out = {}
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key in ("RssAnon", "RssFile"):
-                    out[key.lower()[3:] + "_mb"] = round(int(value.split()[0]) / 1024, 1)
-    except (OSError, ValueError):
-        pass
-    return out
-
-
-def malloc_stats() -> dict[str, float]:
-    """glibc's view of the C heap (MB): arena bytes in use and free, mmapped bytes.
-    Empty where mallinfo2 is not available (other libcs, other platforms)."""
-    import ctypes
-    import ctypes.util
-
-    class MallInfo2(ctypes.Structure):
-        _fields_ = [(n, ctypes.c_size_t) for n in (
-            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
-            "uordblks", "fordblks", "keepcost")]
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        fn = libc.mallinfo2
-    except (OSError, AttributeError):
-        return {}
-    fn.restype = MallInfo2
-    m = fn()
-    mb = 2 ** 20
-    return {"heap_used_mb": round(m.uordblks / mb, 1), "heap_free_mb": round(m.fordblks / mb, 1),
-            "mmap_mb": round(m.hblkhd / mb, 1)}
+from viewer import memory  # noqa: E402  (no Qt objects made: safe before QApplication)
 
 
 def live_counts() -> tuple[int, dict[str, int]]:
@@ -132,136 +88,28 @@ def live_counts() -> tuple[int, dict[str, int]]:
     return len(objs), counts
 
 
-def type_text(widget, text: str) -> None:
-    """Type ``text`` into ``widget`` key by key, as a user (or an input method) would.
-    QTest.keyClicks only knows ASCII (it aborts on other characters)."""
-    from PySide6.QtCore import QEvent, Qt
-    from PySide6.QtGui import QKeyEvent
-    from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
-
-    for ch in text:
-        if ch.isascii():
-            QTest.keyClicks(widget, ch)
-            continue
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier,
-                                                     ch))
-
-
-# -- random inputs -------------------------------------------------------------------------
-
-class Inputs:
-    """Seeded random parameter values, operations and process strings."""
-
-    def __init__(self, rng: random.Random) -> None:
-        from core.params import REGISTRY
-
-        self.rng = rng
-        self.names = sorted(REGISTRY)
-        self.registry = REGISTRY
-
-    def int_value(self, spec, valid: bool = True) -> int:
-        rng = self.rng
-        lo = spec.min if spec.min is not None else -1000
-        hi = spec.max if spec.max is not None else 1000
-        if not valid:
-            return rng.choice([lo - 1, hi + 1, lo - rng.randint(2, 50)])
-        r = rng.random()
-        if r < 0.15:
-            return rng.choice([lo, hi]) if spec.key not in SIZE_KEYS else lo
-        if spec.key in SIZE_KEYS:
-            cap = 4000 if r > 0.97 else 1200
-            return rng.randint(lo, max(lo, min(hi, cap)))
-        return rng.randint(lo, hi)
-
-    def value(self, spec, valid: bool = True):
-        from core.params import Kind
-
-        rng = self.rng
-        if spec.kind is Kind.INT:
-            return self.int_value(spec, valid)
-        if spec.kind is Kind.FLAG:
-            return rng.randint(0, 1) if valid else rng.choice([2, -1])
-        if spec.kind is Kind.ENUM:
-            return rng.choice(spec.choices) if valid else "nonsense"
-        if spec.kind is Kind.COLOR:
-            return "".join(rng.choice("0123456789ABCDEF") for _ in range(6)) if valid else "GG0000"
-        if spec.kind is Kind.BASE64:
-            if spec.key == "image":
-                return rng.choice(["logo.png", "logo.png?x-oss-process=image/resize,P_50",
-                                   "example.jpg", "missing.png"])
-            if spec.choices:
-                return rng.choice(spec.choices)
-            words = ["OSS", "图片服务", "Hello", "soak", "é", "🙂", "x" * rng.randint(1, 40)]
-            return " ".join(rng.choice(words) for _ in range(rng.randint(1, 4)))
-        raise AssertionError(spec.kind)
-
-    def op(self, name: str | None = None):
-        """A valid operation: the palette's starter with a few keys changed."""
-        from core.errors import OssError
-        from viewer.steps_panel import starter_op
-
-        name = name or self.rng.choice(self.names)
-        op = starter_op(name)
-        cls = type(op)
-        for spec in self.rng.sample(cls.SPECS, k=min(len(cls.SPECS), self.rng.randint(0, 3))):
-            try:
-                value = spec.validate(self.value(spec))
-                candidate = op.replace(**{spec.key: value})
-                candidate.check()
-            except (OssError, ValueError):
-                continue
-            op = candidate
-        return op
-
-    def process(self, steps: int | None = None) -> str:
-        from core.cascade import Cascade, parse
-        from core.errors import OssError
-
-        for _ in range(20):
-            n = steps if steps is not None else self.rng.choice([1, 1, 2, 2, 3, 4])
-            text = Cascade(tuple(self.op() for _ in range(n))).to_string()
-            try:
-                parse(text)
-                return text
-            except OssError:
-                continue  # e.g. two terminal actions: draw again
-        return "image/resize,w_200"
-
-    def invalid_process(self, valid: str) -> str:
-        rng = self.rng
-        kind = rng.randrange(6)
-        if kind == 0 and len(valid) > 7:       # drop a character
-            i = rng.randrange(6, len(valid))
-            return valid[:i] + valid[i + 1:]
-        if kind == 1:                          # an action OSS does not have
-            return valid + "/sparkle,9"
-        if kind == 2:                          # an out-of-range value
-            return valid + "/rotate,361"
-        if kind == 3:                          # a key without a value
-            return valid + "/resize,w_"
-        if kind == 4:                          # junk
-            return "image/" + "".join(rng.choice("abc,_/-0129") for _ in range(rng.randint(1, 20)))
-        return valid.replace("image/", "image//", 1)
-
-
 # -- the soak --------------------------------------------------------------------------------
 
 class Soak:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, without: tuple[str, ...] = ()) -> None:
         from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
         from PySide6.QtWidgets import QApplication
 
         self.rng = random.Random(seed)
+        unknown = set(without) - {g for g, _ in self.GESTURES}
+        if unknown:
+            raise SystemExit(f"no such gesture: {', '.join(sorted(unknown))}")
+        self.gestures = [(g, w) for g, w in self.GESTURES if g not in without]
         self.inputs = Inputs(self.rng)
         self.tmp = tempfile.mkdtemp(prefix="soak-viewer-")
         os.environ["XDG_CONFIG_HOME"] = os.path.join(self.tmp, "config")  # not the user's
         os.environ["XDG_DATA_HOME"] = os.path.join(self.tmp, "data")
         os.environ["XDG_STATE_HOME"] = os.path.join(self.tmp, "state")
+        memory.tune()   # as viewer/app.py does, before Qt allocates
         QCoreApplication.setOrganizationName("soak-viewer")
         QCoreApplication.setApplicationName("soak-viewer")
         self.app = QApplication.instance() or QApplication(sys.argv[:1])
+        memory.limit_caches()   # as viewer/app.py does
         from viewer.mainwindow import MainWindow
         from viewer.sources import sample_path
 
@@ -508,8 +356,8 @@ class Soak:
                 ("source", 3), ("view", 6), ("undo_redo", 5), ("clear", 1))
 
     def step(self) -> None:
-        names = [g for g, _ in self.GESTURES]
-        weights = [w for _, w in self.GESTURES]
+        names = [g for g, _ in self.gestures]
+        weights = [w for _, w in self.gestures]
         name = self.rng.choices(names, weights)[0]
         self.last_action = name
         getattr(self, "g_" + name)()
@@ -524,12 +372,22 @@ class Soak:
 
     # -- reporting ----------------------------------------------------------------------
     def sample(self, elapsed: float) -> dict:
+        from PySide6.QtGui import QPixmapCache
+
         self.wait_idle()
+        # Measured at rest, as a user who stops would see it: the renderer hands free heap
+        # back once the preview has been idle for a moment (viewer/memory.py IdleTrim).
+        trim = self.win.renderer.idle_trim._timer
+        while trim.isActive():
+            self.run_for(5)
         objects, counts = live_counts()
         row = {"t": round(elapsed, 1), "edits": self.edits,
                "rss_mb": round(rss_bytes() / 2**20, 1), **rss_parts(), **malloc_stats(),
                "objects": objects, **counts,
                "undo": self.win.doc.undo_stack.count(),
+               "trims": self.win.renderer.idle_trim.trims,
+               "malloc_tuned": memory.tune(),
+               "pixmap_cache_kb": QPixmapCache.cacheLimit(),
                "cache_mb": round(self.win.renderer.engine.cache_bytes / 2**20, 1),
                "stall_ms": round(self.interval_stall_ms, 1), "stall_during": self.stall_action,
                "unexpected": len(self.unexpected)}
@@ -552,7 +410,8 @@ def fmt_row(r: dict) -> str:
             f"objects={r['objects']:7d} RenderRequest={r['RenderRequest']:3d} "
             f"undo-commands={r['_SetSteps']:4d} (stack {r['undo']:4d}) "
             f"dead-wrappers={r['dead_wrappers']:3d} Source={r['Source']:3d} "
-            f"cache={r['cache_mb']:6.1f} MB stall-max={r['stall_ms']:6.1f} ms "
+            f"cache={r['cache_mb']:6.1f} MB faces={r['FreeTypeFont']} trims={r['trims']} "
+            f"stall-max={r['stall_ms']:6.1f} ms "
             f"({r.get('stall_during') or '-'}) "
             f"unexpected={r['unexpected']}")
 
@@ -571,8 +430,41 @@ def slope_mb_per_min(rows: list[dict], after_s: float) -> float | None:
 
 def run_child(args) -> int:
     faulthandler.enable()
-    soak = Soak(args.seed)
-    rows = [soak.sample(0.0)]
+    if args.tracemalloc:
+        import tracemalloc
+
+        tracemalloc.start(args.tracemalloc)
+    soak = Soak(args.seed, tuple(args.without))
+    smaps = []
+    traced: dict = {}   # tracemalloc snapshots: "base" (after a minute) and "last"
+
+    def sample(t: float) -> dict:
+        row = soak.sample(t)
+        if args.trim_probe:   # what an explicit malloc_trim(0) would give back now
+            from viewer import memory
+
+            before = soak_memory.snapshot()
+            memory.trim()
+            row["rss_trimmed_mb"] = round(rss_bytes() / 2**20, 1)
+            after = soak_memory.snapshot()
+            row["trim_gain"] = {k: round(v - after["breakdown"].get(k, 0), 1)
+                                for k, v in before["breakdown"].items()
+                                if v - after["breakdown"].get(k, 0) >= 0.5}
+            print(f"   trim would give back: {row['trim_gain']}", flush=True)
+        if args.tracemalloc:
+            row["py_traced_mb"] = round(tracemalloc.get_traced_memory()[0] / 2**20, 1)
+            traced["last" if "base" in traced or t < 60 else "base"] = \
+                tracemalloc.take_snapshot()
+        if args.smaps:
+            smaps.append({"t": row["t"], **soak_memory.snapshot()})
+            if "base" in traced and "last" in traced:
+                stats = traced["last"].compare_to(traced["base"], "lineno")[:25]
+                smaps[-1]["py_growth"] = [f"{st.size_diff / 1024:+.0f} KiB {st.count_diff:+d} "
+                                          f"{st.traceback}" for st in stats]
+            Path(args.smaps).write_text(json.dumps(smaps, indent=1))
+        return row
+
+    rows = [sample(0.0)]
     print(fmt_row(rows[0]), flush=True)
     t0 = time.perf_counter()
     next_report = args.report_every
@@ -586,9 +478,9 @@ def run_child(args) -> int:
         progress = soak.edits if args.report_edits else time.perf_counter() - t0
         if progress >= next_report:
             next_report += args.report_every
-            rows.append(soak.sample(time.perf_counter() - t0))
+            rows.append(sample(time.perf_counter() - t0))
             print(fmt_row(rows[-1]), flush=True)
-    final = soak.sample(time.perf_counter() - t0)
+    final = sample(time.perf_counter() - t0)
     if rows[-1]["edits"] != final["edits"]:
         rows.append(final)
         print(fmt_row(final), flush=True)
@@ -649,6 +541,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report-every", type=float, default=None,
                     help="seconds between reports (default 60), or gestures with --edits")
     ap.add_argument("--json", default=None, help="write the summary here")
+    ap.add_argument("--without", default=[], type=lambda v: [g for g in v.split(",") if g],
+                    help="gesture kinds left out, comma-separated (to bisect a growth): "
+                    + ", ".join(g for g, _ in Soak.GESTURES))
+    ap.add_argument("--trim-probe", action="store_true",
+                    help="at each report, also call malloc_trim(0) and show what it gave back")
+    ap.add_argument("--tracemalloc", type=int, default=0, metavar="FRAMES",
+                    help="trace Python allocations (slow); with --smaps, the lines whose "
+                    "memory grew since the first minute")
+    ap.add_argument("--smaps", default=None,
+                    help="write where resident memory is (bench/soak_memory.py) at every "
+                    "report to this JSON file; compare with soak_memory.py A B")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     args.report_edits = args.edits is not None

@@ -100,7 +100,19 @@ def substitution_note(name: str) -> str | None:
     return font_info(name).note
 
 
-@lru_cache(maxsize=64)
+# Open faces kept (LRU). Each Pillow face is a FreeType face of its own, which maps the
+# font file anew; and the shipped CJK fonts have no hinting programs, so FreeType's
+# auto-hinter measures its CJK reference glyphs for every new face: the first CJK
+# character a face draws faults in 3 MB of WenQuanYi Zen Hei's pages (a Latin one,
+# 0.07 MB), plus ~180 KB of heap per face. 64 faces at
+# different sizes held 220 MB resident, and a viewer session trying watermark sizes
+# filled such a cache slowly: the soak's steady RSS growth (issue 17, PERFORMANCE.md).
+# A face costs ~0.2 ms to open and ~1.5 ms for its first CJK text, small beside
+# drawing the text; four cover a watermark in a font with the fallback font, twice.
+FONT_FACES = 4
+
+
+@lru_cache(maxsize=FONT_FACES)
 def _truetype(path: str, size: int, index: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, index=index)
 

@@ -3,11 +3,18 @@ C heap flat while RSS climbed: image buffers freed into glibc's heap stayed ther
 from __future__ import annotations
 
 import ctypes
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
 
 import pytest
 
 from viewer import memory
 from viewer.render import Renderer
+
+ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(memory.glibc() is None, reason="glibc's allocator only")
 
@@ -47,3 +54,83 @@ def test_image_sized_buffers_do_not_stay_in_the_heap():
     # objects (3.9 MB of free heap here; a session's worth grew by ~100 MB in the soak).
     assert free_heap_bytes() - before < (2 << 20)
     assert len(keep) == 16
+
+
+def test_a_superseded_render_ending_last_still_leads_to_a_trim(qtbot):
+    """The free heap is handed back after the last job of a burst ends, even when that
+    job's result is dropped: its pictures are freed as it ends, after the latest one was
+    shown (the trim used to follow delivered results only, leaving that memory resident)."""
+    renderer = Renderer()
+    task = renderer.task
+    task.finished.disconnect(renderer._on_finished)   # plain strings stand in for renders
+    started, release = threading.Event(), threading.Lock()
+    release.acquire()
+
+    def slow(cancelled):
+        started.set()
+        with release:
+            return "stale"
+
+    try:
+        task.submit(slow, immediate=True)
+        assert started.wait(10)
+        with qtbot.waitSignal(task.finished, timeout=10_000):
+            task.submit(lambda cancelled: "latest", immediate=True)
+        qtbot.waitUntil(lambda: renderer.idle_trim.trims == 1, timeout=10_000)
+    finally:
+        release.release()        # the superseded job ends now, after that trim
+    qtbot.waitUntil(lambda: task.stale == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: renderer.idle_trim.trims == 2, timeout=10_000)
+    renderer.shutdown()
+
+
+def test_settings_default_and_override():
+    d = memory.settings("")
+    assert d == {memory.M_MMAP_THRESHOLD: 128 << 10, memory.M_TRIM_THRESHOLD: 8 << 20,
+                 memory.M_ARENA_MAX: 2}
+    assert memory.settings(" arena_max=4 , mmap_threshold=65536")[memory.M_ARENA_MAX] == 4
+    assert memory.settings("mmap_threshold=65536")[memory.M_MMAP_THRESHOLD] == 65536
+    assert memory.settings("off") == {}
+    for bad in ("arena_max", "arenas=2", "arena_max=two"):
+        with pytest.raises(ValueError, match="OSS_VIEWER_MALLOC"):
+            memory.settings(bad)
+
+
+STARTUP_PROBE = r"""
+import ctypes, sys
+from PySide6.QtWidgets import QApplication
+QApplication.exec = lambda self: 0          # start the viewer, return at once
+from viewer import app
+assert app.main(["oss-style-viewer"]) == 0
+from PySide6.QtGui import QPixmapCache
+print("pixmap-cache", QPixmapCache.cacheLimit())
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = MallInfo2
+big = bytearray(24 << 20)
+del big               # untuned, glibc now serves blocks up to 24 MB from its heap
+before = libc.mallinfo2().hblkhd
+image = bytearray(2 << 20)
+print("mmapped" if libc.mallinfo2().hblkhd - before >= (2 << 20) else "heap")
+"""
+
+
+@pytest.mark.parametrize("env, where", [("", "mmapped"), ("off", "heap")])
+def test_the_viewer_tunes_the_allocator_at_startup(tmp_path, env, where):
+    """viewer.app.main applies the settings before anything else (not only once a
+    renderer exists): image-sized buffers are mmapped, so freeing one returns it.
+    ``OSS_VIEWER_MALLOC=off`` leaves glibc's dynamic threshold alone (the control)."""
+    envs = dict(os.environ, QT_QPA_PLATFORM="offscreen", OSS_VIEWER_MALLOC=env,
+                XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
+                XDG_STATE_HOME=str(tmp_path / "state"), HOME=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", STARTUP_PROBE], env=envs, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split()[-1] == where
+    # Qt's pixmap cache (Fusion's drawn widget parts) is bounded below its 10 MB default.
+    assert f"pixmap-cache {memory.PIXMAP_CACHE_KB}" in proc.stdout
+    assert memory.PIXMAP_CACHE_KB <= 4096

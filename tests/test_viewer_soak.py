@@ -4,8 +4,10 @@ switches, compare and zoom changes, undo/redo bursts.
 
 It runs in a child process, so a crash fails this test instead of ending the run. It fails
 on a crash, on any unexpected exception (escaping a slot or thread, logged by the viewer,
-or a render answering InternalError), and when live RenderRequest or undo-command objects
-grow past what the window legitimately holds. Deterministic: the gestures come from the
+or a render answering InternalError), when live RenderRequest or undo-command objects
+grow past what the window legitimately holds, and when the causes of the native growth
+the 10-minute soak measured come back: more open font faces than core.fonts allows, an
+allocator left untuned, no trim after renders (docs/PERFORMANCE.md). Deterministic: the gestures come from the
 seed, and the soak waits on conditions (renders done, timers fired), never on the clock.
 """
 from __future__ import annotations
@@ -46,4 +48,13 @@ def test_short_soak(tmp_path):
         # Sources: the panels hold a few of their own (samples, the A/B side); more
         # would mean old ones (with their bytes) are kept.
         assert row["Source"] <= first["Source"] + 3, row
+        # Issue 17's native growth: open font faces (each maps its font file and faults
+        # in ~3 MB of a CJK font) are bounded by core.fonts.FONT_FACES ...
+        assert row["FreeTypeFont"] <= 4, row
+        # ... and glibc is set up for image-sized buffers from the start (viewer/memory.py).
+        assert row["malloc_tuned"] is True, row
+        # ... and Qt's pixmap cache is bounded below Qt's 10 MB default.
+        assert row["pixmap_cache_kb"] <= 4096, row
     assert last["edits"] == GESTURES
+    # Free heap went back to the system as renders ended (the idle trim ran).
+    assert last["trims"] > first["trims"]

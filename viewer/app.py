@@ -8,7 +8,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
-from . import logs
+from . import logs, memory
 
 ORG = "oss-style-viewer"
 APP = "oss-style-viewer"
@@ -135,11 +135,15 @@ def main(argv: list[str] | None = None) -> int:
     done = run_options(argv[1:])  # --install-desktop-entry, --list-samples ...: no window
     if done is not None:
         return done
+    # Before Qt and the first pictures allocate: glibc's arenas and thresholds for
+    # image-sized buffers (viewer/memory.py; the soak's RSS grew without it, issue 17).
+    memory.tune()
     QCoreApplication.setOrganizationName(ORG)
     QCoreApplication.setApplicationName(APP)
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(argv)
+    memory.limit_caches()
     set_app_icon(app)
     settings = QSettings()
     apply_theme(app, str(settings.value("view/theme", "system")))

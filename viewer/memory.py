@@ -16,15 +16,22 @@ space is rarely returned. Two remedies, both glibc's documented knobs:
   (:class:`IdleTrim`).
 
 Elsewhere (macOS, Windows, musl) both do nothing.
+
+``OSS_VIEWER_MALLOC`` overrides the settings for an experiment or a machine that needs
+others, e.g. ``OSS_VIEWER_MALLOC=arena_max=4,mmap_threshold=131072`` (names below, in
+bytes), or ``OSS_VIEWER_MALLOC=off`` to leave glibc's defaults alone.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import logging
+import os
 import sys
 import time
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QPixmapCache
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
@@ -58,18 +65,56 @@ def glibc():
     return _libc or None
 
 
+ENV = "OSS_VIEWER_MALLOC"
+
+
+def settings(env: str | None = None) -> dict[int, int]:
+    """The mallopt settings to apply: the defaults above, overridden by ``OSS_VIEWER_MALLOC``
+    (``name=value`` pairs, comma-separated; ``off`` for none). ValueError if malformed."""
+    env = os.environ.get(ENV, "") if env is None else env
+    names = {"mmap_threshold": M_MMAP_THRESHOLD, "trim_threshold": M_TRIM_THRESHOLD,
+             "arena_max": M_ARENA_MAX}
+    if env.strip() == "off":
+        return {}
+    out = {M_MMAP_THRESHOLD: MMAP_THRESHOLD, M_TRIM_THRESHOLD: TRIM_THRESHOLD,
+           M_ARENA_MAX: ARENA_MAX}
+    for item in filter(None, (part.strip() for part in env.split(","))):
+        name, sep, value = item.partition("=")
+        if not sep or name.strip() not in names or not value.strip().isdigit():
+            raise ValueError(f"{ENV}: expected name=value (bytes, a count) with a name "
+                             f"among {', '.join(names)}, got {item!r}")
+        out[names[name.strip()]] = int(value)
+    return out
+
+
 def tune() -> bool:
-    """Set the allocator up for image-sized buffers (once). True if applied."""
+    """Set the allocator up for image-sized buffers (once per process; the viewer does it
+    first thing at startup, viewer/app.py). True if applied. A malformed
+    ``OSS_VIEWER_MALLOC`` is reported in the log and the defaults are used."""
     global _tuned
     lib = glibc()
     if lib is None:
         return False
     if not _tuned:
-        ok = (lib.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
-              and lib.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
-              and lib.mallopt(M_ARENA_MAX, ARENA_MAX) == 1)
-        _tuned = ok
+        try:
+            wanted = settings()
+        except ValueError as e:
+            logging.getLogger(__name__).warning("%s; using the defaults", e)
+            wanted = settings("")
+        _tuned = all(lib.mallopt(param, value) == 1 for param, value in wanted.items())
     return _tuned
+
+
+# Qt's process-wide pixmap cache, where the Fusion style keeps the widget parts it has
+# drawn (frames, buttons, spin boxes ... per size and state). Qt's default, 10 MB, filled
+# slowly over a session as forms were rebuilt at new sizes: 3.3 MB of the soak's C heap
+# after 2,000 gestures, and growing. 4 MB holds a window's worth.
+PIXMAP_CACHE_KB = 4096
+
+
+def limit_caches() -> None:
+    """Bound Qt's pixmap cache (call once the QApplication exists)."""
+    QPixmapCache.setCacheLimit(PIXMAP_CACHE_KB)
 
 
 def trim() -> bool:
@@ -80,8 +125,9 @@ def trim() -> bool:
 
 class IdleTrim(QObject):
     """Calls :func:`trim` once things have been quiet for ``IDLE_MS`` -- :meth:`poke` after
-    each piece of work (a delivered render) restarts the wait -- and, while work keeps
-    coming, at most every ``TRIM_EVERY_S`` (a trim takes about a millisecond)."""
+    each piece of work (every render job that ends, superseded ones too) restarts the
+    wait -- and, while work keeps coming, also every ``TRIM_EVERY_S`` (a trim takes about
+    a millisecond)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -95,8 +141,9 @@ class IdleTrim(QObject):
             return
         if time.monotonic() - self._last >= TRIM_EVERY_S:
             self._trim()
-        else:
-            self._timer.start()
+        # And once things are quiet: what the poker still holds (a render's result, the
+        # job that just ended) is freed after this returns.
+        self._timer.start()
 
     def _trim(self) -> None:
         self._timer.stop()

@@ -69,6 +69,7 @@ class LatestTask(QObject):
     finished = Signal(object)
     failed = Signal(object)
     busyChanged = Signal(bool)
+    ended = Signal()                        # any job, delivered or dropped, is over
     _delivered = Signal(int, bool, object)  # worker -> GUI thread hop
 
     def __init__(self, parent: QObject | None = None, *, pool: QThreadPool | None = None,
@@ -149,9 +150,10 @@ class LatestTask(QObject):
     def _on_delivered(self, gen: int, ok: bool, payload: object) -> None:
         if gen != self._generation:
             self.stale += 1
-            return
-        self._set_busy(False)
-        (self.finished if ok else self.failed).emit(payload)
+        else:
+            self._set_busy(False)
+            (self.finished if ok else self.failed).emit(payload)
+        self.ended.emit()
 
     def _set_busy(self, busy: bool) -> None:
         if busy != self._busy:
@@ -279,10 +281,10 @@ class Renderer(QObject):
         self.last: RenderOutput | None = None
         # Image-sized buffers go back to the system when freed, and free heap is returned
         # once the preview is idle (viewer/memory.py: the soak's RSS grew without this).
+        # Every job counts, superseded ones too: they free their pictures when they end.
         memory.tune()
         self.idle_trim = memory.IdleTrim(self)
-        self.rendered.connect(self.idle_trim.poke)
-        self.failed.connect(self.idle_trim.poke)
+        self.task.ended.connect(self.idle_trim.poke)
 
     def request(self, req: RenderRequest, *, immediate: bool = False) -> int:
         req = dataclasses.replace(req, want_before=req.source.digest != self._before_digest)
