@@ -74,10 +74,12 @@ SOURCES = {
     # The largest the budget admits for the two-copy and three-copy steps.
     "PNG RGB 15000x12000": ("rgb-180mp.png", lambda: _png(2, 15000, 12000)),
     "PNG RGB 10000x11500": ("rgb-115mp.png", lambda: _png(2, 10000, 11500)),
+    "PNG RGB 12500x12000": ("rgb-150mp.png", lambda: _png(2, 12500, 12000)),
 }
 # Per source, the cascades it runs (default: all of CASCADES).
 ONLY = {"PNG RGB 15000x12000": ("watermark", "format,png"),
-        "PNG RGB 10000x11500": ("blur", "sharpen")}
+        "PNG RGB 10000x11500": ("blur", "sharpen"),
+        "PNG RGB 12500x12000": ("rounded-corners",)}
 CASCADES = [
     "resize,w_1000",
     "crop,w_2000,h_2000,g_center",
@@ -86,6 +88,7 @@ CASCADES = [
     f"watermark,text_{TEXT},size_200",
     "blur,r_10,s_10",
     "sharpen,100",
+    "rounded-corners,r_100",
 ]
 
 CHILD = r"""

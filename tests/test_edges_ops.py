@@ -40,6 +40,40 @@ def test_rounded_corners_cut_only_the_four_corners():
         assert out.getpixel(inside) == (200, 0, 0, 255), inside
 
 
+@pytest.mark.parametrize("W,H,r", [(400, 267, 30), (7, 9, 3), (8, 8, 4), (9, 8, 4),
+                                   (101, 57, 28), (33, 120, 16), (64, 31, 15), (5, 5, 1),
+                                   (3, 2, 1), (1, 1, 0)])
+def test_rounded_corner_mask_is_the_whole_rectangle_drawn_at_4x(W, H, r):
+    """The mask is Pillow's anti-aliased rounded rectangle (drawn at 4x, reduced); it is
+    supersampled only in the corner squares, which must not change a single pixel --
+    odd sizes, r = half the shorter side (corners meeting) and r = 0 included."""
+    from PIL import ImageDraw
+
+    from core.ops.geometry import _rounded_mask
+    k = 4
+    big = Image.new("L", (W * k, H * k), 0)
+    ImageDraw.Draw(big).rounded_rectangle((0, 0, W * k - 1, H * k - 1), radius=r * k,
+                                          fill=255)
+    assert _rounded_mask(W, H, r).tobytes() == big.reduce(k).tobytes()
+
+
+def test_rounded_corners_budget_does_not_count_a_4x_mask_of_the_whole_picture():
+    """A 60 MP photo (OSS accepts up to 250 MP) with small corners fits the default budget:
+    the step holds its mask and RGBA result (5 bytes a pixel) and one 4x corner, not a
+    16-byte-a-pixel supersampled mask of the whole picture."""
+    from core.cascade import parse
+    from core.picture import Picture
+
+    def step(r):
+        return parse(f"image/rounded-corners,r_{r}").steps[0]
+
+    pic = Picture((Image.new("RGB", (10, 6)),), "png", (10, 6))
+    assert step(2).working_bytes(pic) == 10 * 6 * 5 + (2 * 4) ** 2 + 2 * 2
+    rgba = Picture((Image.new("RGBA", (10, 6)),), "png", (10, 6))
+    assert step(2).working_bytes(rgba) == 10 * 6 * 6 + (2 * 4) ** 2 + 2 * 2
+    assert step(100).working_bytes(pic) == 10 * 6 * 5 + (3 * 4) ** 2 + 3 * 3
+
+
 @pytest.mark.parametrize("process", ["image/circle,r_20/format,png",
                                      "image/rounded-corners,r_8/format,png"])
 def test_a_mask_keeps_the_sources_own_transparency(process):

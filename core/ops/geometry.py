@@ -208,9 +208,28 @@ def _apply_mask(frame: Image.Image, mask: Image.Image) -> Image.Image:
     if frame.mode == "RGBA":
         from PIL import ImageChops
         mask = ImageChops.multiply(out.getchannel("A"), mask)
-    out = out.copy()
+    if out is frame:  # never write into the step's input (caches may hold it)
+        out = out.copy()
     out.putalpha(mask)
     return out
+
+
+def _rounded_mask(W: int, H: int, r: int) -> Image.Image:
+    """The anti-aliased mask of a W x H rounded rectangle of radius r, as ``_mask`` would
+    draw it whole, but supersampled only in the four r x r corner squares (everything
+    else is inside the rectangle: 255). The full rectangle is drawn translated into each
+    corner's canvas, so each corner's pixels are exactly those of the whole drawing;
+    the peak is 1 byte a pixel plus 4 (r*k)^2 instead of k^2 bytes a pixel."""
+    mask = Image.new("L", (W, H), 255)
+    if r <= 0:
+        return mask
+    k = _SUPERSAMPLE
+    for left, top in ((0, 0), (W - r, 0), (0, H - r), (W - r, H - r)):
+        corner = _mask((r, r), lambda d, k: d.rounded_rectangle(
+            (-left * k, -top * k, (W - left) * k - 1, (H - top) * k - 1), radius=r * k,
+            fill=255))
+        mask.paste(corner, (left, top))
+    return mask
 
 
 @operation("circle", "Circle", "Keep the circle of radius r at the centre; outside it is "
@@ -249,13 +268,17 @@ class RoundedCorners(Operation):
         return True
 
     def working_bytes(self, pic: Picture) -> int:
-        return pic.width * pic.height * _MASK_BYTES_PER_PIXEL  # a mask of the whole picture
+        # The mask (1 byte a pixel), the RGBA result (4; an RGB source's conversion is
+        # the result, an RGBA source gets a copy and the alpha product: 1 more), and one
+        # supersampled corner at a time.
+        r = min(self.r or 0, min(pic.size) // 2)
+        per_pixel = 1 + 4 + (1 if pic.image.mode == "RGBA" else 0)
+        return pic.width * pic.height * per_pixel + (r * _SUPERSAMPLE) ** 2 + r * r
 
     def apply(self, pic: Picture, ctx: Context) -> Picture:
         W, H = pic.size
         r = min(self.r, min(W, H) // 2)
-        mask = _mask((W, H), lambda d, k: d.rounded_rectangle(
-            (0, 0, W * k - 1, H * k - 1), radius=r * k, fill=255))
+        mask = _rounded_mask(W, H, r)
         return pic.first_frame(lambda f: _apply_mask(f, mask))
 
 
