@@ -223,7 +223,6 @@ def _rounded_mask(W: int, H: int, r: int) -> Image.Image:
     mask = Image.new("L", (W, H), 255)
     if r <= 0:
         return mask
-    k = _SUPERSAMPLE
     for left, top in ((0, 0), (W - r, 0), (0, H - r), (W - r, H - r)):
         corner = _mask((r, r), lambda d, k: d.rounded_rectangle(
             (-left * k, -top * k, (W - left) * k - 1, (H - top) * k - 1), radius=r * k,
