@@ -278,10 +278,18 @@ class OssServer:
     def _close(self) -> None:
         if self._server.tls is not None:
             self._server.tls.close()
-        try:
-            wasyncore.close_all(self._server._map)
-        except OSError:
-            pass
+        # Close the loop's sockets and wake-up pipe from here only when the loop thread
+        # is gone: if it outlived stop()'s join (a heavily loaded machine), it still runs
+        # the close_all stop() queued, and closing the same descriptors from two threads
+        # could close numbers a new server has been given since.
+        if self._thread is None or not self._thread.is_alive():
+            try:
+                wasyncore.close_all(self._server._map)
+            except OSError:
+                pass
+        else:
+            logging.getLogger("core.serve").warning(
+                "the server loop did not stop within 10 s; it closes its own sockets")
         self._server.task_dispatcher.shutdown(timeout=5)
         self.service.close()
 
