@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.oss.credentials import Credentials  # noqa: E402
 from core.oss.explain import explain  # noqa: E402
-from core.oss.signing import presign, verify_request  # noqa: E402
+from core.oss.signing import presign  # noqa: E402
+from core.oss.verify import verify_request  # noqa: E402
 from core.oss.urls import BucketAddress, parse_query  # noqa: E402
 from core.errors import OssError  # noqa: E402
 from bench_core import timeit  # noqa: E402  (same folder, run as a script)

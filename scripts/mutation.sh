@@ -3,7 +3,7 @@
 # Not part of CI: run before a release and record the table in docs/TESTING.md.
 #   bash scripts/mutation.sh                 # every module: ~12,300 mutants (see docs/TESTING.md)
 #   bash scripts/mutation.sh params urls     # only these modules (engine ops geometry params
-#                                            #   cascade signing urls serve), every mutant
+#                                            #   cascade signing verify urls serve), every mutant
 #   bash scripts/mutation.sh --sample 60     # a seeded random sample of 60 mutants per module:
 #                                            #   an estimate with its 95% interval, in minutes
 #   bash scripts/mutation.sh --report        # the per-module table of the last run
@@ -16,7 +16,7 @@ setup_venv ".[test]"
 export QT_QPA_PLATFORM=offscreen HYPOTHESIS_PROFILE=ci
 declare -A PREFIX=([engine]=core.engine [ops]=core.ops [geometry]=core.geometry
   [params]=core.params [cascade]=core.cascade [signing]=core.oss.signing
-  [urls]=core.oss.urls [serve]=core.serve)
+  [verify]=core.oss.verify [urls]=core.oss.urls [serve]=core.serve)
 report=()
 case "${1:-}" in
   --report) exec "$VENV/bin/python" scripts/mutation_report.py "${@:2}" ;;

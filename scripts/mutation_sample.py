@@ -3,7 +3,8 @@
     python scripts/mutation_sample.py N [MODULE ...] > sample.txt
     mutmut run $(cat sample.txt); python scripts/mutation_report.py --names sample.txt
 
-Modules as issue 16 names them: engine ops geometry params cascade signing urls serve (all
+Modules as issue 16 names them: engine ops geometry params cascade signing (and verify, its
+verifier since it left signing.py) urls serve (all
 by default). ``ops`` and ``serve`` are each one pool over their files. The sample is the
 same on every machine (seed 16), so a rerun after new tests re-measures the same mutants.
 Generates the mutants first (mutmut's own generator) when ``mutants/`` has none.
@@ -19,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = {"engine": "core.engine.", "ops": "core.ops.", "geometry": "core.geometry.",
            "params": "core.params.", "cascade": "core.cascade.", "signing": "core.oss.signing.",
-           "urls": "core.oss.urls.", "serve": "core.serve."}
+           "verify": "core.oss.verify.", "urls": "core.oss.urls.", "serve": "core.serve."}
 
 
 def all_names() -> list[str]:

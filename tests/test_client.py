@@ -1,7 +1,7 @@
 """The client against a real HTTP server on loopback.
 
 The server is a minimal OSS stand-in: it verifies every request's signature with
-``core.oss.signing.verify_request`` (itself checked against the official SDKs in
+``core.oss.verify.verify_request`` (itself checked against the official SDKs in
 test_signing.py), records method, path, query, headers and body for the tests to assert,
 and answers errors in the OSS shape (XML body, or the base64 ``x-oss-err`` header for HEAD).
 """
@@ -23,7 +23,7 @@ from core.oss.client import (DEFAULT_TIMEOUT, OssClient, OssNetworkError, OssSer
                          parse_error)
 from core.oss.credentials import Credentials, static_lookup
 from core.errors import OssError
-from core.oss import signing
+from core.oss import verify
 from core.oss.urls import BucketAddress, parse_query
 
 NOW = 1700000000.0
@@ -69,7 +69,7 @@ def _handler(oss: FakeOss):
                 return self._error(OssError("InternalError", "Forced failure.",
                                             status=oss.forced.pop(0)))
             try:
-                verified = signing.verify_request(self.command, bucket, key or None, query,
+                verified = verify.verify_request(self.command, bucket, key or None, query,
                                                   headers, oss.lookup, now=oss.now,
                                                   region=REGION)
                 if verified is None and key != "public.jpg":

@@ -11,8 +11,9 @@ import pytest
 from core.errors import OssError
 from core.oss.credentials import Credentials
 from core.oss.signing import (additional_headers_v4, presign_v1, presign_v4, sign_headers_v1,
-                              sign_headers_v4, verify_header_v1, verify_header_v4,
-                              verify_presigned_v1, verify_presigned_v4)
+                              sign_headers_v4)
+from core.oss.verify import (verify_header_v1, verify_header_v4, verify_presigned_v1,
+                             verify_presigned_v4)
 from core.oss.urls import (SEPARATORS, AddressStyle, BucketAddress, build_query,
                            is_ip_or_localhost, parse_query, resolve_region,
                            process_url, separator_url)

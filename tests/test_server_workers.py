@@ -114,7 +114,9 @@ def test_a_request_past_its_time_limit_is_cut_and_its_worker_replaced(root):
         assert slow.result.status_code == 400 and code_of(slow.result) == "RequestTimeout"
         # the encode was interrupted by replacing the worker; the next request is served
         assert get(server, QUICK).status_code == 200
-        assert pid not in workers()
+        # the pool stops the old worker from its own thread: it is gone soon, not at once
+        # (a loaded CI machine once listed it, still exiting, after the next answer)
+        wait_until(lambda: pid not in workers())
 
 
 def test_a_dying_worker_costs_one_request_a_500(root):

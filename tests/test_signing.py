@@ -33,7 +33,7 @@ from core.oss.credentials import Credentials
 from tests.sdk_clock import freeze_sdk_clocks
 from core.errors import OssError
 from core.oss.urls import BucketAddress
-from core.oss import signing
+from core.oss import signing, verify
 from core.oss.signing import (presign, presign_v1, presign_v4, sign_headers_v1, sign_headers_v4,
                           signature_v1, string_to_sign_v1)
 
@@ -418,7 +418,7 @@ def test_verifier_accepts_sdk_v4_urls(sdk, triple, form):
     url = (oss2_presign if sdk == "oss2" else v2_presign)(form, triple, "v4", key, process)
     host, path, query = _request_of(url)
     bucket, key_seen = _bucket_key(path, form)
-    verified = signing.verify_request("GET", bucket, key_seen, query, {"Host": host},
+    verified = verify.verify_request("GET", bucket, key_seen, query, {"Host": host},
                                       _lookup(PLAIN, STS), now=NOW + 10, region=REGION)
     assert verified.access_key_id == triple[0] and verified.version == "v4"
     assert verified.security_token == triple[2]
@@ -428,11 +428,11 @@ def test_verifier_accepts_sdk_v4_urls(sdk, triple, form):
 def test_verifier_v1_accepts_oss2_and_rejects_v2_sdk_process_urls(triple):
     key, process = "a.jpg", "image/resize,w_100"
     good = _request_of(oss2_presign("virtual-https", triple, "v1", key, process))[2]
-    assert signing.verify_request("GET", BUCKET, key, good, {}, _lookup(PLAIN, STS),
+    assert verify.verify_request("GET", BUCKET, key, good, {}, _lookup(PLAIN, STS),
                                   now=NOW).version == "v1"
     bad = _request_of(v2_presign("virtual-https", triple, "v1", key, process))[2]
     with pytest.raises(OssError) as err:
-        signing.verify_request("GET", BUCKET, key, bad, {}, _lookup(PLAIN, STS), now=NOW)
+        verify.verify_request("GET", BUCKET, key, bad, {}, _lookup(PLAIN, STS), now=NOW)
     assert err.value.code == "SignatureDoesNotMatch" and err.value.ec == "0002-00000040"
     assert "x-oss-process=image/resize,w_100" in err.value.details["StringToSign"]
 
@@ -443,14 +443,14 @@ def test_verifier_accepts_sdk_header_signatures():
     for triple in (PLAIN, STS):
         for version in ("v1", "v4"):
             sent = _oss2_headers(version, triple, method, key, query, headers)
-            assert signing.verify_request(method, BUCKET, key, query, dict(sent), lookup,
+            assert verify.verify_request(method, BUCKET, key, query, dict(sent), lookup,
                                           now=NOW + 60, region=REGION).version == version
         sent = _v2_headers("v4", triple, method, key, query, headers, sub_resource)
-        assert signing.verify_request(method, BUCKET, key, query, dict(sent), lookup,
+        assert verify.verify_request(method, BUCKET, key, query, dict(sent), lookup,
                                       now=NOW - 60, region=REGION).via == "header"
     # V2 SDK V1 header mode with STS: bare security-token header, accepted (documented).
     sent = _v2_headers("v1", STS, method, key, query, headers, sub_resource)
-    assert signing.verify_request(method, BUCKET, key, query, dict(sent), lookup,
+    assert verify.verify_request(method, BUCKET, key, query, dict(sent), lookup,
                                   now=NOW).security_token == STS[2]
 
 
@@ -463,7 +463,7 @@ def _v4_query(**changes):
 
 
 def _verify(query, now=NOW, region=REGION, method="GET", key="k.jpg"):
-    return signing.verify_request(method, BUCKET, key, query, {}, _lookup(PLAIN, STS),
+    return verify.verify_request(method, BUCKET, key, query, {}, _lookup(PLAIN, STS),
                                   now=now, region=region)
 
 
@@ -560,7 +560,7 @@ def test_verifier_header_clock_skew_and_missing_date():
 
 
 def _verify_headers(headers, now):
-    return signing.verify_request("GET", BUCKET, "k.jpg", {}, headers, _lookup(PLAIN, STS),
+    return verify.verify_request("GET", BUCKET, "k.jpg", {}, headers, _lookup(PLAIN, STS),
                                   now=now, region=REGION)
 
 

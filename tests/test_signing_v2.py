@@ -15,7 +15,7 @@ import oss2.http
 import pytest
 
 from core.errors import OssError
-from core.oss import signing
+from core.oss import verify
 from core.oss.credentials import Credentials
 from core.oss.signing_v2 import (canonical_resource_v2, signature_v2, string_to_sign_v2,
                                  uri_encode_v2)
@@ -92,7 +92,7 @@ def test_header_signature_matches_oss2_and_verifies(monkeypatch, key, query, hea
     assert ours.encode("utf-8") == theirs
     assert sent["authorization"].endswith("Signature:" + signature_v2(triple[1], ours))
 
-    verified = signing.verify_request("PUT", BUCKET, key, dict(req.params), sent, LOOKUP,
+    verified = verify.verify_request("PUT", BUCKET, key, dict(req.params), sent, LOOKUP,
                                       now=NOW + 30)
     assert (verified.access_key_id, verified.version, verified.via) == \
         (triple[0], "v2", "header")
@@ -100,7 +100,7 @@ def test_header_signature_matches_oss2_and_verifies(monkeypatch, key, query, hea
 
     tampered = {**sent, "x-oss-meta-extra": "1"}
     with pytest.raises(OssError) as err:
-        signing.verify_request("PUT", BUCKET, key, dict(req.params), tampered, LOOKUP,
+        verify.verify_request("PUT", BUCKET, key, dict(req.params), tampered, LOOKUP,
                                now=NOW)
     assert err.value.code == "SignatureDoesNotMatch" and err.value.status == 403
     assert "x-oss-meta-extra:1\n" in err.value.details["StringToSign"]
@@ -117,21 +117,21 @@ def test_presigned_url_from_oss2_verifies(monkeypatch, key, query, headers, addi
     assert params["x-oss-signature-version"] == "OSS2"
     assert params["x-oss-expires"] == str(NOW + 600)
     sent = {k: v for k, v in headers.items()}
-    verified = signing.verify_request("GET", BUCKET, key, params, sent, LOOKUP, now=NOW + 599)
+    verified = verify.verify_request("GET", BUCKET, key, params, sent, LOOKUP, now=NOW + 599)
     assert (verified.version, verified.via, verified.security_token) == \
         ("v2", "query", triple[2])
     signed_names = [h for h in params.get("x-oss-additional-headers", "").split(";") if h]
     if signed_names:     # an additional header is signed: changing it breaks the URL
         changed = {k: (v + "x" if k.lower() in signed_names else v) for k, v in sent.items()}
         with pytest.raises(OssError) as err:
-            signing.verify_request("GET", BUCKET, key, params, changed, LOOKUP, now=NOW)
+            verify.verify_request("GET", BUCKET, key, params, changed, LOOKUP, now=NOW)
         assert err.value.code == "SignatureDoesNotMatch"
     with pytest.raises(OssError) as err:
-        signing.verify_request("GET", BUCKET, key, {**params, "extra": "1"}, sent, LOOKUP,
+        verify.verify_request("GET", BUCKET, key, {**params, "extra": "1"}, sent, LOOKUP,
                                now=NOW)
     assert err.value.code == "SignatureDoesNotMatch"   # every parameter is signed in V2
     with pytest.raises(OssError) as err:
-        signing.verify_request("GET", BUCKET, key, params, sent, LOOKUP, now=NOW + 601)
+        verify.verify_request("GET", BUCKET, key, params, sent, LOOKUP, now=NOW + 601)
     assert (err.value.code, err.value.ec) == ("AccessDenied", "0002-00000069")
 
 
@@ -150,17 +150,17 @@ def test_header_date_skew_and_x_oss_date(monkeypatch):
     req = _oss2_request("GET", {}, {"x-oss-date": "Mon, 13 Nov 2023 22:13:20 GMT"})
     _auth(PLAIN)._sign_request(req, BUCKET, "k.jpg")
     with pytest.raises(OssError) as err:
-        signing.verify_request("GET", BUCKET, "k.jpg", {}, dict(req.headers), LOOKUP,
+        verify.verify_request("GET", BUCKET, "k.jpg", {}, dict(req.headers), LOOKUP,
                                now=NOW)
     assert err.value.code == "RequestTimeTooSkewed" and err.value.status == 403
     assert err.value.message == ("The difference between the request time and the current "
                                  "time is too large.")
     req = _oss2_request("GET", {}, {})
     _auth(PLAIN)._sign_request(req, BUCKET, "k.jpg")
-    assert signing.verify_request("GET", BUCKET, "k.jpg", {}, dict(req.headers), LOOKUP,
+    assert verify.verify_request("GET", BUCKET, "k.jpg", {}, dict(req.headers), LOOKUP,
                                   now=NOW + 900)
     with pytest.raises(OssError) as err:
-        signing.verify_request("GET", BUCKET, "k.jpg", {}, dict(req.headers), LOOKUP,
+        verify.verify_request("GET", BUCKET, "k.jpg", {}, dict(req.headers), LOOKUP,
                                now=NOW + 901)
     assert err.value.code == "RequestTimeTooSkewed"
 
@@ -172,16 +172,16 @@ def test_malformed_and_unknown_key(monkeypatch):
     headers = dict(req.headers)
     for bad in ("OSS2 ", "OSS2 AccessKeyId:x", "OSS2 Signature:abc"):
         with pytest.raises(OssError) as err:
-            signing.verify_request("GET", BUCKET, "k.jpg", {}, {**headers,
+            verify.verify_request("GET", BUCKET, "k.jpg", {}, {**headers,
                                    "authorization": bad}, LOOKUP, now=NOW)
         assert err.value.code == "AccessDenied"
     unknown = headers["authorization"].replace(PLAIN[0], "LTAI5tNobody")
     with pytest.raises(OssError) as err:
-        signing.verify_request("GET", BUCKET, "k.jpg", {}, {**headers,
+        verify.verify_request("GET", BUCKET, "k.jpg", {}, {**headers,
                                "authorization": unknown}, LOOKUP, now=NOW)
     assert err.value.code == "InvalidAccessKeyId"
     url_query = {"x-oss-signature-version": "OSS2", "x-oss-expires": "soon",
                  "x-oss-access-key-id": PLAIN[0], "x-oss-signature": "x"}
     with pytest.raises(OssError) as err:
-        signing.verify_request("GET", BUCKET, "k.jpg", url_query, {}, LOOKUP, now=NOW)
+        verify.verify_request("GET", BUCKET, "k.jpg", url_query, {}, LOOKUP, now=NOW)
     assert err.value.ec == "0002-00000070"

@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QGuiApplication
 
 from core.errors import OssError
 from core.oss.credentials import Credentials, static_lookup
-from core.oss.signing import verify_presigned_v4, verify_request
+from core.oss.verify import verify_presigned_v4, verify_request
 from core.oss.urls import parse_query
 from tests.sdk_clock import freeze_sdk_clocks
 from viewer.explain_dialog import ExplainDialog, parse_headers

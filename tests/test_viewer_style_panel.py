@@ -16,7 +16,7 @@ from PySide6.QtCore import QSettings
 from core import storage
 from core.oss.credentials import Credentials, static_lookup
 from core.errors import OssError
-from core.oss.signing import verify_request
+from core.oss.verify import verify_request
 from core.style_library import LIMIT, StyleLibrary
 from core.oss.urls import parse_query
 from viewer.document import Document

@@ -16,7 +16,8 @@ import oss2
 import oss2.auth
 from core.oss.credentials import Credentials, static_lookup
 from core.errors import OssError
-from core.oss.signing import V4_MAX_EXPIRES, verify_presigned_v1, verify_presigned_v4
+from core.oss.signing import V4_MAX_EXPIRES
+from core.oss.verify import verify_presigned_v1, verify_presigned_v4
 from core.oss.urls import parse_query
 from tests.sdk_clock import freeze_sdk_clocks
 from viewer.document import Document

@@ -1,4 +1,5 @@
-"""OSS request signing, V1 (HMAC-SHA1) and V4 (OSS4-HMAC-SHA256), and its verification.
+"""OSS request signing, V1 (HMAC-SHA1) and V4 (OSS4-HMAC-SHA256); verification is
+:mod:`core.oss.verify`.
 
 Pure functions: no I/O, and the clock is a parameter (``now``, Unix seconds) wherever
 time matters. The oracle for every byte here is the pair of official Python SDKs (oss2 and
@@ -15,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
 import time
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -24,7 +24,6 @@ from urllib.parse import quote
 
 from .credentials import Credentials
 from ..errors import OssError
-from . import signing_v2
 from .urls import BucketAddress, resolve_region
 from .verify_checks import (  # noqa: F401  (re-exported: callers name them signing.X)
     CLOCK_SKEW, EC_BAD_DATE, EC_NO_DATE, EC_SKEWED, EC_STS_TOKEN_INVALID,
@@ -376,227 +375,10 @@ def sign_headers_v4(method: str, bucket: str | None, key: str | None,
     return SignedHeaders(out, "v4", signature, sts, canonical)
 
 
-# ----------------------------------------------------------------------------- verify
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-def verify_presigned_v1(method: str, bucket: str | None, key: str | None,
-                        query: Mapping[str, str], headers: Mapping[str, str],
-                        lookup: CredentialLookup, *, now: float) -> Verified:
-    """Check a V1 presigned URL (``OSSAccessKeyId``, ``Expires``, ``Signature``)."""
-    headers = _lower_headers(headers)
-    access_key_id = query.get("OSSAccessKeyId", "")
-    provided = query.get("Signature", "")
-    expires = query.get("Expires", "")
-    if not _is_ascii_number(expires):
-        raise _denied("Invalid argument: Expires must be a Unix time in seconds.",
-                      EC_URL_BAD_EXPIRES)
-    if now > int(expires):
-        raise _denied("Request has expired.", EC_URL_EXPIRED,
-                      Expires=_server_time(int(expires)), ServerTime=_server_time(now))
-    creds = _lookup(lookup, access_key_id)
-    _check_token(creds, query.get("security-token"))
-    signed = {k: v for k, v in query.items() if k not in V1_URL_PARAMS}
-    sts = string_to_sign_v1(method, bucket, key, signed, headers, expires)
-    if not _compare(signature_v1(creds.access_key_secret, sts), provided):
-        raise _mismatch("v1", access_key_id, provided, sts)
-    return Verified(access_key_id, "v1", "query", creds.security_token)
-
-
-
-
-
-
-
-
-def verify_header_v1(method: str, bucket: str | None, key: str | None,
-                     query: Mapping[str, str], headers: Mapping[str, str],
-                     lookup: CredentialLookup, *, now: float) -> Verified:
-    """Check ``Authorization: OSS <id>:<signature>`` and the request date."""
-    headers = _lower_headers(headers)
-    auth = headers.get("authorization", "")
-    match = re.fullmatch(r"OSS ([^:\s]+):(\S+)", auth)
-    if not match:
-        raise _denied("The Authorization header is malformed.", "0002-00000061")
-    access_key_id, provided = match.groups()
-    date = headers.get("x-oss-date") or headers.get("date")
-    _check_header_date(date, now)
-    creds = _lookup(lookup, access_key_id)
-    _check_token(creds, _header_token(headers, query))
-    sts = string_to_sign_v1(method, bucket, key, query, headers, date or "")
-    if not _compare(signature_v1(creds.access_key_secret, sts), provided):
-        raise _mismatch("v1", access_key_id, provided, sts)
-    return Verified(access_key_id, "v1", "header", creds.security_token)
-
-
-@dataclass(frozen=True)
-class _V4Credential:
-    access_key_id: str
-    date: str
-    region: str
-    product: str
-
-
-def _parse_credential_v4(text: str, ec: str) -> _V4Credential:
-    parts = text.split("/")
-    if (len(parts) != 5 or parts[4] != V4_TERMINATOR or not parts[0]
-            or not re.fullmatch(r"\d{8}", parts[1]) or not parts[3]):
-        raise _denied(f"The credential {text!r} is malformed: expected "
-                      "<AccessKeyId>/<yyyymmdd>/<region>/oss/aliyun_v4_request.", ec)
-    if not parts[2]:
-        # OSS's own words (oss2's test_sign_v4_no_region asserts them)
-        raise _denied("The signing region in credential is invalid.", ec,
-                      Hint="V4 signatures name a region, e.g. cn-hangzhou.")
-    return _V4Credential(*parts[:4])
-
-
-def _check_region(cred: _V4Credential, region: str | None, ec: str) -> str:
-    """The region to verify with: the server's when it knows it, else the credential's."""
-    if region is not None and not region.strip():
-        raise _denied("The server has an empty region; refusing to verify V4.", ec)
-    return region.strip() if region else cred.region
-
-
-def verify_presigned_v4(method: str, bucket: str | None, key: str | None,
-                        query: Mapping[str, str], headers: Mapping[str, str],
-                        lookup: CredentialLookup, *, now: float, region: str | None = None
-                        ) -> Verified:
-    """Check a V4 presigned URL: credential, x-oss-date + x-oss-expires, token, signature.
-
-    ``region`` is the server's region; when None the credential's region is used (still
-    never an empty one). The StringToSign in a mismatch is computed with the server's view.
-    """
-    headers = _lower_headers(headers)
-    ec = EC_V4_BAD_CREDENTIAL_QUERY
-    if query.get("x-oss-signature-version") != V4_ALGORITHM:
-        raise _denied("x-oss-signature-version must be OSS4-HMAC-SHA256.", "0002-00000066")
-    cred = _parse_credential_v4(query.get("x-oss-credential", ""), ec)
-    region = _check_region(cred, region, ec)
-    timestamp = query.get("x-oss-date", "")
-    signed_at = _iso_stamp(timestamp)
-    if signed_at is None or timestamp[:8] != cred.date:
-        raise _denied(f"x-oss-date {timestamp!r} is not a yyyymmddTHHMMSSZ time on the "
-                      "credential's date.", EC_BAD_DATE)
-    expires = query.get("x-oss-expires", "")
-    if not _is_ascii_number(expires) or not 1 <= int(expires) <= V4_MAX_EXPIRES:
-        raise _denied(f"x-oss-expires must be 1..{V4_MAX_EXPIRES} seconds.",
-                      EC_URL_BAD_EXPIRES)
-    start = signed_at.timestamp()
-    if now < start - CLOCK_SKEW:
-        raise _denied("The request is earlier than x-oss-date minus 15 minutes.",
-                      EC_V4_NOT_YET_VALID, ServerTime=_server_time(now))
-    if now > start + int(expires):
-        raise _denied("Request has expired.", EC_URL_EXPIRED,
-                      Expires=_server_time(start + int(expires)), ServerTime=_server_time(now))
-    creds = _lookup(lookup, cred.access_key_id)
-    _check_token(creds, query.get("x-oss-security-token"))
-    additional = [h for h in query.get("x-oss-additional-headers", "").split(";") if h]
-    provided = query.get("x-oss-signature", "")
-    return _finish_v4(method, bucket, key, query, headers, additional, creds, cred, region,
-                      timestamp, provided, "query")
-
-
-def _finish_v4(method: str, bucket: str | None, key: str | None, query: Mapping[str, str],
-               headers: Mapping[str, str], additional: list[str], creds: Credentials,
-               cred: _V4Credential, region: str, timestamp: str, provided: str,
-               via: str) -> Verified:
-    scope = scope_v4(cred.date, region, cred.product)
-    canonical = canonical_request_v4(method, bucket, key, query, headers, additional)
-    sts = string_to_sign_v4(timestamp, scope, canonical)
-    expected = signature_v4(creds.access_key_secret, cred.date, region, sts, cred.product)
-    if not _compare(expected, provided):
-        raise _mismatch("v4", cred.access_key_id, provided, sts, canonical)
-    return Verified(cred.access_key_id, "v4", via, creds.security_token)
-
-
-def _parse_authorization_v4(auth: str) -> dict[str, str]:
-    # oss2 separates the fields with ", ", alibabacloud-oss-v2 with ","; accept both.
-    fields = {}
-    for item in auth[len(V4_ALGORITHM):].split(","):
-        name, _, value = item.strip().partition("=")
-        if name:
-            fields[name] = value.strip()
-    return fields
-
-
-def verify_header_v4(method: str, bucket: str | None, key: str | None,
-                     query: Mapping[str, str], headers: Mapping[str, str],
-                     lookup: CredentialLookup, *, now: float, region: str | None = None
-                     ) -> Verified:
-    """Check ``Authorization: OSS4-HMAC-SHA256 Credential=...,Signature=...``."""
-    headers = _lower_headers(headers)
-    ec = EC_V4_BAD_CREDENTIAL_HEADER
-    fields = _parse_authorization_v4(headers.get("authorization", ""))
-    if "Credential" not in fields or "Signature" not in fields:
-        raise _denied("The Authorization header needs Credential and Signature.", ec)
-    cred = _parse_credential_v4(fields["Credential"], ec)
-    region = _check_region(cred, region, ec)
-    timestamp = headers.get("x-oss-date", "")
-    if _iso_stamp(timestamp) is None and timestamp:
-        raise _denied(f"x-oss-date {timestamp!r} is not a yyyymmddTHHMMSSZ time.", EC_BAD_DATE)
-    _check_header_date(timestamp, now)
-    if timestamp[:8] != cred.date:
-        raise _denied("The credential date does not match x-oss-date.", "0002-00000212")
-    creds = _lookup(lookup, cred.access_key_id)
-    _check_token(creds, _header_token(headers, query))
-    additional = [h for h in fields.get("AdditionalHeaders", "").split(";") if h]
-    return _finish_v4(method, bucket, key, query, headers, additional, creds, cred, region,
-                      timestamp, fields["Signature"], "header")
-
-
-def verify_request(method: str, bucket: str | None, key: str | None,
-                   query: Mapping[str, str], headers: Mapping[str, str],
-                   lookup: CredentialLookup, *, now: float, region: str | None = None
-                   ) -> Verified | None:
-    """Verify whichever signature a request carries; None for an anonymous request.
-
-    ``query`` holds decoded values (see :func:`core.oss.urls.parse_query`); ``headers`` are
-    the request headers as received (Host included, for V4 additional headers).
-    """
-    lowered = _lower_headers(headers)
-    auth = lowered.get("authorization", "")
-    v2 = signing_v2.is_v2_request(query, lowered)
-    if v2 == "header":
-        return signing_v2.verify_header_v2(method, bucket, key, query, lowered, lookup, now=now)
-    if v2 == "query" and not auth:
-        return signing_v2.verify_presigned_v2(method, bucket, key, query, lowered, lookup,
-                                              now=now)
-    if auth.startswith(V4_ALGORITHM):
-        return verify_header_v4(method, bucket, key, query, lowered, lookup, now=now,
-                                region=region)
-    if auth.startswith("OSS "):
-        return verify_header_v1(method, bucket, key, query, lowered, lookup, now=now)
-    if auth:
-        raise _denied("The Authorization header is malformed.", "0002-00000061")
-    if "x-oss-signature" in query or "x-oss-credential" in query:
-        return verify_presigned_v4(method, bucket, key, query, lowered, lookup, now=now,
-                                   region=region)
-    if "Signature" in query or "OSSAccessKeyId" in query:
-        return verify_presigned_v1(method, bucket, key, query, lowered, lookup, now=now)
-    return None
-
-
 __all__ = [
     "SignedUrl", "SignedHeaders", "Verified", "CredentialLookup", "V1_SUBRESOURCES",
     "presign", "presign_v1", "presign_v4", "sign_headers_v1", "sign_headers_v4",
     "canonical_resource_v1", "string_to_sign_v1", "signature_v1",
     "canonical_request_v4", "string_to_sign_v4", "signature_v4", "signing_key_v4",
-    "scope_v4", "verify_request", "verify_presigned_v1", "verify_presigned_v4",
-    "verify_header_v1", "verify_header_v4", "iso8601", "http_date",
+    "scope_v4", "iso8601", "http_date",
 ]

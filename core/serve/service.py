@@ -14,7 +14,7 @@ from .. import codec
 from ..cascade import Cascade, parse, resolve
 from ..engine import Result
 from ..errors import Cancelled, OssError
-from ..oss import signing
+from ..oss import signing, verify
 from ..oss.credentials import static_lookup
 from ..oss.urls import validate_bucket
 from .archive import RestoreOps
@@ -108,7 +108,7 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, Live
             signature_first = op is not None and op.name in _SIGNATURE_FIRST
             if req.bucket and not signature_first:
                 self.store.bucket_dir(req.bucket)   # NoSuchBucket before signatures, as OSS
-            verified = signing.verify_request(
+            verified = verify.verify_request(
                 req.method, req.bucket, req.key or None, req.query, req.headers,
                 self._lookup, now=self._clock(), region=self.config.region)
             if signature_first and op.name != "PutBucket":
