@@ -20,7 +20,7 @@ import oss2.credentials
 import alibabacloud_oss_v2 as osv2
 
 from core.oss.credentials import Credentials
-from core.serve.runner import serve
+from tests.helpers import running_server
 
 REGION = "cn-hangzhou"
 CREDS = Credentials("LTAI5tApiServerKey001", "Api+Server/Secret=001")
@@ -31,10 +31,8 @@ BUCKET = "api-bucket"
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("api-root")
     (root / BUCKET).mkdir()
-    srv = serve(root, "127.0.0.1", 0, "private", (CREDS,), region=REGION)
-    srv.start()
-    yield srv
-    srv.stop()
+    with running_server(root, "private", (CREDS,), region=REGION) as srv:
+        yield srv
 
 
 @pytest.fixture(params=["v1", "v4"])

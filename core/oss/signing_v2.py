@@ -31,10 +31,10 @@ import re
 from typing import Mapping
 
 from ..errors import OssError
-from .verify_checks import (_MISMATCH_MESSAGE, EC_URL_BAD_EXPIRES, EC_URL_EXPIRED,
-                            CredentialLookup, Verified, _check_header_date, _check_token,
-                            _compare, _denied, _header_token, _is_ascii_number, _lookup,
-                            _lower_headers, _server_time, string_to_sign_bytes)
+from .verify_checks import (_MISMATCH_MESSAGE, CredentialLookup, Verified,
+                            _check_header_date, _check_token, _compare, _denied,
+                            _header_token, _lookup, _lower_headers, check_url_expiry,
+                            string_to_sign_bytes)
 
 V2_ALGORITHM = "OSS2"
 V2_URL_PARAMS = ("x-oss-signature-version", "x-oss-expires", "x-oss-access-key-id",
@@ -135,12 +135,7 @@ def verify_presigned_v2(method: str, bucket: str | None, key: str | None,
     access_key_id = query.get("x-oss-access-key-id", "")
     provided = query.get("x-oss-signature", "")
     expires = query.get("x-oss-expires", "")
-    if not _is_ascii_number(expires):
-        raise _denied("Invalid argument: x-oss-expires must be a Unix time in seconds.",
-                      EC_URL_BAD_EXPIRES)
-    if now > int(expires):
-        raise _denied("Request has expired.", EC_URL_EXPIRED,
-                      Expires=_server_time(int(expires)), ServerTime=_server_time(now))
+    check_url_expiry(expires, now, "x-oss-expires")
     creds = _lookup(lookup, access_key_id)
     _check_token(creds, query.get("security-token"))
     signed = {k: v for k, v in query.items() if k != "x-oss-signature"}

@@ -17,7 +17,7 @@ from .signing import (V1_URL_PARAMS, V4_ALGORITHM, V4_MAX_EXPIRES, V4_TERMINATOR
 from .verify_checks import (
     CLOCK_SKEW, EC_BAD_DATE, EC_URL_BAD_EXPIRES, EC_URL_EXPIRED,
     EC_V4_BAD_CREDENTIAL_HEADER, EC_V4_BAD_CREDENTIAL_QUERY, EC_V4_NOT_YET_VALID,
-    CredentialLookup, Verified, _check_header_date, _check_token, _compare, _denied,
+    CredentialLookup, Verified, _check_header_date, check_url_expiry, _check_token, _compare, _denied,
     _header_token, _is_ascii_number, _iso_stamp, _lookup, _lower_headers, _mismatch,
     _server_time)
 
@@ -33,12 +33,7 @@ def verify_presigned_v1(method: str, bucket: str | None, key: str | None,
     access_key_id = query.get("OSSAccessKeyId", "")
     provided = query.get("Signature", "")
     expires = query.get("Expires", "")
-    if not _is_ascii_number(expires):
-        raise _denied("Invalid argument: Expires must be a Unix time in seconds.",
-                      EC_URL_BAD_EXPIRES)
-    if now > int(expires):
-        raise _denied("Request has expired.", EC_URL_EXPIRED,
-                      Expires=_server_time(int(expires)), ServerTime=_server_time(now))
+    check_url_expiry(expires, now, "Expires")
     creds = _lookup(lookup, access_key_id)
     _check_token(creds, query.get("security-token"))
     signed = {k: v for k, v in query.items() if k not in V1_URL_PARAMS}

@@ -129,6 +129,17 @@ def _is_ascii_number(text: str, digits: int = 12) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= digits
 
 
+def check_url_expiry(expires: str, now: float, name: str) -> None:
+    """A presigned URL's absolute expiry (V1 ``Expires``, V2 ``x-oss-expires``): Unix
+    seconds in ASCII digits, not past ``now``."""
+    if not _is_ascii_number(expires):
+        raise _denied(f"Invalid argument: {name} must be a Unix time in seconds.",
+                      EC_URL_BAD_EXPIRES)
+    if now > int(expires):
+        raise _denied("Request has expired.", EC_URL_EXPIRED,
+                      Expires=_server_time(int(expires)), ServerTime=_server_time(now))
+
+
 def _parse_date(text: str) -> datetime | None:
     """An RFC 1123 date (``Date``) or an ISO 8601 basic stamp (``x-oss-date``)."""
     moment = _iso_stamp(text)
