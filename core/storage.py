@@ -13,6 +13,7 @@ import errno
 import os
 import secrets
 import stat
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -63,16 +64,24 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = 
     elif not path.parent.is_dir():
         raise FileNotFoundError(2, "No such folder", str(path.parent))
     fd, tmp = open_temp(path.parent, prefix=f".{path.name}.")
-    try:
+    with removed_on_failure(tmp):
         with os.fdopen(fd, "wb") as f:
             keep_mode(f.fileno(), path)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+
+
+@contextmanager
+def removed_on_failure(path: str | os.PathLike):
+    """Remove the (temporary) file ``path`` if the block raises anything, interrupts
+    included, then re-raise: a failed write leaves no half-written file behind."""
+    try:
+        yield
     except BaseException:
         try:
-            os.unlink(tmp)
+            os.unlink(path)
         except OSError:
             pass
         raise

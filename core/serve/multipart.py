@@ -21,7 +21,7 @@ from urllib.parse import quote
 from werkzeug.http import parse_range_header
 
 from ..oss.urls import validate_bucket
-from ..storage import atomic_write, open_temp
+from ..storage import atomic_write, open_temp, removed_on_failure
 from .config import (TMP_PREFIX, UPLOAD_DIR, entity_too_large, error, iso_time,
                      quoted_etag, small_int)
 from .archive import check_readable
@@ -185,7 +185,7 @@ class MultipartOps:
         """Write part ``number`` (temporary file, fsync, rename) and its record:
         (quoted ETag, CRC-64, MD5 digest)."""
         fd, tmp = open_temp(folder, prefix=TMP_PREFIX)
-        try:
+        with removed_on_failure(tmp):
             md5, crc, size = hashlib.md5(), Crc64(), 0
             with os.fdopen(fd, "wb") as f:
                 for chunk in chunks:
@@ -202,12 +202,6 @@ class MultipartOps:
                     raise error("InvalidDigest", "The Content-MD5 you specified did not "
                                 "match what was received.", 400)
             os.replace(tmp, folder / str(number))
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
         etag = quoted_etag(md5.hexdigest())
         atomic_write(folder / f"{number}.json",
                      json.dumps({"size": size, "mtime": time.time(), "etag": etag,

@@ -28,7 +28,7 @@ from typing import BinaryIO, Callable, Iterable
 from ..errors import OssError
 from ..oss.urls import validate_bucket
 from ..resolver import no_such_key, safe_join
-from ..storage import keep_mode, open_regular, open_temp
+from ..storage import keep_mode, open_regular, open_temp, removed_on_failure
 from .config import FOLDER_OBJECT, TMP_PREFIX, entity_too_large, error, log, quoted_etag
 from .crc64 import Crc64
 
@@ -359,7 +359,7 @@ class ObjectStore:
                 raise invalid_object_name(key, "needs a folder where an object of the "
                                           "same name exists (the local store keeps keys "
                                           "as files)") from None
-        try:
+        with removed_on_failure(tmp):
             md5, sha = hashlib.md5(), hashlib.sha256() if content_sha256 else None
             crc = Crc64()
             size = 0
@@ -399,12 +399,6 @@ class ObjectStore:
             except IsADirectoryError:
                 raise invalid_object_name(key, "names a folder of other objects (the "
                                           "local store keeps keys as files)") from None
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
         self._md5.put(st, md5.hexdigest())
         return info
 
