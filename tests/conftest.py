@@ -1,6 +1,7 @@
 """Shared test set-up: Qt runs offscreen, and no test reads or writes the user's settings."""
 from __future__ import annotations
 
+import itertools
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -12,17 +13,59 @@ from tests import hypothesis_profiles  # noqa: E402
 hypothesis_profiles.load()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "mutation_scope(*code): under mutation testing, run this (slow) test only "
+        "for mutants of this code (dotted prefixes: core.serve.imaging, "
+        "core.serve.service.OssService.close); faster tests cover the rest (docs/TESTING.md)")
+
+
+def _mutated_function() -> str | None:
+    """``core.serve.service.OssService.close`` for mutmut's mutant
+    ``core.serve.service.xǁOssServiceǁclose__mutmut_3`` (MUTANT_UNDER_TEST); None outside
+    a mutant's run (normal runs, and mutmut's stats, clean and forced-fail runs)."""
+    name = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" not in name:
+        return None
+    module, _, function = name.partition("__mutmut_")[0].rpartition(".")
+    return f"{module}.{function[2:].replace('ǁ', '.').strip('.')}"
+
+
+def pytest_collection_modifyitems(config, items):
+    function = _mutated_function()
+    if function is None:
+        return
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("mutation_scope")
+        in_scope = marker is None or any(
+            function == code or function.startswith(code + ".") for code in marker.args)
+        (keep if in_scope else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+_homes = itertools.count()
+
+
 @pytest.fixture(autouse=True)
-def _isolated_qt_settings(tmp_path, monkeypatch):
-    """QSettings() and QStandardPaths point into the test's tmp dir."""
+def _isolated_qt_settings(tmp_path_factory, monkeypatch):
+    """QSettings() and QStandardPaths point into a fresh folder of the test's own.
+
+    Not ``tmp_path``: pytest numbers each one by listing every folder made before it in
+    the session, so for this fixture of every test the cost grew with the test count (a
+    third of the setup time of the 4,000 core tests, and of every mutant's run)."""
     try:
         from PySide6.QtCore import QSettings
     except ImportError:  # core-only environments
         yield
         return
-    config = tmp_path / "xdg-config"
+    home = tmp_path_factory.getbasetemp() / "qt-homes" / str(next(_homes))
+    home.mkdir(parents=True)
+    config = home / "xdg-config"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(config))
     yield
