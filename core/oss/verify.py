@@ -21,6 +21,19 @@ from .verify_checks import (
     _header_token, _is_ascii_number, _iso_stamp, _lookup, _lower_headers, _mismatch,
     _server_time)
 
+# Fine-grained codes from OSS's error-code pages (help.aliyun.com .../oss/user-guide/<EC>)
+EC_AUTH_MALFORMED = "0002-00000061"            # Authorization starts with neither OSS nor AWS
+EC_V1_AUTH_NO_COLON = "0002-00000062"          # "OSS <id><signature>": no ':'
+EC_V1_AUTH_NO_ACCESS_KEY_ID = "0002-00000063"  # "OSS :<signature>"
+EC_V1_AUTH_NO_SIGNATURE = "0002-00000065"      # "OSS <id>:"
+EC_BAD_VERSION = "0002-00000066"               # x-oss-signature-version not a known version
+EC_V1_URL_NO_EXPIRES = "0002-00000067"
+EC_V1_URL_EMPTY_EXPIRES = "0002-00000068"
+EC_V1_URL_NO_ACCESS_KEY_ID = "0002-00000071"
+EC_V4_AUTH_INCOMPLETE = "0002-00000202"        # V4 Authorization without Credential/Signature
+_V4_URL_REQUIRED = (("x-oss-credential", "0002-00000217"), ("x-oss-expires", "0002-00000215"),
+                    ("x-oss-signature", "0002-00000219"))
+
 __all__ = ["verify_request", "verify_presigned_v1", "verify_presigned_v4",
            "verify_header_v1", "verify_header_v4", "Verified", "CredentialLookup"]
 
@@ -33,6 +46,14 @@ def verify_presigned_v1(method: str, bucket: str | None, key: str | None,
     access_key_id = query.get("OSSAccessKeyId", "")
     provided = query.get("Signature", "")
     expires = query.get("Expires", "")
+    # The EC pages: 0002-00000071 no OSSAccessKeyId, 0002-00000067 no Expires, 0002-00000068
+    # an empty one.
+    if not access_key_id:
+        raise _denied("The signed URL has no OSSAccessKeyId.", EC_V1_URL_NO_ACCESS_KEY_ID)
+    if "Expires" not in query:
+        raise _denied("The signed URL has no Expires.", EC_V1_URL_NO_EXPIRES)
+    if not expires:
+        raise _denied("The signed URL's Expires is empty.", EC_V1_URL_EMPTY_EXPIRES)
     check_url_expiry(expires, now, "Expires")
     creds = _lookup(lookup, access_key_id)
     _check_token(creds, query.get("security-token"))
@@ -49,10 +70,19 @@ def verify_header_v1(method: str, bucket: str | None, key: str | None,
     """Check ``Authorization: OSS <id>:<signature>`` and the request date."""
     headers = _lower_headers(headers)
     auth = headers.get("authorization", "")
-    match = re.fullmatch(r"OSS ([^:\s]+):(\S+)", auth)
-    if not match:
-        raise _denied("The Authorization header is malformed.", "0002-00000061")
-    access_key_id, provided = match.groups()
+    if not auth.startswith("OSS "):
+        raise _denied("The Authorization header is malformed.", EC_AUTH_MALFORMED)
+    # The EC pages: 0002-00000062 no ':', 0002-00000063 no AccessKeyId, 0002-00000065 no
+    # signature after the ':'.
+    access_key_id, colon, provided = auth[len("OSS "):].partition(":")
+    access_key_id, provided = access_key_id.strip(), provided.strip()
+    if not colon:
+        raise _denied("The Authorization header has no ':' between the AccessKeyId and the "
+                      "signature.", EC_V1_AUTH_NO_COLON)
+    if not access_key_id:
+        raise _denied("The Authorization header has no AccessKeyId.", EC_V1_AUTH_NO_ACCESS_KEY_ID)
+    if not provided:
+        raise _denied("The Authorization header has no signature.", EC_V1_AUTH_NO_SIGNATURE)
     date = headers.get("x-oss-date") or headers.get("date")
     _check_header_date(date, now)
     creds = _lookup(lookup, access_key_id)
@@ -103,7 +133,10 @@ def verify_presigned_v4(method: str, bucket: str | None, key: str | None,
     headers = _lower_headers(headers)
     ec = EC_V4_BAD_CREDENTIAL_QUERY
     if query.get("x-oss-signature-version") != V4_ALGORITHM:
-        raise _denied("x-oss-signature-version must be OSS4-HMAC-SHA256.", "0002-00000066")
+        raise _denied("x-oss-signature-version must be OSS4-HMAC-SHA256.", EC_BAD_VERSION)
+    for name, missing_ec in _V4_URL_REQUIRED:
+        if name not in query:
+            raise _denied(f"The signed URL has no {name}.", missing_ec)
     cred = _parse_credential_v4(query.get("x-oss-credential", ""), ec)
     region = _check_region(cred, region, ec)
     timestamp = query.get("x-oss-date", "")
@@ -162,7 +195,8 @@ def verify_header_v4(method: str, bucket: str | None, key: str | None,
     ec = EC_V4_BAD_CREDENTIAL_HEADER
     fields = _parse_authorization_v4(headers.get("authorization", ""))
     if "Credential" not in fields or "Signature" not in fields:
-        raise _denied("The Authorization header needs Credential and Signature.", ec)
+        raise _denied("The Authorization header needs Credential and Signature.",
+                      EC_V4_AUTH_INCOMPLETE)
     cred = _parse_credential_v4(fields["Credential"], ec)
     region = _check_region(cred, region, ec)
     timestamp = headers.get("x-oss-date", "")
@@ -201,7 +235,7 @@ def verify_request(method: str, bucket: str | None, key: str | None,
     if auth.startswith("OSS "):
         return verify_header_v1(method, bucket, key, query, lowered, lookup, now=now)
     if auth:
-        raise _denied("The Authorization header is malformed.", "0002-00000061")
+        raise _denied("The Authorization header is malformed.", EC_AUTH_MALFORMED)
     if "x-oss-signature" in query or "x-oss-credential" in query:
         return verify_presigned_v4(method, bucket, key, query, lowered, lookup, now=now,
                                    region=region)
