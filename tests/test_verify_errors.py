@@ -15,6 +15,7 @@ StringToSignBytes, CanonicalRequest), with the server's strings built here from 
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import quote, unquote, urlsplit
 
 import oss2
@@ -89,6 +90,11 @@ def denied(ec: str, **kwargs) -> OssError:
     return e
 
 
+def names(message: str, what: str) -> bool:
+    """The message names ``what`` as a word of its own."""
+    return re.search(rf"(?<![\w-]){re.escape(what)}(?![\w-])", message) is not None
+
+
 def without(mapping: dict, name: str) -> dict:
     return {k: v for k, v in mapping.items() if k != name}
 
@@ -135,15 +141,16 @@ def test_an_anonymous_request_is_not_verified():
 
 # ----------------------------------------------------------------------------- V1 in the URL
 
-@pytest.mark.parametrize("change,ec", [
-    (lambda q: without(q, "OSSAccessKeyId"), "0002-00000071"),
-    (lambda q: without(q, "Expires"), "0002-00000067"),
-    (lambda q: {**q, "Expires": ""}, "0002-00000068"),
-    (lambda q: {**q, "Expires": "abc"}, "0002-00000070"),      # the 0002-00000070 page's example
-    (lambda q: {**q, "Expires": "1700000600.5"}, "0002-00000070"),
+@pytest.mark.parametrize("change,ec,named", [
+    (lambda q: without(q, "OSSAccessKeyId"), "0002-00000071", "OSSAccessKeyId"),
+    (lambda q: without(q, "Expires"), "0002-00000067", "Expires"),
+    (lambda q: {**q, "Expires": ""}, "0002-00000068", "Expires"),
+    (lambda q: {**q, "Expires": "abc"}, "0002-00000070", "Expires"),   # the 070 page's example
+    (lambda q: {**q, "Expires": "1700000600.5"}, "0002-00000070", "Expires"),
 ], ids=["no-access-key-id", "no-expires", "empty-expires", "expires-abc", "expires-fraction"])
-def test_v1_url_without_its_parameters(change, ec):
-    denied(ec, query=change(url_query("v1")))
+def test_v1_url_without_its_parameters(change, ec, named):
+    e = denied(ec, query=change(url_query("v1")))
+    assert names(e.message, named)        # the message names the parameter at fault
 
 
 def test_v1_url_expires_after_its_expires_second_with_both_times():
@@ -205,16 +212,17 @@ def test_v1_url_headers_signed_into_it_are_checked():
 
 # ----------------------------------------------------------------------------- V1 in the header
 
-@pytest.mark.parametrize("authorization,ec", [
-    ("OSSxxx LTAI5tVerifyKeyId001:sig", "0002-00000061"),   # the 061 page's example
-    ("Bearer abc", "0002-00000061"),
-    ("OSS LTAI5tVerifyKeyId001sig", "0002-00000062"),         # no ':'
-    ("OSS  :c2lnbmF0dXJl", "0002-00000063"),                  # the 063 page's example
-    ("OSS LTAI5tVerifyKeyId001:", "0002-00000065"),           # the 065 page's example
+@pytest.mark.parametrize("authorization,ec,named", [
+    ("OSSxxx LTAI5tVerifyKeyId001:sig", "0002-00000061", None),   # the 061 page's example
+    ("Bearer abc", "0002-00000061", None),
+    ("OSS LTAI5tVerifyKeyId001sig", "0002-00000062", "Authorization"),   # no ':'
+    ("OSS  :c2lnbmF0dXJl", "0002-00000063", "AccessKeyId"),              # the 063 example
+    ("OSS LTAI5tVerifyKeyId001:", "0002-00000065", "signature"),         # the 065 example
 ])
-def test_v1_authorization_header_malformed(authorization, ec):
+def test_v1_authorization_header_malformed(authorization, ec, named):
     headers = {**signed_headers("v1"), "authorization": authorization}
-    denied(ec, headers=headers)
+    e = denied(ec, headers=headers)
+    assert named is None or (names(e.message, named) and names(e.message, "Authorization"))
 
 
 def test_v1_header_verifier_called_directly_refuses_another_scheme():
@@ -287,7 +295,13 @@ def test_v1_header_of_an_unknown_access_key_id():
 ], ids=["version-abc", "no-version", "no-credential", "no-expires", "no-signature",
         "expires-0", "expires-604801", "expires-abc", "expires-empty", "date-extended"])
 def test_v4_url_without_or_with_bad_parameters(change, ec):
-    denied(ec, query=change(url_query("v4")))
+    e = denied(ec, query=change(url_query("v4")))
+    missing = {"0002-00000217": "x-oss-credential", "0002-00000215": "x-oss-expires",
+               "0002-00000219": "x-oss-signature"}
+    if ec in missing:
+        assert names(e.message, missing[ec])
+    if ec == "0002-00000070":             # names the parameter and its documented range
+        assert names(e.message, "x-oss-expires") and "604800" in e.message
 
 
 CREDENTIALS = {
@@ -387,6 +401,21 @@ def test_v4_url_additional_headers_are_checked():
     assert "host:elsewhere.example.com\n\nhost\nUNSIGNED-PAYLOAD" in e.details["CanonicalRequest"]
 
 
+def test_v4_url_with_two_additional_headers():
+    """x-oss-additional-headers is a ;-separated list (spec 2.1): each one is signed."""
+    headers = {"Host": HOST, "Range": "bytes=0-9"}
+    auth = oss2.ProviderAuthV4(_provider(AK))
+    url = oss2.Bucket(auth, "https://oss-cn-hangzhou.aliyuncs.com", BUCKET, region=REGION
+                      ).sign_url("GET", KEY, 600, headers=headers,
+                                 additional_headers=["host", "range"])
+    query = {unquote(k): unquote(v) for k, _, v in
+             (p.partition("=") for p in urlsplit(url).query.split("&"))}
+    assert query["x-oss-additional-headers"] == "host;range"
+    assert verify(query, headers).via == "query"
+    e = refused(query=query, headers={**headers, "Range": "bytes=0-8"})
+    assert "host:" + HOST + "\nrange:bytes=0-8\n\nhost;range\n" in e.details["CanonicalRequest"]
+
+
 # ----------------------------------------------------------------------------- V4 in the header
 
 def _v4_auth(headers: dict, **fields) -> dict:
@@ -400,7 +429,8 @@ def _v4_auth(headers: dict, **fields) -> dict:
 
 @pytest.mark.parametrize("field", ["Credential", "Signature"])
 def test_v4_authorization_without_a_required_field(field):
-    denied("0002-00000202", headers=_v4_auth(signed_headers("v4"), **{field: None}))
+    e = denied("0002-00000202", headers=_v4_auth(signed_headers("v4"), **{field: None}))
+    assert names(e.message, field) and names(e.message, "Authorization")
 
 
 @pytest.mark.parametrize("name", CREDENTIALS)

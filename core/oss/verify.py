@@ -11,6 +11,7 @@ from typing import Mapping
 
 from . import signing_v2
 from .credentials import Credentials
+from ..errors import OssError
 from .signing import (V1_URL_PARAMS, V4_ALGORITHM, V4_MAX_EXPIRES, V4_TERMINATOR,
                       canonical_request_v4, scope_v4, signature_v1, signature_v4,
                       string_to_sign_v1, string_to_sign_v4)
@@ -38,6 +39,11 @@ __all__ = ["verify_request", "verify_presigned_v1", "verify_presigned_v4",
            "verify_header_v1", "verify_header_v4", "Verified", "CredentialLookup"]
 
 
+def _absent(what: str, ec: str) -> OssError:
+    """AccessDenied for a request without something its signature needs, named."""
+    return _denied(f"The request has no {what}.", ec)
+
+
 def verify_presigned_v1(method: str, bucket: str | None, key: str | None,
                         query: Mapping[str, str], headers: Mapping[str, str],
                         lookup: CredentialLookup, *, now: float) -> Verified:
@@ -49,11 +55,11 @@ def verify_presigned_v1(method: str, bucket: str | None, key: str | None,
     # The EC pages: 0002-00000071 no OSSAccessKeyId, 0002-00000067 no Expires, 0002-00000068
     # an empty one.
     if not access_key_id:
-        raise _denied("The signed URL has no OSSAccessKeyId.", EC_V1_URL_NO_ACCESS_KEY_ID)
+        raise _absent("OSSAccessKeyId", EC_V1_URL_NO_ACCESS_KEY_ID)
     if "Expires" not in query:
-        raise _denied("The signed URL has no Expires.", EC_V1_URL_NO_EXPIRES)
+        raise _absent("Expires", EC_V1_URL_NO_EXPIRES)
     if not expires:
-        raise _denied("The signed URL's Expires is empty.", EC_V1_URL_EMPTY_EXPIRES)
+        raise _absent("value for Expires", EC_V1_URL_EMPTY_EXPIRES)
     check_url_expiry(expires, now, "Expires")
     creds = _lookup(lookup, access_key_id)
     _check_token(creds, query.get("security-token"))
@@ -77,12 +83,12 @@ def verify_header_v1(method: str, bucket: str | None, key: str | None,
     access_key_id, colon, provided = auth[len("OSS "):].partition(":")
     access_key_id, provided = access_key_id.strip(), provided.strip()
     if not colon:
-        raise _denied("The Authorization header has no ':' between the AccessKeyId and the "
-                      "signature.", EC_V1_AUTH_NO_COLON)
+        raise _absent("':' between AccessKeyId and signature in Authorization",
+                      EC_V1_AUTH_NO_COLON)
     if not access_key_id:
-        raise _denied("The Authorization header has no AccessKeyId.", EC_V1_AUTH_NO_ACCESS_KEY_ID)
+        raise _absent("AccessKeyId in Authorization", EC_V1_AUTH_NO_ACCESS_KEY_ID)
     if not provided:
-        raise _denied("The Authorization header has no signature.", EC_V1_AUTH_NO_SIGNATURE)
+        raise _absent("signature in Authorization", EC_V1_AUTH_NO_SIGNATURE)
     date = headers.get("x-oss-date") or headers.get("date")
     _check_header_date(date, now)
     creds = _lookup(lookup, access_key_id)
@@ -136,7 +142,7 @@ def verify_presigned_v4(method: str, bucket: str | None, key: str | None,
         raise _denied("x-oss-signature-version must be OSS4-HMAC-SHA256.", EC_BAD_VERSION)
     for name, missing_ec in _V4_URL_REQUIRED:
         if name not in query:
-            raise _denied(f"The signed URL has no {name}.", missing_ec)
+            raise _absent(name, missing_ec)
     cred = _parse_credential_v4(query.get("x-oss-credential", ""), ec)
     region = _check_region(cred, region, ec)
     timestamp = query.get("x-oss-date", "")
@@ -195,8 +201,7 @@ def verify_header_v4(method: str, bucket: str | None, key: str | None,
     ec = EC_V4_BAD_CREDENTIAL_HEADER
     fields = _parse_authorization_v4(headers.get("authorization", ""))
     if "Credential" not in fields or "Signature" not in fields:
-        raise _denied("The Authorization header needs Credential and Signature.",
-                      EC_V4_AUTH_INCOMPLETE)
+        raise _absent("Credential or Signature in Authorization", EC_V4_AUTH_INCOMPLETE)
     cred = _parse_credential_v4(fields["Credential"], ec)
     region = _check_region(cred, region, ec)
     timestamp = headers.get("x-oss-date", "")
