@@ -153,6 +153,12 @@ def test_v1_url_without_its_parameters(change, ec, named):
     assert names(e.message, named)        # the message names the parameter at fault
 
 
+def test_v1_url_without_a_signature_is_a_mismatch_that_shows_none_was_provided():
+    e = refused(query=without(url_query("v1"), "Signature"))
+    assert (e.code, e.status, e.ec) == ("SignatureDoesNotMatch", 403, "0002-00000040")
+    assert e.details["SignatureProvided"] == ""
+
+
 def test_v1_url_expires_after_its_expires_second_with_both_times():
     query = url_query("v1", expires=600)
     assert query["Expires"] == str(NOW + 600)

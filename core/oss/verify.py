@@ -51,13 +51,13 @@ def verify_presigned_v1(method: str, bucket: str | None, key: str | None,
     headers = _lower_headers(headers)
     access_key_id = query.get("OSSAccessKeyId", "")
     provided = query.get("Signature", "")
-    expires = query.get("Expires", "")
     # The EC pages: 0002-00000071 no OSSAccessKeyId, 0002-00000067 no Expires, 0002-00000068
     # an empty one.
     if not access_key_id:
         raise _absent("OSSAccessKeyId", EC_V1_URL_NO_ACCESS_KEY_ID)
     if "Expires" not in query:
         raise _absent("Expires", EC_V1_URL_NO_EXPIRES)
+    expires = query["Expires"]
     if not expires:
         raise _absent("value for Expires", EC_V1_URL_EMPTY_EXPIRES)
     check_url_expiry(expires, now, "Expires")
@@ -143,14 +143,14 @@ def verify_presigned_v4(method: str, bucket: str | None, key: str | None,
     for name, missing_ec in _V4_URL_REQUIRED:
         if name not in query:
             raise _absent(name, missing_ec)
-    cred = _parse_credential_v4(query.get("x-oss-credential", ""), ec)
+    cred = _parse_credential_v4(query["x-oss-credential"], ec)
     region = _check_region(cred, region, ec)
     timestamp = query.get("x-oss-date", "")
     signed_at = _iso_stamp(timestamp)
     if signed_at is None or timestamp[:8] != cred.date:
         raise _denied(f"x-oss-date {timestamp!r} is not a yyyymmddTHHMMSSZ time on the "
                       "credential's date.", EC_BAD_DATE)
-    expires = query.get("x-oss-expires", "")
+    expires = query["x-oss-expires"]
     if not _is_ascii_number(expires) or not 1 <= int(expires) <= V4_MAX_EXPIRES:
         raise _denied(f"x-oss-expires must be 1..{V4_MAX_EXPIRES} seconds.",
                       EC_URL_BAD_EXPIRES)
@@ -164,7 +164,7 @@ def verify_presigned_v4(method: str, bucket: str | None, key: str | None,
     creds = _lookup(lookup, cred.access_key_id)
     _check_token(creds, query.get("x-oss-security-token"))
     additional = [h for h in query.get("x-oss-additional-headers", "").split(";") if h]
-    provided = query.get("x-oss-signature", "")
+    provided = query["x-oss-signature"]
     return _finish_v4(method, bucket, key, query, headers, additional, creds, cred, region,
                       timestamp, provided, "query")
 
