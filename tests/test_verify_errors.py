@@ -332,7 +332,7 @@ def test_v4_url_malformed_credential(name):
 
 def test_v4_url_date_must_be_on_the_credentials_day():
     e = refused(query={**url_query("v4"), "x-oss-date": "20231115T000000Z"})
-    assert (e.code, e.status) == ("AccessDenied", 403)
+    assert (e.code, e.status) == ("AccessDenied", 403) and names(e.message, "x-oss-date")
 
 
 def test_v4_url_window_is_x_oss_date_minus_15_minutes_to_plus_x_oss_expires():
@@ -458,7 +458,7 @@ def test_v4_header_dates():
     denied("0002-00000505", headers={**headers, "x-oss-date": "2023-11-14 22:13:20"})
     # the next day's midnight, within the 15 minutes, but not the credential's day
     e = refused(headers={**headers, "x-oss-date": "20231115T000000Z"}, now=1700006400)
-    assert (e.code, e.status) == ("AccessDenied", 403)
+    assert (e.code, e.status) == ("AccessDenied", 403) and names(e.message, "x-oss-date")
     for offset in (-901, 901):
         assert verify(headers=headers, now=NOW + offset - (1 if offset > 0 else -1))
         e = refused(headers=headers, now=NOW + offset)
@@ -482,6 +482,16 @@ def test_v4_header_additional_headers_are_checked():
     assert e.details["CanonicalRequest"].endswith(
         "host:elsewhere.example.com\nx-oss-content-sha256:UNSIGNED-PAYLOAD\n"
         "x-oss-date:20231114T221320Z\n\nhost\nUNSIGNED-PAYLOAD")
+
+
+def test_v4_header_with_two_additional_headers():
+    headers = signed_headers("v4", headers={"Host": HOST, "Range": "bytes=0-9"},
+                             additional=["host", "range"])
+    assert "AdditionalHeaders=host;range" in headers["authorization"]
+    assert verify(headers=headers).via == "header"
+    e = refused(headers={**headers, "range": "bytes=0-8"})
+    assert "\nrange:bytes=0-8\n" in e.details["CanonicalRequest"]
+    assert e.details["CanonicalRequest"].endswith("\n\nhost;range\nUNSIGNED-PAYLOAD")
 
 
 def test_v4_header_mismatch_answers_with_the_servers_canonical_request():
