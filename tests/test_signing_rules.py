@@ -131,6 +131,19 @@ def test_a_stale_authorization_header_is_replaced_not_signed(version):
     assert "Authorization" not in ours.headers
 
 
+def test_v4_a_stale_authorization_is_never_an_additional_header():
+    """The Authorization is replaced, so it cannot be signed, even when named: only the
+    headers the request will carry are listed (alibabacloud-oss-v2 signs the same)."""
+    ours = sign_headers_v4("GET", BUCKET, KEY, creds(), region=REGION, now=NOW,
+                           headers={"Authorization": "OSS old:c2ln", "Range": "bytes=0-9"},
+                           additional_headers=["authorization", "range"])
+    ctx = v2_context(BUCKET, KEY, {"Range": "bytes=0-9"})
+    ctx.additional_headers = {"range"}
+    v2_signer_v4.SignerV4().sign(ctx)
+    assert ours.headers["authorization"] == ctx.request.headers["Authorization"]
+    assert "AdditionalHeaders=range," in ours.headers["authorization"]
+
+
 def test_v1_signed_headers_carry_the_spec_strings():
     ours = sign_headers_v1("PUT", BUCKET, KEY, creds(STS), now=NOW,
                            headers={"Content-Type": "image/png", "Content-MD5": "bWQ1"})
