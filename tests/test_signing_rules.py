@@ -278,6 +278,16 @@ def test_without_a_clock_the_signers_read_the_system_clock(monkeypatch):
 
 # ----------------------------------------------------------------------------- presign options
 
+@pytest.mark.parametrize("expires", [0, 604801, "60", 1.5])
+def test_presign_v4_expiry_outside_1_to_604800_seconds_is_an_invalid_argument(expires):
+    """Spec 2.1: x-oss-expires is 1..604800 seconds (alibabacloud-oss-v2 refuses more)."""
+    with pytest.raises(OssError) as err:
+        presign_v4(address(), KEY, creds(), expires=expires, now=NOW)
+    e = err.value
+    assert (e.code, e.status, e.key) == ("InvalidArgument", 400, "expires")
+    assert repr(expires) in e.message and "604800" in e.message
+
+
 def test_presign_v1_expiry_of_one_second_and_its_strings():
     signed = presign_v1(address(), KEY, creds(), expires=1, now=NOW)
     assert query_of(signed.url) == query_of(oss2_url("v1", expires=1))
