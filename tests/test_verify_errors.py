@@ -447,6 +447,14 @@ def test_v4_authorization_with_a_malformed_credential(name):
         assert e.message == "The signing region in credential is invalid."
 
 
+def test_v4_header_region_is_the_servers_else_the_credentials():
+    headers = signed_headers("v4")
+    assert verify(headers=headers, region=None) == Verified(AK[0], "v4", "header", None)
+    assert verify(headers=headers, region=f" {REGION} ").via == "header"
+    e = refused(headers=headers, region="cn-beijing")
+    assert e.details["StringToSign"].split("\n")[2] == "20231114/cn-beijing/oss/aliyun_v4_request"
+
+
 def test_v4_header_against_a_server_with_an_empty_region():
     denied("0002-00000213", headers=signed_headers("v4"), region="")
 
