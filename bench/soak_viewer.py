@@ -91,7 +91,10 @@ def live_counts() -> tuple[int, dict[str, int]]:
             counts["dead_wrappers"] += 1
         elif isinstance(o, QImage):
             pixels += o.sizeInBytes()
-        elif isinstance(o, Image.Image) and getattr(o, "im", None) is not None:
+        elif isinstance(o, Image.Image) and (o.__dict__.get("_im") or
+                                             o.__dict__.get("im")) is not None:
+            # (the core image: Pillow 11+ keeps it in ``_im`` behind an ``im`` property
+            # that asserts when there is none, e.g. a file not loaded yet)
             pixels += o.width * o.height * (4 if len(o.getbands()) > 1 else 1)
     # Pictures alive at rest (the engines' caches, what the window shows): bounded, but
     # which ones a random walk leaves alive swings RSS by tens of MB from sample to sample.
