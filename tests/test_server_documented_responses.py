@@ -434,3 +434,78 @@ def test_sdk_errors_no_such_key_and_bucket(env):
         oss2_bucket(srv).get_object("none")
     assert e.value.status == 404 and e.value.request_id
     assert e.value.details["HostId"]
+
+
+def _raw(srv, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    import socket
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as s:
+        s.sendall(request)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+def test_host_id_without_a_host_header_is_the_bucket_endpoint(env):
+    _, srv, _ = env
+    status, headers, body = _raw(srv, f"GET /{B}/a.txt HTTP/1.0\r\n\r\n".encode())
+    doc = ET.fromstring(body)
+    assert status == 403 and doc.findtext("HostId") == f"{B}.localhost"
+    assert doc.findtext("RequestId") == headers["x-oss-request-id"]
+    status, _, body = _raw(srv, b"GET / HTTP/1.0\r\n\r\n")
+    assert status == 403 and ET.fromstring(body).findtext("HostId") == "localhost"
+    status, _, body = _raw(srv, f"GET /{B}/a.txt HTTP/1.0\r\nHost: img.example\r\n\r\n"
+                           .encode())
+    assert ET.fromstring(body).findtext("HostId") == "img.example"
+
+
+def test_ec_header_equals_the_ec_element(env):
+    # a V1 signature that does not match: OSS's EC 0002-00000040 (spec section 5)
+    _, srv, _ = env
+    bad = oss2.Bucket(oss2.Auth(CREDS.access_key_id, "not-the-secret"), srv.url, B)
+    resp = requests.get(bad.sign_url("GET", "a.txt", 60))
+    doc = ET.fromstring(resp.content)
+    assert resp.status_code == 403 and doc.findtext("Code") == "SignatureDoesNotMatch"
+    assert doc.findtext("EC") == resp.headers["x-oss-ec"] == "0002-00000040"
+    assert doc.findtext("RecommendDoc").endswith("0002-00000040")
+
+
+@pytest.mark.parametrize("method, path, status, code", [
+    ("POST", f"/{B}/a.txt", 501, "NotImplemented"),        # no such POST object call
+    ("PATCH", f"/{B}/a.txt", 405, "MethodNotAllowed"),
+    ("POST", f"/{B}", 405, "MethodNotAllowed"),
+    ("DELETE", "/", 405, "MethodNotAllowed"),
+    ("GET", f"/{B}/a.txt?website", 501, "NotImplemented"),   # a sub-resource not served
+    ("GET", f"/{B}?cors", 501, "NotImplemented"),
+    ("GET", "/?regions", 501, "NotImplemented"),
+    ("POST", f"/{B}/a.txt?symlink", 405, "MethodNotAllowed"),
+    ("DELETE", f"/{B}/a.txt?acl", 405, "MethodNotAllowed"),
+    ("PUT", f"/{B}?uploads", 405, "MethodNotAllowed"),
+    ("GET", f"/{B}?delete", 405, "MethodNotAllowed"),
+    ("POST", f"/{B}?style", 405, "MethodNotAllowed"),
+    ("PUT", f"/{B}?style", 400, "MissingArgument"),
+    ("DELETE", f"/{B}?style", 400, "MissingArgument"),
+    ("DELETE", f"/{B}?acl", 405, "MethodNotAllowed"),
+])
+def test_unsupported_calls_get_oss_status_and_code(tmp_path, method, path, status, code):
+    (tmp_path / B).mkdir()
+    (tmp_path / B / "a.txt").write_bytes(b"alpha")
+    with running_server(tmp_path, "public-read-write") as srv:
+        r = requests.request(method, srv.url + path)
+        assert r.status_code == status
+        assert ET.fromstring(r.content).findtext("Code") == code
+        # the object and the bucket are untouched
+        assert requests.get(f"{srv.url}/{B}/a.txt").content == b"alpha"
+
+
+def test_server_side_encryption_is_refused_not_ignored(tmp_path):
+    (tmp_path / B).mkdir()
+    with running_server(tmp_path, "public-read-write") as srv:
+        for name in ("x-oss-server-side-encryption", "x-oss-server-side-data-encryption"):
+            r = requests.put(f"{srv.url}/{B}/s.txt", data=b"x", headers={name: "KMS"})
+            assert r.status_code == 501
+            assert ET.fromstring(r.content).findtext("Code") == "NotImplemented"
+        assert requests.get(f"{srv.url}/{B}/s.txt").status_code == 404
