@@ -509,3 +509,59 @@ def test_server_side_encryption_is_refused_not_ignored(tmp_path):
             assert r.status_code == 501
             assert ET.fromstring(r.content).findtext("Code") == "NotImplemented"
         assert requests.get(f"{srv.url}/{B}/s.txt").status_code == 404
+
+
+def test_style_routing_by_method_and_name(tmp_path):
+    (tmp_path / B).mkdir()
+    with running_server(tmp_path, "public-read-write") as srv:
+        body = b"<Style><Content>image/resize,w_10</Content></Style>"
+        assert requests.put(f"{srv.url}/{B}?style&styleName=s", data=body).status_code == 200
+        r = requests.post(f"{srv.url}/{B}?style&styleName=s", data=body)
+        assert r.status_code == 405 and code_of(r) == "MethodNotAllowed"
+        r = requests.get(f"{srv.url}/{B}?style&styleName=s")      # GetStyle
+        assert ET.fromstring(r.content).tag == "Style"
+        r = requests.get(f"{srv.url}/{B}?style")                   # ListStyle
+        assert ET.fromstring(r.content).tag == "StyleList"
+        # deleting a style that is not there is no error
+        assert requests.delete(f"{srv.url}/{B}?style&styleName=none").status_code == 204
+        assert requests.delete(f"{srv.url}/{B}?style&styleName=s").status_code == 204
+        assert requests.get(f"{srv.url}/{B}?style&styleName=s").status_code == 404
+
+
+def code_of(resp) -> str:
+    return ET.fromstring(resp.content).findtext("Code")
+
+
+def test_public_read_lets_anonymous_clients_list_and_read_only(tmp_path):
+    (tmp_path / B).mkdir()
+    (tmp_path / B / "a.txt").write_bytes(b"alpha")
+    with running_server(tmp_path, "public-read", (CREDS,)) as srv:
+        for query in ("", "?list-type=2", "?list-type=2&fetch-owner=true"):
+            r = requests.get(f"{srv.url}/{B}{query}")
+            assert r.status_code == 200
+            assert ET.fromstring(r.content).findtext("Contents/Key") == "a.txt"
+        assert requests.get(f"{srv.url}/{B}/a.txt").content == b"alpha"
+        assert requests.head(f"{srv.url}/{B}/a.txt?objectMeta").status_code == 200
+        assert requests.head(f"{srv.url}/{B}").status_code == 200
+        for method, path in (("PUT", f"/{B}/b.txt"), ("DELETE", f"/{B}/a.txt"),
+                             ("GET", f"/{B}?style"), ("GET", f"/{B}?style&styleName=x"),
+                             ("PUT", f"/{B}/a.txt?acl"), ("GET", "/")):
+            r = requests.request(method, srv.url + path)
+            assert r.status_code == 403, (method, path)
+
+
+def test_listing_edge_rules(env):
+    client, srv, root = env
+    # a delimiter at the very start of the part after the prefix
+    doc = _signed_list(srv, {"delimiter": "a"})
+    assert [p.findtext("Prefix") for p in doc.findall("CommonPrefixes")] == ["a"]
+    assert "a.txt" not in [c.findtext("Key") for c in doc.findall("Contents")]
+    # an empty max-keys is no max-keys (oss2 sends empty parameters for unset ones)
+    doc = _signed_list(srv, {"max-keys": ""})
+    assert doc.findtext("MaxKeys") == "100"
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        oss2_bucket(srv).list_objects_v2(continuation_token="%%not-base64%%")
+    assert (e.value.status, e.value.code) == (400, "InvalidArgument")
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        oss2_bucket(srv)._do("GET", B, "", params={"encoding-type": "base64"})
+    assert (e.value.status, e.value.code) == (400, "InvalidArgument")
