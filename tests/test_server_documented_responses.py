@@ -565,3 +565,81 @@ def test_listing_edge_rules(env):
     with pytest.raises(oss2.exceptions.ServerError) as e:
         oss2_bucket(srv)._do("GET", B, "", params={"encoding-type": "base64"})
     assert (e.value.status, e.value.code) == (400, "InvalidArgument")
+
+
+def test_symlink_and_bucket_refusals(tmp_path):
+    (tmp_path / B).mkdir()
+    (tmp_path / B / "dir").mkdir()
+    (tmp_path / B / "dir" / "b.txt").write_bytes(b"bravo")
+    (tmp_path / "afile").write_bytes(b"not a bucket")
+    with running_server(tmp_path, "public-read-write") as srv:
+        r = requests.put(f"{srv.url}/{B}/link?symlink")             # no target
+        assert r.status_code == 400 and code_of(r) == "MissingArgument"
+        r = requests.put(f"{srv.url}/{B}/dir?symlink",
+                         headers={"x-oss-symlink-target": "dir/b.txt"})
+        assert r.status_code == 400 and code_of(r) == "InvalidObjectName"
+        assert (tmp_path / B / "dir" / "b.txt").read_bytes() == b"bravo"
+        r = requests.put(f"{srv.url}/afile")            # a file of that name is in ROOT
+        assert r.status_code == 409 and code_of(r) == "BucketAlreadyExists"
+        assert requests.put(f"{srv.url}/newbkt").status_code == 200
+        assert (tmp_path / "newbkt").is_dir()
+        assert requests.put(f"{srv.url}/newbkt").status_code == 200    # already mine: ok
+
+
+def _delete_body(*keys: str, quiet: bool = False) -> bytes:
+    objects = "".join(f"<Object><Key>{k}</Key></Object>" for k in keys)
+    return f"<Delete><Quiet>{str(quiet).lower()}</Quiet>{objects}</Delete>".encode()
+
+
+def _md5(body: bytes) -> str:
+    return base64.b64encode(hashlib.md5(body).digest()).decode()
+
+
+def test_delete_multiple_objects_rules(tmp_path):
+    (tmp_path / B).mkdir()
+    for name in ("a b.txt", "c.txt"):
+        (tmp_path / B / name).write_bytes(b"x")
+    with running_server(tmp_path, "public-read-write") as srv:
+        url = f"{srv.url}/{B}?delete"
+        body = _delete_body("a b.txt")
+        r = requests.post(url, data=body)                        # Content-MD5 is required
+        assert r.status_code == 400 and code_of(r) == "MissingArgument"
+        assert (tmp_path / B / "a b.txt").exists()
+        # without encoding-type the keys come back as they are
+        r = requests.post(url, data=body, headers={"Content-MD5": _md5(body)})
+        doc = ET.fromstring(r.content)
+        assert r.status_code == 200 and doc.tag == "DeleteResult"
+        assert [d.findtext("Key") for d in doc.findall("Deleted")] == ["a b.txt"]
+        assert doc.find("EncodingType") is None
+        assert not (tmp_path / B / "a b.txt").exists()
+        for bad in (b"<Delete><Quiet>true</Quiet></Delete>",                  # no object
+                    _delete_body(*[f"k{i}" for i in range(1001)]),           # over 1000
+                    b"<Other/>", b"<Delete><Object>"):
+            r = requests.post(url, data=bad, headers={"Content-MD5": _md5(bad)})
+            assert r.status_code == 400 and code_of(r) == "MalformedXML"
+        thousand = _delete_body(*[f"k{i}" for i in range(999)], "c.txt")
+        r = requests.post(url, data=thousand, headers={"Content-MD5": _md5(thousand)})
+        assert r.status_code == 200 and len(ET.fromstring(r.content)) == 1000
+        assert not (tmp_path / B / "c.txt").exists()
+
+
+def test_xml_bodies_are_checked_against_their_content_md5(tmp_path):
+    (tmp_path / B).mkdir()
+    (tmp_path / B / "c.txt").write_bytes(b"x")
+    with running_server(tmp_path, "public-read-write") as srv:
+        body = _delete_body("c.txt")
+        empty_md5 = "1B2M2Y8AsgTpgAmY7PhCfg=="          # the MD5 of no bytes
+        r = requests.post(f"{srv.url}/{B}?delete", data=body,
+                          headers={"Content-MD5": empty_md5})
+        assert r.status_code == 400 and code_of(r) == "InvalidDigest"
+        assert (tmp_path / B / "c.txt").exists()
+        r = requests.post(f"{srv.url}/{B}?delete", data=body,
+                          headers={"Content-MD5": "not base64"})
+        assert r.status_code == 400 and code_of(r) == "InvalidDigest"
+        style = b"<Style><Content>image/resize,w_10</Content></Style>"
+        r = requests.put(f"{srv.url}/{B}?style&styleName=s", data=style,
+                         headers={"Content-MD5": empty_md5})
+        assert r.status_code == 400 and code_of(r) == "InvalidDigest"
+        r = requests.put(f"{srv.url}/{B}?style&styleName=s", data=style,
+                         headers={"Content-MD5": _md5(style)})
+        assert r.status_code == 200
