@@ -160,7 +160,26 @@ def test_public_read_without_credentials_reads_but_refuses_writes(root, monkeypa
         assert requests.get(f"{server.url}/{BUCKET}/img.png").content == IMG
         put = requests.put(f"{server.url}/{BUCKET}/new.bin", data=b"x")
         assert put.status_code == 403 and error_code(put) == "AccessDenied"
-    assert "OSS_ACCESS_KEY_ID" in capsys.readouterr().err   # how to add a key
+    err = capsys.readouterr().err                          # how to add a key
+    assert "OSS_ACCESS_KEY_ID" in err and "OSS_ACCESS_KEY_SECRET" in err
+
+
+def test_port_is_the_one_listened_on(root, monkeypatch, no_env_keys):
+    with socket.socket() as s:          # a port free a moment ago
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    kept = []
+    monkeypatch.setattr(runner.OssServer, "serve_forever",
+                        lambda self: kept.append(self) or (_ for _ in ()).throw(
+                            KeyboardInterrupt))
+    assert cli_main(["serve", str(root), "--port", str(port), "--workers", "0"]) == 0
+    (server,) = kept
+    server.start()
+    try:
+        assert server.port == port and server.url == f"http://127.0.0.1:{port}"
+        assert requests.get(f"http://127.0.0.1:{port}/{BUCKET}/img.png").content == IMG
+    finally:
+        server.stop()
 
 
 def test_domain_makes_bucket_hosts_virtual_hosted(root, monkeypatch, no_env_keys):

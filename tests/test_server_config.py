@@ -154,3 +154,13 @@ def test_small_helpers():
         "EntityTooLarge", 400, "1048576")
     err = timeout_error(7.5)
     assert (err.code, err.status) == ("RequestTimeout", 400) and "7.5" in err.message
+
+
+def test_default_workers_is_the_cpu_count_and_at_least_one(monkeypatch):
+    import os
+    from core.serve.config import default_workers
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert default_workers() == 3
+    monkeypatch.setattr(os, "cpu_count", lambda: None)     # unknown: one worker
+    assert default_workers() == 1
