@@ -136,3 +136,18 @@ def test_copy_keeps_or_replaces_metadata(root):
         assert meta(h) == {"other": "y"} and h.cache_control == "max-age=5"
         assert h.content_type == "text/x-report"     # REPLACE without one keeps it
         assert h.content_disposition is None
+
+
+def test_a_bucket_settings_file_without_a_class_name_means_standard(root):
+    settings = root / ".oss-meta" / B / "bucket.json"
+    settings.parent.mkdir(parents=True)
+    with running_server(root, "private", (CREDS,), region=REGION) as srv:
+        c = client_for(srv.url)
+        for text in ('{"StorageClass": 123}', '{"StorageClass": ""}', "[1]", "{bad"):
+            settings.write_text(text, "utf-8")
+            c.put_object(osv2.PutObjectRequest(bucket=B, key="o", body=b"x"))
+            h = c.head_object(osv2.HeadObjectRequest(bucket=B, key="o"))
+            assert h.storage_class == "Standard", text
+        settings.write_text('{"StorageClass": "IA"}', "utf-8")
+        c.put_object(osv2.PutObjectRequest(bucket=B, key="o", body=b"x"))
+        assert c.head_object(osv2.HeadObjectRequest(bucket=B, key="o")).storage_class == "IA"
