@@ -127,6 +127,24 @@ def test_list_objects_v1_delimiter_prefix_and_url_encoding(env):
     assert [c.findtext("Key") for c in doc.findall("Contents")] == ["e%20f%2Bg.txt"]
 
 
+@pytest.mark.parametrize("auth", ["v1", "v4"])
+def test_a_space_in_a_listing_parameter_reaches_the_server_as_the_sdk_meant(env, auth):
+    """oss2 sends its parameters through requests, which writes a space as '+' (and a plus
+    as %2B); with V4 it signs them as %20. OSS reads '+' as a space, or oss2 could not list
+    a prefix with a space in it: before, V4 answered SignatureDoesNotMatch and V1 listed
+    nothing."""
+    _, srv, _ = env
+    auth_obj = (oss2.Auth if auth == "v1" else oss2.AuthV4)(CREDS.access_key_id,
+                                                              CREDS.access_key_secret)
+    bucket = oss2.Bucket(auth_obj, srv.url, B, region=REGION)
+    for prefix in ("e ", "e f+", "e f+g"):
+        listed = bucket.list_objects(prefix=prefix)
+        assert [o.key for o in listed.object_list] == ["e f+g.txt"], prefix
+    assert bucket.list_objects(prefix="e+").object_list == []   # a plus is a plus
+    page = bucket.list_objects(marker="dir/sub/c.txt", max_keys=1)
+    assert [o.key for o in page.object_list] == ["e f+g.txt"]
+
+
 def test_list_objects_elements_in_the_documented_order(env):
     _, srv, _ = env
     doc = _signed_list(srv, {"max-keys": "1", "delimiter": "/"})
