@@ -61,3 +61,13 @@ def test_an_animation_through_an_engine_without_a_cache_is_not_hashed_either(mon
     monkeypatch.setattr(engine_module.hashlib, "blake2b", _NoHashing)
     result = Engine(cache_entries=0).process(Source(_gif(3)), "image/resize,w_8")
     assert (result.format, result.width) == ("gif", 8)
+
+
+def test_the_module_level_process_resolves_styles():
+    """Spec 18: `style/<name>` is the style's content; core.engine.process passes the
+    caller's styles to its shared engine."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (1, 2, 3)).save(out, "PNG")
+    result = engine_module.process(out.getvalue(), "style/thumb",
+                                   styles={"thumb": "image/resize,w_10/format,png"})
+    assert (result.format, result.width, result.height) == ("png", 10, 8)

@@ -59,6 +59,7 @@ def test_resize_without_a_size_is_missing_argument_on_w():
             parse(process)
         assert (info.value.code, info.value.status, info.value.key) == \
             ("MissingArgument", 400, "w")
+        assert "resize" in info.value.message   # says which action lacks its size
 
 
 @pytest.mark.parametrize("W,H,process,limit", [

@@ -76,3 +76,15 @@ def test_a_source_smaller_than_the_scale_on_one_side_is_decoded_whole():
     assert pic.size == (900, 5)
     result = engine.process(data, "image/resize,w_10")
     assert (result.width, result.height) == (10, 1)
+
+
+def test_a_side_of_exactly_the_scale_is_still_reduced():
+    """The other side of the limit above: 1600x8, w_100 (h = 0.5 -> 1) decodes at 1/8,
+    200x1 -- the decoder can cut 8 rows to one."""
+    engine = Engine()
+    data = _jpeg(1600, 8)
+    pic, _ = engine.run(Source.of(data), parse("image/resize,w_100").steps,
+                        engine.context(), upto=0)
+    assert pic.size == (200, 1)
+    result = engine.process(data, "image/resize,w_100")
+    assert (result.width, result.height) == (100, 1)
