@@ -154,3 +154,24 @@ def test_a_font_substitution_note_reaches_the_result():
         _png(Image.new("RGB", (120, 60), (255, 255, 255))),
         f"image/watermark,text_{b64encode_text('水印')},type_{b64encode_text('fangzhengkaiti')}")
     assert fonts.substitution_note("fangzhengkaiti") in result.notes
+
+
+def test_a_P_scaled_watermark_object_is_resampled_with_lanczos_like_the_image():
+    """docs/COMPATIBILITY.md: resampling is Lanczos; the P-scaled watermark object is
+    resized premultiplied (no colour bleeding from transparent pixels) and composited at
+    its anchor. Expected pixels built with Pillow directly: 40x40 -> 50x50 (P_50 of a
+    100 px wide image) at g_nw, x_0, y_0 on white."""
+    from core.resolver import MappingResolver
+    mark = Image.new("RGBA", (40, 40))
+    mark.putdata([((x * 53) % 256, (y * 31) % 256, (x * y) % 256, 255 if (x + y) % 7 else 90)
+                  for y in range(40) for x in range(40)])
+    resolver = MappingResolver({"m.png": _png(mark)})
+    key = b64encode_text("m.png?x-oss-process=image/resize,P_50")
+    result = Engine().process(_png(Image.new("RGB", (100, 100), (255, 255, 255))),
+                              f"image/watermark,image_{key},g_nw,x_0,y_0/format,png",
+                              resolver=resolver)
+    got = Image.open(io.BytesIO(result.data)).convert("RGB").crop((0, 0, 50, 50))
+    scaled = mark.convert("RGBa").resize((50, 50), Image.Resampling.LANCZOS).convert("RGBA")
+    want = Image.new("RGBA", (50, 50), (255, 255, 255, 255))
+    want.alpha_composite(scaled)
+    assert got.tobytes() == want.convert("RGB").tobytes()
