@@ -175,3 +175,24 @@ def test_a_P_scaled_watermark_object_is_resampled_with_lanczos_like_the_image():
     want = Image.new("RGBA", (50, 50), (255, 255, 255, 255))
     want.alpha_composite(scaled)
     assert got.tobytes() == want.convert("RGB").tobytes()
+
+
+def test_a_watermark_object_that_is_not_an_image_has_the_documented_message():
+    """Spec 19: a non-image is 400 BadRequest `This image format is not supported.`
+    (EC 0040-00000005) -- also when the Context has no engine decoder."""
+    from core.ops.watermark import WatermarkObject, load_watermark_image
+    from core.picture import Context
+    from core.resolver import MappingResolver
+    ctx = Context(resolver=MappingResolver({"m.png": b"not an image"}))
+    with pytest.raises(OssError) as info:
+        load_watermark_image(WatermarkObject("m.png"), (10, 10), ctx)
+    err = info.value
+    assert (err.code, err.status, err.ec, err.key, err.message) == (
+        "BadRequest", 400, "0040-00000005", "image", "This image format is not supported.")
+
+
+def test_rotating_over_4096_names_the_rotate_value():
+    with pytest.raises(OssError) as info:
+        Engine().process(_png(Image.new("RGB", (4097, 2))), "image/rotate,90")
+    assert (info.value.code, info.value.key, info.value.action) == ("BadRequest", "value",
+                                                                   "rotate")
