@@ -93,6 +93,20 @@ def _isolated_qt_settings(tmp_path_factory, monkeypatch):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _cold_default_engine():
+    """Every test starts with the shared engine's picture cache empty (core.engine.process
+    and info use one module-level Engine), so no test passes on a picture an earlier test
+    computed. mutmut's fork runner runs the clean tests in its parent process and forks
+    each mutant from it: without this, a mutant's tests were served the clean run's
+    pictures and the mutant survived unseen."""
+    import sys
+    engine = sys.modules.get("core.engine")
+    if engine is not None:
+        engine._default_engine.clear_cache()
+    yield
+
+
 @pytest.fixture
 def settings(tmp_path):
     """A QSettings of the test's own (INI, in tmp_path) for widgets that take one."""
