@@ -72,3 +72,11 @@ def test_an_empty_callback_body_is_named(srv):
     invalid(call(srv, "PUT", f"/{BUCKET}/cb.txt", b"x", {"x-oss-callback": callback}),
             "callbackBody", "0007-00000011")
     assert call(srv, "HEAD", f"/{BUCKET}/cb.txt")[0] == 404
+
+
+def test_saveas_in_a_get_is_refused_naming_the_process(srv):
+    assert call(srv, "PUT", f"/{BUCKET}/g.png", solid(20, 10))[0] == 200
+    target = base64.urlsafe_b64encode(b"g-out.png").decode()
+    invalid(call(srv, "GET", f"/{BUCKET}/g.png?x-oss-process=image/resize,w_10"
+                             f"|sys/saveas,o_{target}"), "x-oss-process")
+    assert call(srv, "HEAD", f"/{BUCKET}/g-out.png")[0] == 404
