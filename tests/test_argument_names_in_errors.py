@@ -80,3 +80,11 @@ def test_saveas_in_a_get_is_refused_naming_the_process(srv):
     invalid(call(srv, "GET", f"/{BUCKET}/g.png?x-oss-process=image/resize,w_10"
                              f"|sys/saveas,o_{target}"), "x-oss-process")
     assert call(srv, "HEAD", f"/{BUCKET}/g-out.png")[0] == 404
+
+
+def test_a_post_body_without_the_parameter_is_a_missing_argument(srv):
+    assert call(srv, "PUT", f"/{BUCKET}/m.png", solid(20, 10))[0] == 200
+    answer = call(srv, "POST", f"/{BUCKET}/m.png?x-oss-process", b"process=image/resize,w_1")
+    err = error_answer(answer, 400, "MissingArgument")
+    assert err["ArgumentName"] == "x-oss-process"
+    assert "x-oss-process=" in err["Message"]        # says what the body must hold
