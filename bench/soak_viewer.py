@@ -11,7 +11,7 @@ compare mode and zoom changes, undo / redo bursts, clearing. Between gestures it
 event loop; now and then it waits (on conditions, never sleeps) until every render is
 done, so both superseded and delivered renders happen.
 
-Prints, per report interval (a minute with ``--minutes``): RSS, the number of Python
+Prints, per report interval (15 s with ``--minutes``): RSS, the pictures alive, the number of Python
 objects the collector tracks, live ``RenderRequest`` / undo-command / ``_Runnable`` /
 ``Source`` objects, the undo stack's size, the engine cache and the longest event-loop
 stall (the largest gap between ticks of a 5 ms heartbeat timer, minus the interval: what
@@ -75,16 +75,30 @@ def live_counts() -> tuple[int, dict[str, int]]:
     """
     import shiboken6
 
+    from PIL import Image
+    from PySide6.QtGui import QImage
+
     gc.collect()
     objs = gc.get_objects()
     counts = dict.fromkeys(LIVE_TYPES, 0)
     counts["dead_wrappers"] = 0
+    pixels = 0
     for o in objs:
         name = type(o).__name__
         if name in counts:
             counts[name] += 1
         if isinstance(o, shiboken6.Shiboken.Object) and not shiboken6.isValid(o):
             counts["dead_wrappers"] += 1
+        elif isinstance(o, QImage):
+            pixels += o.sizeInBytes()
+        elif isinstance(o, Image.Image) and (o.__dict__.get("_im") or
+                                             o.__dict__.get("im")) is not None:
+            # (the core image: Pillow 11+ keeps it in ``_im`` behind an ``im`` property
+            # that asserts when there is none, e.g. a file not loaded yet)
+            pixels += o.width * o.height * (4 if len(o.getbands()) > 1 else 1)
+    # Pictures alive at rest (the engines' caches, what the window shows): bounded, but
+    # which ones a random walk leaves alive swings RSS by tens of MB from sample to sample.
+    counts["images_mb"] = round(pixels / 2**20, 1)
     return len(objs), counts
 
 
@@ -410,22 +424,45 @@ def fmt_row(r: dict) -> str:
             f"objects={r['objects']:7d} RenderRequest={r['RenderRequest']:3d} "
             f"undo-commands={r['_SetSteps']:4d} (stack {r['undo']:4d}) "
             f"dead-wrappers={r['dead_wrappers']:3d} Source={r['Source']:3d} "
-            f"cache={r['cache_mb']:6.1f} MB faces={r['FreeTypeFont']} trims={r['trims']} "
+            f"cache={r['cache_mb']:6.1f} MB images={r.get('images_mb', 0):5.1f} MB faces={r['FreeTypeFont']} trims={r['trims']} "
             f"stall-max={r['stall_ms']:6.1f} ms "
             f"({r.get('stall_during') or '-'}) "
             f"unexpected={r['unexpected']}")
 
 
-def slope_mb_per_min(rows: list[dict], after_s: float) -> float | None:
-    """Least-squares RSS growth (MB/min) over the samples taken after ``after_s``."""
-    pts = [(r["t"] / 60, r["rss_mb"]) for r in rows if r["t"] >= after_s]
-    if len(pts) < 2:
-        return None
+def slope_fit(rows: list[dict], after_s: float, value=lambda r: r["rss_mb"]
+              ) -> tuple[float, float] | None:
+    """Least-squares growth (MB/min) of ``value`` over the samples taken after ``after_s``,
+    with the half-width of its 95% confidence interval (t distribution; nan below 3
+    samples). A sample at rest still holds whatever pictures the walk left alive, so
+    samples scatter by +-10 MB: more samples (``--report-every``) narrow the interval."""
+    pts = [(r["t"] / 60, value(r)) for r in rows if r["t"] >= after_s]
     n = len(pts)
+    if n < 2:
+        return None
     mx = sum(x for x, _ in pts) / n
     my = sum(y for _, y in pts) / n
     den = sum((x - mx) ** 2 for x, _ in pts)
-    return sum((x - mx) * (y - my) for x, y in pts) / den if den else None
+    if not den:
+        return None
+    slope = sum((x - mx) * (y - my) for x, y in pts) / den
+    if n < 3:
+        return slope, float("nan")
+    resid = sum((y - my - slope * (x - mx)) ** 2 for x, y in pts) / (n - 2)
+    from statistics import NormalDist
+
+    # t quantile for n-2 degrees of freedom (Cornish-Fisher from the normal's; exact
+    # enough from 5 samples on, and scipy stays out of the bench's imports)
+    z = NormalDist().inv_cdf(0.975)
+    dof = n - 2
+    t = z + (z ** 3 + z) / (4 * dof) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * dof ** 2)
+    return slope, t * (resid / den) ** 0.5
+
+
+def slope_mb_per_min(rows: list[dict], after_s: float) -> float | None:
+    """Least-squares RSS growth (MB/min) over the samples taken after ``after_s``."""
+    fit = slope_fit(rows, after_s)
+    return fit[0] if fit else None
 
 
 def run_child(args) -> int:
@@ -489,6 +526,9 @@ def run_child(args) -> int:
                "expected_oss_errors": soak.expected_errors, "unexpected": soak.unexpected,
                "oss_error_kinds": dict(sorted(soak.error_kinds.items(), key=lambda kv: -kv[1])),
                "rss_growth_mb_per_min_after_1st_min": slope_mb_per_min(rows, 60.0),
+               "rss_growth_fit_after_1st_min": slope_fit(rows, 60.0),
+               "rss_less_images_growth_fit_after_1st_min": slope_fit(
+                   rows, 60.0, lambda r: r["rss_mb"] - r["images_mb"]),
                "crash": None}
     soak.close()
     if args.json:
@@ -521,6 +561,13 @@ def run_parent(args, argv: list[str]) -> int:
     print(f"RSS {rows[0]['rss_mb']} MB at start, {rows[-1]['rss_mb']} MB at the end; growth "
           f"after the first minute: "
           + (f"{slope:.2f} MB/min" if slope is not None else "n/a (shorter run)"))
+    for label, key in (("RSS", "rss_growth_fit_after_1st_min"),
+                       ("RSS less the pictures alive at rest",
+                        "rss_less_images_growth_fit_after_1st_min")):
+        fit = summary.get(key)
+        if fit:
+            print(f"  {label}: {fit[0]:+.2f} MB/min, 95% interval +-{fit[1]:.2f} "
+                  f"({sum(r['t'] >= 60 for r in rows)} samples after the first minute)")
     print(f"longest event-loop stall: {summary['max_stall_ms']} ms")
     print("OSS errors the preview reported (bad input is part of the soak):")
     for kind, n in list(summary["oss_error_kinds"].items())[:20]:
@@ -539,7 +586,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="stop after this many gestures instead of after --minutes")
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--report-every", type=float, default=None,
-                    help="seconds between reports (default 60), or gestures with --edits")
+                    help="seconds between reports (default 15: the growth is fitted to "
+                    "them), or gestures with --edits")
     ap.add_argument("--json", default=None, help="write the summary here")
     ap.add_argument("--without", default=[], type=lambda v: [g for g in v.split(",") if g],
                     help="gesture kinds left out, comma-separated (to bisect a growth): "
@@ -556,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     args.report_edits = args.edits is not None
     if args.report_every is None:
-        args.report_every = max(1, args.edits // 5) if args.report_edits else 60.0
+        args.report_every = max(1, args.edits // 5) if args.report_edits else 15.0
     return run_child(args) if args.child else run_parent(args, argv)
 
 

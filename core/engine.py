@@ -256,12 +256,17 @@ class Engine:
         # The DCT-domain reduction is itself a good downscale (libvips' shrink-on-load does
         # the same): any scale that keeps the target size or more is used.
         scale = codec.draft_scale(oW, oH, tw, th)
-        if scale == 1:
+        if scale == 1 or min(oW, oH) < scale:
             return None
-        dW, dH = -(-oW // scale), -(-oH // scale)
+        dW, dH = -(-oW // scale), -(-oH // scale)   # the size a 1/scale DCT decode gives
         if steps[0].plan(dW, dH) != plan:
             return None
-        return (dH, dW) if swap else (dW, dH)
+        # Pillow picks the scale as min(W // asked_w, H // asked_h) rounded down to 8/4/2/1:
+        # asking for (dW, dH) on an odd side picks a smaller scale than checked above (a
+        # 202x133 source's 1/4 draft decoded at 1/2, and resize,w_25 gave 25x17, not 25x16);
+        # asking for the sides divided down picks exactly ``scale`` (W // (W // s) < 2s).
+        aW, aH = oW // scale, oH // scale
+        return (aH, aW) if swap else (aW, aH)
 
     def _decode(self, source: Source, orient: bool, draft: tuple[int, int] | None,
                 first_only: bool, ctx: Context, per_frame: tuple[Operation, ...] = ()

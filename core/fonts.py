@@ -117,6 +117,18 @@ def _truetype(path: str, size: int, index: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, index=index)
 
 
+def release_faces() -> None:
+    """Close the cached faces (a face still being drawn with closes when its text is done).
+    Each open face keeps the font-file pages its glyphs have touched resident; the viewer
+    calls this when it goes idle (viewer.memory.IdleTrim)."""
+    _truetype.cache_clear()
+
+
+def open_faces() -> int:
+    """Faces the cache holds now."""
+    return _truetype.cache_info().currsize
+
+
 def load_font(name: str, size: int) -> ImageFont.FreeTypeFont:
     """A Pillow font for an OSS font name at ``size`` px (cached)."""
     info = font_info(name)

@@ -1,6 +1,6 @@
 """Per-module kill ratios from mutmut's results (``mutants/**/*.py.meta``).
 
-    python scripts/mutation_report.py [--files] [--survivors] [--names FILE]
+    python scripts/mutation_report.py [--files] [--survivors] [--names FILE] [--times]
 
 Modules are the ones issue 16 names: ``core/ops/*`` is one module ("ops") and
 ``core/serve/*`` one ("serve"); ``--files`` prints one row per file instead.
@@ -14,6 +14,10 @@ denominator as not killed.
 ``--names FILE`` restricts the table to the mutant names in FILE (one a line): a random
 sample, run with ``mutmut run $(cat FILE)``. The kill ratio is then an estimate, printed
 with its 95% Wilson interval.
+
+``--times`` prints where the run's time went instead: per module, mutmut's own wall time
+of each checked mutant (``durations_by_key``: fork to exit) summed and averaged by verdict,
+and what the module's unchecked mutants would take at that average (one child).
 """
 from __future__ import annotations
 
@@ -60,11 +64,45 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def times(metas: list[Path], per_file: bool) -> None:
+    """Seconds per module and verdict from mutmut's per-mutant wall times."""
+    secs: dict[str, Counter] = defaultdict(Counter)
+    n: dict[str, Counter] = defaultdict(Counter)
+    for meta in metas:
+        path = meta.relative_to(ROOT / "mutants").as_posix()[: -len(".meta")]
+        module = module_of(path, per_file)
+        data = json.loads(meta.read_text())
+        durations = data.get("durations_by_key", {})
+        for name, code in data["exit_code_by_key"].items():
+            status = STATUS.get(code, "suspicious")
+            status = "killed" if status in KILLS - {"timeout"} else status
+            n[module][status] += 1
+            if name in durations and status not in ("unchecked", "no tests"):
+                secs[module][status] += durations[name]
+                secs[module]["timed"] += 1
+    print("| module | timed | minutes | s per mutant | s per kill | s per survivor | "
+          "timeouts (min) | unchecked | minutes to check them |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for module in sorted(n):
+        s, c = secs[module], n[module]
+        timed = s["timed"]
+        mean = sum(v for k, v in s.items() if k != "timed") / timed if timed else 0.0
+
+        def per(status: str) -> str:
+            return f"{s[status] / c[status]:.1f}" if c[status] and s[status] else "-"
+        print(f"| `{module}` | {timed} | {mean * timed / 60:.0f} | {mean:.1f} | "
+              f"{per('killed')} | {per('survived')} | {c['timeout']} ({s['timeout'] / 60:.0f}) "
+              f"| {c['unchecked']} | {mean * c['unchecked'] / 60:.0f} |")
+
+
 def main(argv: list[str]) -> int:
     metas = sorted((ROOT / "mutants").rglob("*.py.meta"))
     if not metas:
         print("no mutmut results under mutants/ (run scripts/mutation.sh first)")
         return 1
+    if "--times" in argv:
+        times(metas, "--files" in argv)
+        return 0
     only = None
     if "--names" in argv:
         only = set(Path(argv[argv.index("--names") + 1]).read_text().split())

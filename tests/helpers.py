@@ -55,3 +55,15 @@ def running_server(root, acl: str = "public-read-write", credentials=(), **kw):
         yield server
     finally:
         server.stop()
+
+
+# The code that tests with image worker processes (``workers >= 1``) are about: the pool,
+# its limits and errors, the server's start and stop, the service's use of the pool. Such
+# a test costs seconds; under mutation testing it runs only for mutants of this code
+# (``mutation_scope``, tests/conftest.py): the request path it also passes through is
+# covered by hundreds of faster in-process tests (docs/TESTING.md).
+WORKER_CODE = ("core.serve.imaging", "core.serve.config", "core.serve.runner",
+               "core.serve.service.OssService.__init__",
+               "core.serve.service.OssService.close",
+               "core.serve.service.OssService.process",
+               "core.serve.service.OssService.handle")

@@ -213,7 +213,8 @@ def test_running_out_of_memory_in_a_step_is_image_too_large_at_that_step(monkeyp
         Engine(cache_entries=0).process(_png_of(Image.new("RGB", (20, 10))),
                                         "image/resize,w_10/rotate,45")
     e = err.value
-    assert (e.code, e.step, e.action) == ("ImageTooLarge", 1, "rotate")
+    assert (e.code, e.step, e.action, e.status) == ("ImageTooLarge", 1, "rotate", 400)
+    assert isinstance(e.message, str) and "memory" in e.message.lower()  # says why
 
 
 def test_a_decode_served_from_the_cache_takes_no_decode_time():

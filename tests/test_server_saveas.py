@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from core.oss.credentials import Credentials
-from tests.helpers import decode, running_server, solid
+from tests.helpers import WORKER_CODE, decode, running_server, solid
 
 CREDS = Credentials("LTAI5tSaveAsServerKey1", "SaveAs+Server/Secret=1")
 BUCKET, OTHER = "saveas-bucket", "saveas-other"
@@ -148,6 +148,7 @@ def test_saveas_json_is_what_oss_documents(server):
     assert (body["bucket"], body["object"], body["status"]) == (BUCKET, "raw.png", "OK")
 
 
+@pytest.mark.mutation_scope(*WORKER_CODE, "core.serve.saveas")
 def test_saveas_runs_in_the_image_workers(tmp_path):
     """With worker processes (the CLI's default) the result is the same."""
     (tmp_path / BUCKET).mkdir()

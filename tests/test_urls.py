@@ -175,8 +175,10 @@ def test_query_round_trips(params):
     assert parse_query(build_query(params)) == params
 
 
-def test_plus_is_always_encoded_and_read_literally():
+def test_plus_is_always_encoded_and_a_raw_plus_reads_as_a_space():
     assert build_query({"x-oss-process": "image/watermark,text_SGk+Pz8="}) == (
         "x-oss-process=image%2Fwatermark%2Ctext_SGk%2BPz8%3D")
-    assert parse_query("a=b+c&d&e=") == {"a": "b+c", "d": "", "e": ""}
+    # form encoding, as requests writes oss2's parameters: a space is '+', a plus '%2B'
+    assert parse_query("a=b+c&d&e=&f=g%2Bh&i%20j=k") == {
+        "a": "b c", "d": "", "e": "", "f": "g+h", "i j": "k"}
     assert encode_key("a b+c/猫.jpg") == "a%20b%2Bc/%E7%8C%AB.jpg"

@@ -38,6 +38,37 @@ def test_the_renderer_tunes_the_allocator_and_trims_when_idle(qtbot):
     qtbot.waitUntil(lambda: renderer.idle_trim.trims == 1, timeout=10_000)
 
 
+def mapped_files() -> set[str]:
+    return {line.split(None, 5)[5].strip() for line in Path("/proc/self/maps").read_text()
+            .splitlines() if len(line.split(None, 5)) == 6}
+
+
+def test_going_idle_closes_the_font_faces_and_unmaps_their_files(qtbot):
+    """A face keeps every page of its font file that its glyphs touched resident while it
+    is open; going idle closes them (reopening costs about a millisecond)."""
+    import gc
+
+    from core import fonts
+
+    fonts.release_faces()
+    gc.collect()
+    font = fonts.load_font("wqy-microhei", 37)
+    box = font.getbbox("\u6c34\u5370 idle")        # CJK text: the auto-hinter's pages
+    assert box[2] - box[0] > 37                     # two CJK glyphs at 37 px and more
+    path = str(fonts.font_info("wqy-microhei").path)
+    assert path in mapped_files() and fonts.open_faces() == 1
+    del font
+    idle = memory.IdleTrim()
+    idle.poke()
+    qtbot.waitUntil(lambda: idle.releases == 1, timeout=10_000)
+    assert fonts.open_faces() == 0
+    gc.collect()
+    assert path not in mapped_files()
+    # drawn again after that: a fresh face, same glyphs
+    assert fonts.load_font("wqy-microhei", 37).getbbox("\u6c34\u5370 idle") == box
+    assert fonts.open_faces() == 1
+
+
 def test_image_sized_buffers_do_not_stay_in_the_heap():
     memory.tune()
     memory.trim()

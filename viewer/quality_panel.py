@@ -59,6 +59,11 @@ class QualityPanel(QWidget):
         self.task.failed.connect(self._on_failed)
         self.task.busyChanged.connect(self._on_busy)
         self._point.connect(self._on_point)
+        # Bound here, on the GUI thread, and only called by the worker: the soak once saw
+        # the worker's own lookup of ``self._point`` (PySide's per-object signal cache,
+        # shared with the GUI thread) hand back a signal of no arguments ("only accepts 0
+        # argument(s), 2 given!"), an unexpected TypeError that lost the sweep.
+        self._emit_point = self._point.emit
         # Points can arrive faster than a plot repaint on a busy machine: redraw at most
         # every 150 ms while a sweep runs.
         self._redraw_timer = QTimer(self, singleShot=True, interval=150)
@@ -160,9 +165,11 @@ class QualityPanel(QWidget):
         engine, source, cascade, resolver = (self.engine, self.doc.source, self.doc.cascade(),
                                              self.resolver)
 
+        emit_point = self._emit_point
+
         def progress(point: quality.SweepPoint) -> None:
             try:
-                self._point.emit(rid, point)
+                emit_point(rid, point)
             except RuntimeError:
                 pass  # the panel went away meanwhile
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Mapping
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote_plus, urlsplit
 
 from ..errors import OssError
 
@@ -57,7 +57,10 @@ def build_query(params: Mapping[str, str]) -> str:
 
 
 def parse_query(raw: str) -> dict[str, str]:
-    """Decode a query string the way OSS reads it: ``+`` is a literal plus, not a space.
+    """Decode a query string the way OSS reads it: ``+`` is a space (form encoding), as
+    the official SDKs rely on: oss2 sends its parameters through requests, which writes a
+    space in ``prefix``/``marker``/... as ``+``, and signs them (V4) as ``%20``. A plus is
+    ``%2B``, as every encoder here and in both SDKs writes it.
 
     A repeated name keeps its last value. ``name`` alone decodes to ``name: ""``.
     """
@@ -66,7 +69,7 @@ def parse_query(raw: str) -> dict[str, str]:
         if not pair:
             continue
         name, _, value = pair.partition("=")
-        out[unquote(name)] = unquote(value)
+        out[unquote_plus(name)] = unquote_plus(value)
     return out
 
 

@@ -11,6 +11,7 @@ from typing import Mapping
 
 from . import signing_v2
 from .credentials import Credentials
+from ..errors import OssError
 from .signing import (V1_URL_PARAMS, V4_ALGORITHM, V4_MAX_EXPIRES, V4_TERMINATOR,
                       canonical_request_v4, scope_v4, signature_v1, signature_v4,
                       string_to_sign_v1, string_to_sign_v4)
@@ -21,8 +22,26 @@ from .verify_checks import (
     _header_token, _is_ascii_number, _iso_stamp, _lookup, _lower_headers, _mismatch,
     _server_time)
 
+# Fine-grained codes from OSS's error-code pages (help.aliyun.com .../oss/user-guide/<EC>)
+EC_AUTH_MALFORMED = "0002-00000061"            # Authorization starts with neither OSS nor AWS
+EC_V1_AUTH_NO_COLON = "0002-00000062"          # "OSS <id><signature>": no ':'
+EC_V1_AUTH_NO_ACCESS_KEY_ID = "0002-00000063"  # "OSS :<signature>"
+EC_V1_AUTH_NO_SIGNATURE = "0002-00000065"      # "OSS <id>:"
+EC_BAD_VERSION = "0002-00000066"               # x-oss-signature-version not a known version
+EC_V1_URL_NO_EXPIRES = "0002-00000067"
+EC_V1_URL_EMPTY_EXPIRES = "0002-00000068"
+EC_V1_URL_NO_ACCESS_KEY_ID = "0002-00000071"
+EC_V4_AUTH_INCOMPLETE = "0002-00000202"        # V4 Authorization without Credential/Signature
+_V4_URL_REQUIRED = (("x-oss-credential", "0002-00000217"), ("x-oss-expires", "0002-00000215"),
+                    ("x-oss-signature", "0002-00000219"))
+
 __all__ = ["verify_request", "verify_presigned_v1", "verify_presigned_v4",
            "verify_header_v1", "verify_header_v4", "Verified", "CredentialLookup"]
+
+
+def _absent(what: str, ec: str) -> OssError:
+    """AccessDenied for a request without something its signature needs, named."""
+    return _denied(f"The request has no {what}.", ec)
 
 
 def verify_presigned_v1(method: str, bucket: str | None, key: str | None,
@@ -32,7 +51,15 @@ def verify_presigned_v1(method: str, bucket: str | None, key: str | None,
     headers = _lower_headers(headers)
     access_key_id = query.get("OSSAccessKeyId", "")
     provided = query.get("Signature", "")
-    expires = query.get("Expires", "")
+    # The EC pages: 0002-00000071 no OSSAccessKeyId, 0002-00000067 no Expires, 0002-00000068
+    # an empty one.
+    if not access_key_id:
+        raise _absent("OSSAccessKeyId", EC_V1_URL_NO_ACCESS_KEY_ID)
+    if "Expires" not in query:
+        raise _absent("Expires", EC_V1_URL_NO_EXPIRES)
+    expires = query["Expires"]
+    if not expires:
+        raise _absent("value for Expires", EC_V1_URL_EMPTY_EXPIRES)
     check_url_expiry(expires, now, "Expires")
     creds = _lookup(lookup, access_key_id)
     _check_token(creds, query.get("security-token"))
@@ -49,10 +76,19 @@ def verify_header_v1(method: str, bucket: str | None, key: str | None,
     """Check ``Authorization: OSS <id>:<signature>`` and the request date."""
     headers = _lower_headers(headers)
     auth = headers.get("authorization", "")
-    match = re.fullmatch(r"OSS ([^:\s]+):(\S+)", auth)
-    if not match:
-        raise _denied("The Authorization header is malformed.", "0002-00000061")
-    access_key_id, provided = match.groups()
+    if not auth.startswith("OSS "):
+        raise _denied("The Authorization header is malformed.", EC_AUTH_MALFORMED)
+    # The EC pages: 0002-00000062 no ':', 0002-00000063 no AccessKeyId, 0002-00000065 no
+    # signature after the ':'.
+    access_key_id, colon, provided = auth[len("OSS "):].partition(":")
+    access_key_id, provided = access_key_id.strip(), provided.strip()
+    if not colon:
+        raise _absent("':' between AccessKeyId and signature in Authorization",
+                      EC_V1_AUTH_NO_COLON)
+    if not access_key_id:
+        raise _absent("AccessKeyId in Authorization", EC_V1_AUTH_NO_ACCESS_KEY_ID)
+    if not provided:
+        raise _absent("signature in Authorization", EC_V1_AUTH_NO_SIGNATURE)
     date = headers.get("x-oss-date") or headers.get("date")
     _check_header_date(date, now)
     creds = _lookup(lookup, access_key_id)
@@ -103,15 +139,18 @@ def verify_presigned_v4(method: str, bucket: str | None, key: str | None,
     headers = _lower_headers(headers)
     ec = EC_V4_BAD_CREDENTIAL_QUERY
     if query.get("x-oss-signature-version") != V4_ALGORITHM:
-        raise _denied("x-oss-signature-version must be OSS4-HMAC-SHA256.", "0002-00000066")
-    cred = _parse_credential_v4(query.get("x-oss-credential", ""), ec)
+        raise _denied("x-oss-signature-version must be OSS4-HMAC-SHA256.", EC_BAD_VERSION)
+    for name, missing_ec in _V4_URL_REQUIRED:
+        if name not in query:
+            raise _absent(name, missing_ec)
+    cred = _parse_credential_v4(query["x-oss-credential"], ec)
     region = _check_region(cred, region, ec)
     timestamp = query.get("x-oss-date", "")
     signed_at = _iso_stamp(timestamp)
     if signed_at is None or timestamp[:8] != cred.date:
         raise _denied(f"x-oss-date {timestamp!r} is not a yyyymmddTHHMMSSZ time on the "
                       "credential's date.", EC_BAD_DATE)
-    expires = query.get("x-oss-expires", "")
+    expires = query["x-oss-expires"]
     if not _is_ascii_number(expires) or not 1 <= int(expires) <= V4_MAX_EXPIRES:
         raise _denied(f"x-oss-expires must be 1..{V4_MAX_EXPIRES} seconds.",
                       EC_URL_BAD_EXPIRES)
@@ -125,7 +164,7 @@ def verify_presigned_v4(method: str, bucket: str | None, key: str | None,
     creds = _lookup(lookup, cred.access_key_id)
     _check_token(creds, query.get("x-oss-security-token"))
     additional = [h for h in query.get("x-oss-additional-headers", "").split(";") if h]
-    provided = query.get("x-oss-signature", "")
+    provided = query["x-oss-signature"]
     return _finish_v4(method, bucket, key, query, headers, additional, creds, cred, region,
                       timestamp, provided, "query")
 
@@ -162,7 +201,7 @@ def verify_header_v4(method: str, bucket: str | None, key: str | None,
     ec = EC_V4_BAD_CREDENTIAL_HEADER
     fields = _parse_authorization_v4(headers.get("authorization", ""))
     if "Credential" not in fields or "Signature" not in fields:
-        raise _denied("The Authorization header needs Credential and Signature.", ec)
+        raise _absent("Credential or Signature in Authorization", EC_V4_AUTH_INCOMPLETE)
     cred = _parse_credential_v4(fields["Credential"], ec)
     region = _check_region(cred, region, ec)
     timestamp = headers.get("x-oss-date", "")
@@ -201,7 +240,7 @@ def verify_request(method: str, bucket: str | None, key: str | None,
     if auth.startswith("OSS "):
         return verify_header_v1(method, bucket, key, query, lowered, lookup, now=now)
     if auth:
-        raise _denied("The Authorization header is malformed.", "0002-00000061")
+        raise _denied("The Authorization header is malformed.", EC_AUTH_MALFORMED)
     if "x-oss-signature" in query or "x-oss-credential" in query:
         return verify_presigned_v4(method, bucket, key, query, lowered, lookup, now=now,
                                    region=region)

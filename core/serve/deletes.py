@@ -37,7 +37,7 @@ class DeleteOps:
     def _delete_multiple(self, req: Request) -> Response:
         if "content-md5" not in req.headers:
             raise error("MissingArgument", "DeleteMultipleObjects needs Content-MD5.", 400)
-        root = read_xml(req, "DeleteMultipleObjects")   # Content-MD5 was checked by length
+        root = read_xml(req, "DeleteMultipleObjects")   # checks the Content-MD5
         if root is None or root.tag != "Delete":
             raise error("MalformedXML", "The XML you provided was not well-formed.", 400)
         quiet = (root.findtext("Quiet") or "false").strip().lower() == "true"

@@ -187,9 +187,16 @@ def _trim() -> None:
         pass
 
 
+# The pool kills a worker at the time limit (pebble's own timer). The worker's check of the
+# same limit between steps is only a backstop for when that timer runs late on a loaded
+# machine; checking at the very same instant raced it, so a late kill sometimes found the
+# worker already answering "timeout" by itself and never replaced it.
+WORKER_GRACE_S = 5.0
+
+
 def _worker_run(bucket: str, data: bytes, cascade: Cascade, uses_objects: bool,
                 timeout: float | None, pixels: int = 0) -> tuple:
-    deadline = None if timeout is None else time.monotonic() + timeout
+    deadline = None if timeout is None else time.monotonic() + timeout + WORKER_GRACE_S
     engine = _worker["engine_uncached" if uses_objects else "engine"]
     resolver = BucketResolver(_worker["store"], bucket, _worker["limit"])
     try:

@@ -271,7 +271,13 @@ class OssServer:
             if server.tls is not None:
                 server.tls.close()
             server.task_dispatcher.shutdown(timeout=5)
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            try:
+                server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            except OSError:
+                # the wake-up pipe is closed already (seen under heavy load, cause not
+                # found): the loop has no way to be woken, so close from here once it
+                # has stopped, as _close() does
+                pass
             self._thread.join(10)
         self._close()
 

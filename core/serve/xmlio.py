@@ -1,12 +1,14 @@
 """Small XML bodies in and out, in OSS's shapes."""
 from __future__ import annotations
 
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
 from .config import MAX_XML_BODY, OWNER_ID, entity_too_large, error
 from .messages import Request
+from .store import decode_content_md5
 
 # Characters XML 1.0 cannot carry at all (not even escaped).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -57,8 +59,13 @@ def _control_ref(m: re.Match) -> bytes:
 
 
 def read_xml(req: Request, what: str) -> ET.Element | None:
-    """Parse a small XML request body (None when empty)."""
+    """Parse a small XML request body (None when empty), after checking its Content-MD5
+    when the request has one (InvalidDigest otherwise, as for an object's body)."""
     data = read_small(req)
+    md5 = req.headers.get("content-md5")
+    if md5 is not None and decode_content_md5(md5) != hashlib.md5(data).digest():
+        raise error("InvalidDigest", "The Content-MD5 you specified did not match what "
+                    "was received.", 400)
     if not data.strip():
         return None
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
