@@ -24,7 +24,8 @@ from .xmlio import el, owner, xml_doc
 # Operations public-read-write lets anyone do (besides the reads public-read allows).
 OBJECT_WRITES = frozenset({
     "PutObject", "AppendObject", "CopyObject", "DeleteObject", "DeleteMultipleObjects",
-    "PutSymlink", "InitiateMultipartUpload", "UploadPart", "CompleteMultipartUpload",
+    "PutSymlink", "InitiateMultipartUpload", "UploadPart", "UploadPartCopy",
+    "CompleteMultipartUpload",
     "AbortMultipartUpload", "ListParts", "ListMultipartUploads"})
 # Operations on one object that the object's own ACL (when not "default") decides.
 OBJECT_ACL_GOVERNS = frozenset({"GetObject", "HeadObject", "GetObjectMeta", "GetSymlink",
@@ -85,7 +86,7 @@ class AccessOps:
             return self._acl_allows(self.config.acl, False, operation, reads)
         if not self._may(operation, req.bucket, req.key, reads):
             return False
-        if operation == "CopyObject":     # the source must be readable too
+        if operation in ("CopyObject", "UploadPartCopy"):   # the source must be readable too
             src_bucket, src_key = _copy_source(req.headers["x-oss-copy-source"])
             try:
                 self.store.bucket_dir(src_bucket)

@@ -1,0 +1,81 @@
+"""Upload callbacks: the system variables OSS documents, and the signing key's life.
+
+OSS docs "Callback": ``${bucket}``, ``${object}``, ``${etag}`` (without quotes),
+``${size}``, ``${mimeType}``, ``${contentMd5}`` (base64 of the body's MD5, as the
+Content-MD5 header) are filled in; a form body URL-encodes them. With
+``--callback-key`` each callback carries ``authorization``: RSA/MD5 over
+``url_decode(path)`` [``?query``] ``\\n`` body -- also when the rendered body is empty.
+The key is read once: a key file removed after the first callback does not stop
+later ones from being signed.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from urllib.parse import parse_qs, unquote
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from tests.helpers import running_server
+from tests.server_http_helpers import call
+from tests.test_server_callback import CallbackServer
+
+BUCKET = "cb-vars"
+
+
+@pytest.fixture
+def callback_server():
+    srv = CallbackServer()
+    yield srv
+    srv.close()
+
+
+def b64json(obj: dict) -> str:
+    return base64.b64encode(json.dumps(obj).encode()).decode()
+
+
+def test_system_variables_of_a_put(tmp_path, callback_server):
+    (tmp_path / BUCKET).mkdir()
+    data = b"callback variables \x00\xff"
+    callback = {"callbackUrl": callback_server.url + "/cb",
+                "callbackBody": "b=${bucket}&o=${object}&e=${etag}&s=${size}"
+                                "&t=${mimeType}&m=${contentMd5}"}
+    with running_server(tmp_path, region="cn-hangzhou") as srv:
+        status, headers, body = call(srv, "PUT", f"/{BUCKET}/dir/v.bin", data, {
+            "Content-Type": "application/x-test", "x-oss-callback": b64json(callback)})
+    assert (status, json.loads(body)) == (200, {"Status": "OK"})
+    [request] = callback_server.requests
+    got = {k: v[0] for k, v in parse_qs(request["body"].decode()).items()}
+    assert got == {"b": BUCKET, "o": "dir/v.bin",
+                   "e": hashlib.md5(data).hexdigest().upper(), "s": str(len(data)),
+                   "t": "application/x-test",
+                   "m": base64.b64encode(hashlib.md5(data).digest()).decode()}
+
+
+def test_the_key_is_read_once_and_empty_bodies_are_signed(tmp_path, callback_server):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    pem = tmp_path / "cb.pem"
+    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+    root = tmp_path / "root"
+    (root / BUCKET).mkdir(parents=True)
+    callback = {"callbackUrl": callback_server.url + "/signed", "callbackBody": "${x:e}"}
+    with running_server(root, callback_key=pem,
+                        callback_pub_key_url="https://keys.example.com/k.pem") as srv:
+        for n in (1, 2):
+            status, _, _ = call(srv, "PUT", f"/{BUCKET}/k{n}.txt", b"x", {
+                "x-oss-callback": b64json(callback),
+                "x-oss-callback-var": b64json({"x:e": ""})})
+            assert status == 200
+            pem.unlink(missing_ok=True)          # gone after the first callback
+    assert len(callback_server.requests) == 2
+    for request in callback_server.requests:
+        assert request["body"] == b""
+        headers = {k.lower(): v for k, v in request["headers"].items()}
+        signed = (unquote(request["path"]) + "\n").encode()
+        key.public_key().verify(base64.b64decode(headers["authorization"]), signed,
+                                padding.PKCS1v15(), hashes.MD5())   # raises if wrong

@@ -1,0 +1,79 @@
+"""Multipart-upload answers over raw HTTP to an open server, beyond what the SDKs send.
+
+Expected values from the OSS API reference: UploadPart's partNumber is an integer from 1
+to 10,000 (anything else: 400 InvalidArgument naming ``partNumber``);
+CompleteMultipartUpload with ``x-oss-complete-all: yes`` and no body completes with every
+uploaded part in part-number order, the ETag being the MD5 of the parts' MD5s and ``-N``
+(see tests/test_server_oss_api.py); ListPartsResult is application/xml. A part whose
+record on disk is unreadable is left out of ListParts, the others are still listed.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tests.helpers import running_server
+from tests.server_http_helpers import call, error_answer, xml_answer
+
+BUCKET = "mp-answers"
+PART = 100 * 1024                      # OSS's smallest part but the last
+
+
+@pytest.fixture
+def served(tmp_path):
+    (tmp_path / BUCKET).mkdir()
+    with running_server(tmp_path, region="cn-hangzhou") as server:
+        yield server, tmp_path
+
+
+def start(srv, key: str) -> str:
+    root = xml_answer(call(srv, "POST", f"/{BUCKET}/{key}?uploads"),
+                      "InitiateMultipartUploadResult")
+    return root.findtext("UploadId")
+
+
+def upload(srv, key: str, upload_id: str, number: int, data: bytes) -> str:
+    status, headers, _ = call(srv, "PUT", f"/{BUCKET}/{key}?partNumber={number}"
+                                          f"&uploadId={upload_id}", data)
+    assert status == 200
+    return headers["etag"]
+
+
+@pytest.mark.parametrize("number", ["0", "10001", "abc", "-1", "1.5"])
+def test_part_numbers_outside_1_to_10000_are_invalid(served, number):
+    srv, _ = served
+    uid = start(srv, "n.bin")
+    err = error_answer(call(srv, "PUT", f"/{BUCKET}/n.bin?partNumber={number}"
+                                        f"&uploadId={uid}", b"x"), 400, "InvalidArgument")
+    assert err["ArgumentName"] == "partNumber"
+    assert upload(srv, "n.bin", uid, 10000, b"x")       # the last valid number
+
+
+def test_complete_all_takes_every_part_in_order(served):
+    srv, _ = served
+    uid = start(srv, "all.bin")
+    parts = {3: b"c" * 10, 1: b"a" * PART, 2: b"b" * PART}
+    for n, data in parts.items():                      # uploaded out of order
+        upload(srv, "all.bin", uid, n, data)
+    root = xml_answer(call(srv, "POST", f"/{BUCKET}/all.bin?uploadId={uid}", b"",
+                           {"x-oss-complete-all": "yes"}), "CompleteMultipartUploadResult")
+    digest = hashlib.md5(b"".join(hashlib.md5(parts[n]).digest() for n in (1, 2, 3)))
+    assert root.findtext("ETag") == f'"{digest.hexdigest().upper()}-3"'
+    assert (root.findtext("Bucket"), root.findtext("Key")) == (BUCKET, "all.bin")
+    status, _, body = call(srv, "GET", f"/{BUCKET}/all.bin")
+    assert (status, body) == (200, parts[1] + parts[2] + parts[3])
+
+
+def test_an_unreadable_part_record_is_left_out_of_list_parts(served):
+    srv, root = served
+    uid = start(srv, "rec.bin")
+    for n in range(1, 11):
+        upload(srv, "rec.bin", uid, n, bytes([n]) * 5)
+    [record] = root.rglob(f"{uid}/5.json")
+    record.write_text("{not json")
+    listed = xml_answer(call(srv, "GET", f"/{BUCKET}/rec.bin?uploadId={uid}"),
+                        "ListPartsResult")
+    assert [p.findtext("PartNumber") for p in listed.findall("Part")] == [
+        str(n) for n in range(1, 11) if n != 5]
+    assert [p.findtext("Size") for p in listed.findall("Part")] == ["5"] * 9
