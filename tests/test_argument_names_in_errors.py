@@ -16,17 +16,15 @@ import json
 
 import pytest
 
-from tests.helpers import running_server, solid
-from tests.server_http_helpers import call, error_answer
+from tests.helpers import solid
+from tests.server_http_helpers import call, error_answer, one_bucket_server
 
 BUCKET = "arg-names"
 
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    root = tmp_path_factory.mktemp("arg-names")
-    (root / BUCKET).mkdir()
-    with running_server(root, region="cn-hangzhou") as server:
+    with one_bucket_server(tmp_path_factory, BUCKET) as (server, _):
         yield server
 
 

@@ -15,17 +15,15 @@ import base64
 
 import pytest
 
-from tests.helpers import running_server, solid
-from tests.server_http_helpers import call, error_answer, xml_answer
+from tests.helpers import solid
+from tests.server_http_helpers import call, error_answer, one_bucket_server, xml_answer
 
 BUCKET = "more-answers"
 
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    root = tmp_path_factory.mktemp("more-answers")
-    (root / BUCKET).mkdir()
-    with running_server(root, region="cn-hangzhou") as server:
+    with one_bucket_server(tmp_path_factory, BUCKET) as (server, _):
         yield server
 
 

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import running_server
-from tests.server_http_helpers import call, children, error_answer, xml_answer
+from tests.server_http_helpers import (call, children, error_answer, one_bucket_server,
+                                       xml_answer)
 
 BUCKET = "tag-answers"
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tag-answers")
-    (root / BUCKET).mkdir()
-    with running_server(root, region="cn-hangzhou") as server:
-        yield server, root
+    with one_bucket_server(tmp_path_factory, BUCKET) as answer:
+        yield answer
 
 
 def tag_body(*pairs) -> bytes:
