@@ -3,6 +3,8 @@
 # Not part of CI: run before a release and record the table in docs/TESTING.md.
 #   bash scripts/mutation.sh --sample 60      # a seeded random sample of 60 mutants per module:
 #                                             #   each kill ratio with its 95% interval (~30 min)
+#   MUTATION_SEED=17 bash scripts/mutation.sh --sample 30   # another seed: a fresh, unbiased
+#                                             #   sample after tests written from the first
 #   bash scripts/mutation.sh params urls      # these modules (engine ops geometry params cascade
 #                                             #   signing verify urls serve): the mutants with no
 #                                             #   verdict yet -- all on the first run, then only

@@ -8,7 +8,9 @@
 Modules as issue 16 names them: engine ops geometry params cascade signing (and verify, its
 verifier since it left signing.py) urls serve (all
 by default). ``ops`` and ``serve`` are each one pool over their files. The sample is the
-same on every machine (seed 16), so a rerun after new tests re-measures the same mutants.
+same on every machine (seed 16), so a rerun after new tests re-measures the same mutants;
+``MUTATION_SEED=<n>`` draws another, for an unbiased measure after tests were written from
+the first.
 ``--pending`` lists what mutmut has no verdict for: new mutants and those of functions that
 changed since they were checked (mutmut forgets those), i.e. what an incremental run must
 test. Runs mutmut's own generator first, so changed code is seen.
@@ -56,7 +58,8 @@ def main(argv: list[str]) -> int:
         elif argv[0] == "--survivors":
             chosen = [x for x in pool if codes[x] == 0]
         else:
-            chosen = random.Random(16).sample(pool, min(int(argv[0]), len(pool)))
+            seed = int(os.environ.get("MUTATION_SEED", "16"))
+            chosen = random.Random(seed).sample(pool, min(int(argv[0]), len(pool)))
         if chosen:
             print("\n".join(chosen))
     return 0
