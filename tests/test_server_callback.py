@@ -227,6 +227,9 @@ def test_multipart_complete_calls_back(bucket, callback_server):
              "callbackHost": [1, 2]}), "0007-00000009"),
     (encode({"callbackUrl": "http://127.0.0.1:1", "callbackBody": "a",
              "callbackBodyType": "text/plain"}), None),
+    # OSS's callback page: "callbackUrl ... up to five URLs, separated by semicolons"
+    (encode({"callbackUrl": ";".join(f"http://127.0.0.1:{p}" for p in range(1, 7)),
+             "callbackBody": "a"}), None),
 ])
 def test_malformed_callback_is_400_and_stores_nothing(bucket, callback, ec):
     with pytest.raises(oss2.exceptions.OssError) as info:

@@ -219,3 +219,16 @@ def test_gzip_accepted_among_others_and_ranges_win(srv):
                      stream=True)
     assert r.headers["Content-Encoding"] == "identity"
     assert r.raw.read(decode_content=False) == body
+
+
+@pytest.mark.parametrize("value, status", [
+    (f'W/"{ETAG}"', 304),                 # a weak validator of the same ETag matches
+    (f'"nope", W/"{ETAG}"', 304),
+    ('W/"0123"', 200),
+])
+def test_if_none_match_compares_weakly(srv, value, status):
+    """If-None-Match uses the weak comparison (RFC 7232, 3.2): ``W/"x"`` matches ``"x"``,
+    as a browser or CDN that holds a weak validator sends it."""
+    r = requests.get(f"{srv.url}/{B}/src.bin", headers={"If-None-Match": value})
+    assert r.status_code == status
+    assert r.content == (b"" if status == 304 else DATA)
