@@ -225,7 +225,7 @@ def test_gzip_accepted_among_others_and_ranges_win(srv):
     (f'W/"{ETAG}"', 304),                 # a weak validator of the same ETag matches
     (f'"nope", W/"{ETAG}"', 304),
     ('W/"0123"', 200),
-])
+], ids=["weak-same", "list-with-weak-same", "weak-other"])
 def test_if_none_match_compares_weakly(srv, value, status):
     """If-None-Match uses the weak comparison (RFC 7232, 3.2): ``W/"x"`` matches ``"x"``,
     as a browser or CDN that holds a weak validator sends it."""
