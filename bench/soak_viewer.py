@@ -459,12 +459,6 @@ def slope_fit(rows: list[dict], after_s: float, value=lambda r: r["rss_mb"]
     return slope, t * (resid / den) ** 0.5
 
 
-def slope_mb_per_min(rows: list[dict], after_s: float) -> float | None:
-    """Least-squares RSS growth (MB/min) over the samples taken after ``after_s``."""
-    fit = slope_fit(rows, after_s)
-    return fit[0] if fit else None
-
-
 def run_child(args) -> int:
     faulthandler.enable()
     if args.tracemalloc:
@@ -521,12 +515,13 @@ def run_child(args) -> int:
     if rows[-1]["edits"] != final["edits"]:
         rows.append(final)
         print(fmt_row(final), flush=True)
+    rss_fit = slope_fit(rows, 60.0)
     summary = {"seed": args.seed, "edits": soak.edits, "seconds": round(final["t"], 1),
                "rows": rows, "max_stall_ms": round(soak.max_stall_ms, 1),
                "expected_oss_errors": soak.expected_errors, "unexpected": soak.unexpected,
                "oss_error_kinds": dict(sorted(soak.error_kinds.items(), key=lambda kv: -kv[1])),
-               "rss_growth_mb_per_min_after_1st_min": slope_mb_per_min(rows, 60.0),
-               "rss_growth_fit_after_1st_min": slope_fit(rows, 60.0),
+               "rss_growth_mb_per_min_after_1st_min": rss_fit[0] if rss_fit else None,
+               "rss_growth_fit_after_1st_min": rss_fit,
                "rss_less_images_growth_fit_after_1st_min": slope_fit(
                    rows, 60.0, lambda r: r["rss_mb"] - r["images_mb"]),
                "crash": None}

@@ -57,6 +57,24 @@ def running_server(root, acl: str = "public-read-write", credentials=(), **kw):
         server.stop()
 
 
+
+@contextmanager
+def one_bucket_server(tmp_path_factory, bucket: str, acl: str = "public-read-write",
+                      credentials=(), **kw):
+    """:func:`running_server` over a fresh root holding one empty bucket named ``bucket``;
+    yields (server, root)."""
+    root = tmp_path_factory.mktemp(bucket)
+    (root / bucket).mkdir()
+    with running_server(root, acl, credentials, **kw) as server:
+        yield server, root
+
+
+def mappings_of(path) -> int:
+    """How many mappings of the file ``path`` this process has (Linux /proc): one per open
+    FreeType face of a font, plus any Qt holds for its own text."""
+    with open("/proc/self/maps") as f:
+        return sum(1 for line in f if line.rstrip().endswith(str(path)))
+
 # The code that tests with image worker processes (``workers >= 1``) are about: the pool,
 # its limits and errors, the server's start and stop, the service's use of the pool. Such
 # a test costs seconds; under mutation testing it runs only for mutants of this code

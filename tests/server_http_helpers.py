@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import http.client
 import xml.etree.ElementTree as ET
-from contextlib import contextmanager
-
-from tests.helpers import running_server
 
 
 def call(server, method: str, path: str, body: bytes = b"", headers=None
@@ -42,12 +39,3 @@ def error_answer(answer, status: int, code: str) -> dict[str, str]:
 def children(root: ET.Element) -> list[str]:
     return [child.tag for child in root]
 
-
-@contextmanager
-def one_bucket_server(tmp_path_factory, bucket: str):
-    """A server (region cn-hangzhou, public-read-write) over a fresh root holding one empty
-    bucket; yields (server, root)."""
-    root = tmp_path_factory.mktemp(bucket)
-    (root / bucket).mkdir()
-    with running_server(root, region="cn-hangzhou") as server:
-        yield server, root

@@ -16,15 +16,15 @@ import json
 
 import pytest
 
-from tests.helpers import solid
-from tests.server_http_helpers import call, error_answer, one_bucket_server
+from tests.helpers import one_bucket_server, solid
+from tests.server_http_helpers import call, error_answer
 
 BUCKET = "arg-names"
 
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    with one_bucket_server(tmp_path_factory, BUCKET) as (server, _):
+    with one_bucket_server(tmp_path_factory, BUCKET, region="cn-hangzhou") as (server, _):
         yield server
 
 

@@ -2,19 +2,12 @@
 time each step took, and which steps came from the prefix cache (taking no time)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from core.engine import Engine
-
-EXAMPLE = (Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "example.jpg")
-SRC = EXAMPLE.read_bytes() if EXAMPLE.exists() else None
+from tests.helpers import EXAMPLE
 
 
 def source() -> bytes:
-    if SRC is not None:
-        return SRC
-    from tests.helpers import encode, quadrants
-    return encode(quadrants(400, 267), "JPEG")
+    return EXAMPLE.read_bytes()
 
 
 def test_a_decode_reports_the_seconds_it_took():

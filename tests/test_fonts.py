@@ -8,6 +8,7 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw
 
 from core import fonts
+from tests.helpers import mappings_of
 
 # Names and their URL-safe base64 from the OSS font table (spec §15.3).
 OSS_FONTS_B64 = {
@@ -75,24 +76,19 @@ def test_fonts_are_cached():
     assert fonts.load_font("wqy-zenhei", 40) is not fonts.load_font("wqy-zenhei", 41)
 
 
-def _mappings_of(path: Path) -> int:
-    with open("/proc/self/maps") as f:
-        return sum(1 for line in f if line.rstrip().endswith(str(path)))
-
-
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
 def test_open_faces_are_bounded():
     """Issue 17: every cached face maps its font file anew and faults in ~3 MB of a CJK
     font when it draws; the viewer's RSS grew with every watermark size tried (64 faces
     held 220 MB). A few faces (4, ~14 MB at worst) stay open however many sizes are used."""
     path = fonts.font_info("wqy-zenhei").path
-    fonts._truetype.cache_clear()
+    fonts.release_faces()
     for size in range(20, 60):
         face = fonts.load_font("wqy-zenhei", size)
         ImageDraw.Draw(Image.new("L", (8, 8))).text((0, 0), "图片服务", font=face)
     del face
-    assert 1 <= _mappings_of(path) <= 4
-    assert fonts._truetype.cache_info().currsize == fonts.FONT_FACES <= 4
+    assert 1 <= mappings_of(path) <= 4
+    assert fonts.open_faces() == fonts.FONT_FACES <= 4
 
 
 # -- coverage ------------------------------------------------------------------------------

@@ -15,15 +15,15 @@ from datetime import datetime
 
 import pytest
 
-from tests.server_http_helpers import (call, children, error_answer, one_bucket_server,
-                                       xml_answer)
+from tests.helpers import one_bucket_server
+from tests.server_http_helpers import call, children, error_answer, xml_answer
 
 BUCKET = "live-answers"
 
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    with one_bucket_server(tmp_path_factory, BUCKET) as (server, _):
+    with one_bucket_server(tmp_path_factory, BUCKET, region="cn-hangzhou") as (server, _):
         for name, description in (("cam-b", "yard"), ("cam-a", "door")):
             body = (f"<LiveChannelConfiguration><Description>{description}</Description>"
                     "<Status>enabled</Status></LiveChannelConfiguration>").encode()

@@ -22,7 +22,7 @@ import requests
 
 from core.oss.credentials import Credentials
 from core.serve.callback import host_allowed, render
-from tests.helpers import running_server, solid
+from tests.helpers import one_bucket_server, running_server, solid
 
 CREDS = Credentials("LTAI5tCallbackServerK1", "Callback+Server/Secret=1")
 BUCKET = "cb-bucket"
@@ -81,9 +81,8 @@ def callback_server():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cb-root")
-    (root / BUCKET).mkdir()
-    with running_server(root, "private", (CREDS,), callback_timeout=0.5) as srv:
+    with one_bucket_server(tmp_path_factory, BUCKET, "private", (CREDS,),
+                           callback_timeout=0.5) as (srv, _):
         yield srv
 
 

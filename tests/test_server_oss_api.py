@@ -20,7 +20,7 @@ import oss2.credentials
 import alibabacloud_oss_v2 as osv2
 
 from core.oss.credentials import Credentials
-from tests.helpers import running_server
+from tests.helpers import one_bucket_server
 
 REGION = "cn-hangzhou"
 CREDS = Credentials("LTAI5tApiServerKey001", "Api+Server/Secret=001")
@@ -29,9 +29,8 @@ BUCKET = "api-bucket"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("api-root")
-    (root / BUCKET).mkdir()
-    with running_server(root, "private", (CREDS,), region=REGION) as srv:
+    with one_bucket_server(tmp_path_factory, BUCKET, "private", (CREDS,),
+                           region=REGION) as (srv, _):
         yield srv
 
 

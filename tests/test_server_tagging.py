@@ -19,7 +19,7 @@ from oss2.headers import OSS_OBJECT_TAGGING, OSS_OBJECT_TAGGING_COPY_DIRECTIVE
 from oss2.models import Tagging, TaggingRule
 
 from core.oss.credentials import Credentials
-from tests.helpers import running_server
+from tests.helpers import one_bucket_server
 
 REGION = "cn-hangzhou"
 CREDS = Credentials("LTAI5tTaggingTestKey1", "Tagging+Secret/For=Tests1")
@@ -28,9 +28,8 @@ BUCKET = "tag-bucket"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tag-root")
-    (root / BUCKET).mkdir()
-    with running_server(root, "private", (CREDS,), region=REGION) as srv:
+    with one_bucket_server(tmp_path_factory, BUCKET, "private", (CREDS,),
+                           region=REGION) as (srv, _):
         yield srv
 
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server_http_helpers import (call, children, error_answer, one_bucket_server,
-                                       xml_answer)
+from tests.helpers import one_bucket_server
+from tests.server_http_helpers import call, children, error_answer, xml_answer
 
 BUCKET = "tag-answers"
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    with one_bucket_server(tmp_path_factory, BUCKET) as answer:
+    with one_bucket_server(tmp_path_factory, BUCKET, region="cn-hangzhou") as answer:
         yield answer
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from viewer import memory
+from tests.helpers import mappings_of
 from viewer.render import Renderer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,13 +39,6 @@ def test_the_renderer_tunes_the_allocator_and_trims_when_idle(qtbot):
     qtbot.waitUntil(lambda: renderer.idle_trim.trims == 1, timeout=10_000)
 
 
-def mappings_of(path: str) -> int:
-    """How many mappings of ``path`` this process has (one per open FreeType face; Qt may
-    hold its own when a viewer test drew CJK text with the bundled fallback fonts)."""
-    return sum(1 for line in Path("/proc/self/maps").read_text().splitlines()
-               if line.split(None, 5)[5:] == [path])
-
-
 def test_going_idle_closes_the_font_faces_and_unmaps_their_files(qtbot):
     """A face keeps every page of its font file that its glyphs touched resident while it
     is open; going idle closes them (reopening costs about a millisecond)."""
@@ -54,7 +48,7 @@ def test_going_idle_closes_the_font_faces_and_unmaps_their_files(qtbot):
     # what earlier viewer tests left behind crashed this process now and then -- a
     # PySide wrapper destroyed by the collector, see the issue-17 note)
     fonts.release_faces()
-    path = str(fonts.font_info("wqy-microhei").path)
+    path = fonts.font_info("wqy-microhei").path
     before = mappings_of(path)
     font = fonts.load_font("wqy-microhei", 37)
     box = font.getbbox("\u6c34\u5370 idle")        # CJK text: the auto-hinter's pages
