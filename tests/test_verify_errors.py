@@ -237,6 +237,15 @@ def test_v1_header_verifier_called_directly_refuses_another_scheme():
                          lookup, now=NOW)
     assert (err.value.code, err.value.status, err.value.ec) == ("AccessDenied", 403,
                                                                 "0002-00000061")
+    assert names(err.value.message, "Authorization")
+
+
+def test_v4_header_verifier_called_directly_without_an_authorization_header():
+    headers = without(signed_headers("v4"), "authorization")
+    with pytest.raises(OssError) as err:
+        verify_header_v4("GET", BUCKET, KEY, {}, headers, lookup, now=NOW)
+    assert (err.value.code, err.value.status, err.value.ec) == ("AccessDenied", 403,
+                                                                "0002-00000202")
 
 
 def test_v1_header_without_any_date():
@@ -322,9 +331,22 @@ CREDENTIALS = {
 }
 
 
+# The EC pages: a SignDate that is not yyyymmdd is 0002-00000223 in a URL and 0002-00000212
+# in the header (both pages' example: 2022-12-20); the rest malformed is 224 / 213, and wins
+# when both are (224's example: AK**ID/2022-12-20/cn-hangzhou/oss/abc).
+BAD_DATES = ("dashed-date", "short-date")
+
+
+def _credential_ec(name: str, where: str) -> str:
+    if name in BAD_DATES:
+        return {"url": "0002-00000223", "header": "0002-00000212"}[where]
+    return {"url": "0002-00000224", "header": "0002-00000213"}[where]
+
+
 @pytest.mark.parametrize("name", CREDENTIALS)
 def test_v4_url_malformed_credential(name):
-    e = denied("0002-00000224", query={**url_query("v4"), "x-oss-credential": CREDENTIALS[name]})
+    e = denied(_credential_ec(name, "url"),
+               query={**url_query("v4"), "x-oss-credential": CREDENTIALS[name]})
     if name == "no-region":
         # OSS's own words (oss2's test_sign_v4_no_region asserts them)
         assert e.message == "The signing region in credential is invalid."
@@ -442,7 +464,7 @@ def test_v4_authorization_without_a_required_field(field):
 @pytest.mark.parametrize("name", CREDENTIALS)
 def test_v4_authorization_with_a_malformed_credential(name):
     headers = _v4_auth(signed_headers("v4"), Credential=CREDENTIALS[name])
-    e = denied("0002-00000213", headers=headers)
+    e = denied(_credential_ec(name, "header"), headers=headers)
     if name == "no-region":
         assert e.message == "The signing region in credential is invalid."
 
@@ -466,7 +488,10 @@ def test_v4_header_dates():
     denied("0002-00000505", headers={**headers, "x-oss-date": "2023-11-14 22:13:20"})
     # the next day's midnight, within the 15 minutes, but not the credential's day
     e = refused(headers={**headers, "x-oss-date": "20231115T000000Z"}, now=1700006400)
-    assert (e.code, e.status) == ("AccessDenied", 403) and names(e.message, "x-oss-date")
+    assert names(e.message, "x-oss-date")
+    # a credential date that is not x-oss-date's day: the 212 page's "signature date in the
+    # Authorization header is invalid"
+    assert (e.code, e.status, e.ec) == ("AccessDenied", 403, "0002-00000212")
     for offset in (-901, 901):
         assert verify(headers=headers, now=NOW + offset - (1 if offset > 0 else -1))
         e = refused(headers=headers, now=NOW + offset)
