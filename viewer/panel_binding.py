@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFormLayout, QLayout, QToolButton, QHBoxLayout, QW
 
 from .connection import Connection
 from .elide import ElidedLabel
-from .style_panel import CoreClientStyles
+from .style_bucket import CoreClientStyles
 
 
 def _contains(layout: QLayout, widget: QWidget) -> bool:
