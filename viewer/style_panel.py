@@ -8,9 +8,9 @@ file shared by every document, not the document, so they must not interleave wit
 edits on the document's stack. The main window puts both stacks in a ``QUndoGroup``
 whose active stack follows focus, so Ctrl+Z in this panel undoes library edits.
 
-The bucket section (:mod:`viewer.style_bucket`) talks to OSS (ListStyle / PutStyle / DeleteStyle) through
-:mod:`core.oss.client` on a ``QThreadPool``; each request carries a generation number and stale
-answers are dropped. Errors are shown in the section, never as dialogs. It signs with the
+The bucket section (:mod:`viewer.style_bucket`) talks to OSS (ListStyle / PutStyle /
+DeleteStyle) through :mod:`core.oss.client` on a ``QThreadPool``; each request carries a
+generation number and stale answers are dropped. Errors are shown in the section, never as dialogs. It signs with the
 shared :class:`viewer.session.Session`: credentials typed in the URLs panel work here too.
 """
 from __future__ import annotations
