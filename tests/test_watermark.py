@@ -17,9 +17,10 @@ from core import codec, fonts
 from core.cascade import parse
 from core.engine import process
 from core.errors import OssError
-from core.ops.watermark import (Watermark, anchor_origin, layout_block, percent_size,
-                                parse_image_value, render_text, rotate_clockwise,
-                                shadow_offset, tile_grid)
+from core.ops.watermark import Watermark, render_text, rotate_clockwise
+from core.ops.watermark_image import parse_image_value
+from core.ops.watermark_layout import (anchor_origin, layout_block, percent_size, shadow_offset,
+                                       tile_grid)
 from core.picture import Context, Picture
 from core.resolver import FolderResolver, MappingResolver
 
