@@ -17,7 +17,8 @@ from viewer.mainwindow import MainWindow
 from viewer.remote_panel import RemoteForm, RemotePanel
 from viewer.session import ENV, TYPED, Session
 from viewer.style_panel import StyleLibraryPanel
-from viewer.url_panel import UrlForm, UrlPanel
+from viewer.url_model import UrlForm
+from viewer.url_panel import UrlPanel
 
 CREDS = Credentials("LTAI5tSessionKeyId01", "Session+Secret/Typed=Once01")
 TOKEN = "CAIS+session/Token=0123"

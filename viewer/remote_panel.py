@@ -2,7 +2,7 @@
 
 The server is real OSS or ``oss-img serve`` (any endpoint the URLs panel accepts, e.g.
 ``127.0.0.1:9000``). Fetch builds the URL exactly as the URLs panel does
-(:func:`viewer.url_panel.build_urls`, signed with :mod:`core.oss.signing` when asked and
+(:func:`viewer.url_model.build_urls`, signed with :mod:`core.oss.signing` when asked and
 credentials exist), downloads it with ``requests`` and renders the same cascade locally with
 :class:`core.engine.Engine`, both in a worker (:class:`viewer.render.LatestTask`: the latest
 fetch wins). The GUI thread then shows both images with their dimensions and the pixel
@@ -42,7 +42,7 @@ from .credentials_form import shrinkable_combo
 from .render import LatestTask, as_oss_error, qimage_from_pil
 from .session import Session
 from .settings import to_bool
-from .url_panel import ENDPOINTS, UrlForm, build_urls
+from .url_model import ENDPOINTS, UrlForm, build_urls
 
 LOCAL_ENDPOINT = "127.0.0.1:9000"   # oss-img serve's default
 LOCAL_REGION = "cn-hangzhou"        # ... and the region it verifies V4 against

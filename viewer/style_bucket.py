@@ -23,7 +23,7 @@ from core.style_library import LIMIT, ConflictPolicy, validate_content
 
 from .credentials_form import CredentialFields, shrinkable_combo
 from .inline_message import narrow_wrapping
-from .url_panel import ENDPOINTS
+from .url_model import ENDPOINTS
 
 
 def message_of(error: BaseException) -> str:
