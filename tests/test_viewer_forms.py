@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QApplication
 
 from core.params import REGISTRY, Kind, b64encode_text
 from viewer.document import Document
-from viewer.forms import (ColorEditor, EnumEditor, FlagEditor, FontEditor, IntEditor, StepForm,
-                          TextEditor)
+from viewer.forms import StepForm
+from viewer.param_editors import (ColorEditor, EnumEditor, FlagEditor, FontEditor, IntEditor,
+                                  TextEditor)
 from viewer.steps_panel import StepsPanel, starter_op
 
 EDITOR_FOR_KIND = {Kind.INT: IntEditor, Kind.FLAG: FlagEditor, Kind.ENUM: EnumEditor,
