@@ -2,9 +2,9 @@
 
 The server is real OSS or ``oss-img serve`` (any endpoint the URLs panel accepts, e.g.
 ``127.0.0.1:9000``). Fetch builds the URL exactly as the URLs panel does
-(:func:`viewer.remote_fetch.target_url` over :func:`viewer.url_model.build_urls`, signed when asked and
-credentials exist), downloads it with ``requests`` and renders the same cascade locally with
-:class:`core.engine.Engine`, both in a worker (:class:`viewer.render.LatestTask`: the latest
+(:func:`viewer.remote_fetch.target_url` over :func:`viewer.url_model.build_urls`, signed
+when asked and credentials exist), downloads it with ``requests`` and renders the same
+cascade locally with :class:`core.engine.Engine`, both in a worker (:class:`viewer.render.LatestTask`: the latest
 fetch wins). The GUI thread then shows both images with their dimensions and the pixel
 difference from :func:`core.compare.compare`.
 
