@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 import pytest
 
-
 from core.oss.credentials import Credentials
 from core.errors import OssError
 from core.oss import signing, verify
