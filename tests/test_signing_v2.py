@@ -165,6 +165,18 @@ def test_header_date_skew_and_x_oss_date(monkeypatch):
     assert err.value.code == "RequestTimeTooSkewed"
 
 
+def test_a_date_header_in_iso_form_is_the_wrong_form(monkeypatch):
+    """The 0002-00000502 page: Date must be in GMT form; its example is 20221220T084818Z."""
+    freeze_sdk_clocks(monkeypatch, NOW)
+    req = _oss2_request("GET", {}, {})
+    _auth(PLAIN)._sign_request(req, BUCKET, "k.jpg")
+    headers = {**dict(req.headers), "Date": "20231114T221320Z"}
+    with pytest.raises(OssError) as err:
+        verify.verify_request("GET", BUCKET, "k.jpg", {}, headers, LOOKUP, now=NOW)
+    assert (err.value.code, err.value.status, err.value.ec) == ("AccessDenied", 403,
+                                                                "0002-00000502")
+
+
 def test_malformed_and_unknown_key(monkeypatch):
     freeze_sdk_clocks(monkeypatch, NOW)
     req = _oss2_request("GET", {}, {})

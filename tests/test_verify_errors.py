@@ -8,10 +8,11 @@ Authorization does not start with OSS, 062 no ':' in it, 063 no AccessKeyId, 065
 bad expiry, 071 no OSSAccessKeyId, 202 a V4 Authorization without Credential or Signature,
 213/224 a malformed V4 credential in the header/URL, 215/217/219 a V4 URL without
 x-oss-expires/x-oss-credential/x-oss-signature, 235 a V4 URL used before x-oss-date minus 15
-minutes, 503/504/505 no, a skewed, an unreadable request date), and the elements OSS publishes
-with it (ServerTime, Expires, RequestTime, OSSAccessKeyId, SignatureProvided, StringToSign,
-StringToSignBytes, CanonicalRequest), with the server's strings built here from the spec
-(``/work/shared/spec/oss-signing.md`` sections 1.2, 2.2, 2.3, 5)."""
+minutes, 502 a Date in ISO form or a V4 x-oss-date in GMT form, 212/223 a credential's
+SignDate not yyyymmdd, 503/504/505 no, a skewed, an unreadable request date), and the elements
+OSS publishes with it (ServerTime, Expires, RequestTime, OSSAccessKeyId, SignatureProvided,
+StringToSign, StringToSignBytes, CanonicalRequest), with the server's strings built here from
+the spec (``/work/shared/spec/oss-signing.md`` sections 1.2, 2.2, 2.3, 5)."""
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
@@ -161,6 +162,12 @@ def test_v1_header_without_any_date():
 
 def test_v1_header_with_an_unreadable_date():
     denied("0002-00000505", headers={**signed_headers("v1"), "date": "yesterday"})
+
+
+def test_v1_header_date_in_iso_form_is_the_wrong_form():
+    """The 0002-00000502 page: Date must be in GMT form (its example: 20221220T084818Z)."""
+    e = denied("0002-00000502", headers={**signed_headers("v1"), "date": "20231114T221320Z"})
+    assert names(e.message, "Date")
 
 
 @pytest.mark.parametrize("offset", [-901, 901])

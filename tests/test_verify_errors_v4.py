@@ -207,6 +207,8 @@ def test_v4_header_dates():
     assert headers["x-oss-date"] == "20231114T221320Z"
     denied("0002-00000503", headers=without(headers, "x-oss-date"))
     denied("0002-00000505", headers={**headers, "x-oss-date": "2023-11-14 22:13:20"})
+    # the 0002-00000502 page's example 1: a V4 x-oss-date in GMT form is the wrong form
+    denied("0002-00000502", headers={**headers, "x-oss-date": "Tue, 14 Nov 2023 22:13:20 GMT"})
     # the next day's midnight, within the 15 minutes, but not the credential's day
     e = refused(headers={**headers, "x-oss-date": "20231115T000000Z"}, now=1700006400)
     assert names(e.message, "x-oss-date")

@@ -33,7 +33,8 @@ from typing import Mapping
 from ..errors import OssError
 from .verify_checks import (_MISMATCH_MESSAGE, CredentialLookup, Verified,
                             _check_header_date, _check_token, _compare, _denied,
-                            _header_token, _lookup, _lower_headers, check_url_expiry,
+                            _header_token, _lookup, _lower_headers, _request_date,
+                            check_url_expiry,
                             string_to_sign_bytes)
 
 V2_ALGORITHM = "OSS2"
@@ -117,7 +118,7 @@ def verify_header_v2(method: str, bucket: str | None, key: str | None,
         raise _denied("The OSS2 Authorization header needs AccessKeyId and Signature.",
                       "0002-00000061")
     access_key_id, provided = fields["AccessKeyId"], fields["Signature"]
-    _check_header_date(headers.get("x-oss-date") or headers.get("date"), now)
+    _check_header_date(_request_date(headers), now)
     creds = _lookup(lookup, access_key_id)
     _check_token(creds, _header_token(headers, query))
     sts = string_to_sign_v2(method, bucket, key, query, headers, headers.get("date", ""),
