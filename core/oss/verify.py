@@ -11,7 +11,6 @@ from typing import Mapping
 
 from . import signing_v2
 from .credentials import Credentials
-from ..errors import OssError
 from .signing import (V1_URL_PARAMS, V4_ALGORITHM, V4_MAX_EXPIRES, V4_TERMINATOR,
                       canonical_request_v4, scope_v4, signature_v1, signature_v4,
                       string_to_sign_v1, string_to_sign_v4)
@@ -21,7 +20,7 @@ from .verify_checks import (
     EC_V4_BAD_DATE_QUERY, EC_V4_NOT_YET_VALID, EC_WRONG_DATE_FORM,
     CredentialLookup, Verified, _check_header_date, check_url_expiry, _check_token, _compare, _denied,
     _header_token, _is_ascii_number, _iso_stamp, _lookup, _lower_headers, _mismatch,
-    _parse_date, _request_date, _server_time)
+    _absent, _parse_date, _request_date, _server_time)
 
 # Fine-grained codes from OSS's error-code pages (help.aliyun.com .../oss/user-guide/<EC>)
 EC_AUTH_MALFORMED = "0002-00000061"            # Authorization starts with neither OSS nor AWS
@@ -38,11 +37,6 @@ _V4_URL_REQUIRED = (("x-oss-credential", "0002-00000217"), ("x-oss-expires", "00
 
 __all__ = ["verify_request", "verify_presigned_v1", "verify_presigned_v4",
            "verify_header_v1", "verify_header_v4", "Verified", "CredentialLookup"]
-
-
-def _absent(what: str, ec: str) -> OssError:
-    """AccessDenied for a request without something its signature needs, named."""
-    return _denied(f"The request has no {what}.", ec)
 
 
 def verify_presigned_v1(method: str, bucket: str | None, key: str | None,

@@ -159,6 +159,11 @@ def _parse_date(text: str) -> datetime | None:
         return None
 
 
+def _absent(what: str, ec: str) -> OssError:
+    """AccessDenied for a request without something its signature needs, named."""
+    return _denied(f"The request has no {what}.", ec)
+
+
 def _request_date(headers: Mapping[str, str]) -> str | None:
     """The date a V1/V2 header signature counts: ``x-oss-date`` when present (in GMT form, as
     ali-oss sends it for V1, or ISO 8601), else ``Date``, which must be in GMT form."""
