@@ -340,7 +340,7 @@ class Soak:
         self.win.open_path(self.rng.choice(self.samples))
 
     def g_view(self) -> None:
-        from viewer.preview import CompareMode
+        from viewer.canvas import CompareMode
 
         pv = self.win.preview
         choice = self.rng.randrange(6)

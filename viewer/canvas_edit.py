@@ -250,7 +250,7 @@ class CanvasEditor(QObject):
 
     # -- painting ---------------------------------------------------------------------------
     def _ready(self, canvas) -> bool:
-        from .preview import CompareMode
+        from .canvas import CompareMode
         return (self.input is not None and self._pixmaps is not None
                 and canvas.role is not CompareMode.BEFORE and self.target() is not None
                 and not self.frame(canvas).isEmpty())
