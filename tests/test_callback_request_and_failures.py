@@ -1,0 +1,127 @@
+"""Upload callbacks: the request OSS sends to the callback server, the 203 messages of a
+failed callback, and the ArgumentName of a malformed callback parameter.
+
+Expected values from the OSS documentation:
+- "Callback" (developer reference), the callback request example: ``POST`` with
+  ``Content-Type: application/x-www-form-urlencoded`` (the default callbackBodyType),
+  ``Date`` (an HTTP date), ``User-Agent: aliyun-oss-callback``, ``x-oss-bucket: <bucket>``,
+  ``x-oss-request-id`` (the upload's request ID) and ``x-oss-tag: CALLBACK``.
+- "Callback" common errors: a callback parameter that is not JSON is 400 InvalidArgument
+  with ``<ArgumentName>callback</ArgumentName>``; CallbackFailed messages
+  "Response body is not valid json format." and "Error status : 400." (the callback
+  server's status); the C# SDK's ObjectCallbackTest expects "Error status : 502." and
+  ali-oss's test/callback.test.js quotes "Error status : -1.OSS can not connect to your
+  callbackUrl, please check it." for a callback server nobody answers on.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import xml.etree.ElementTree as ET
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from tests.helpers import one_bucket_server
+from tests.server_http_helpers import call, error_answer
+from tests.test_server_callback import CallbackServer
+
+BUCKET = "cb-request"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with one_bucket_server(tmp_path_factory, BUCKET, callback_timeout=2) as (srv, _):
+        yield srv
+
+
+@pytest.fixture
+def callback_server():
+    srv = CallbackServer()
+    yield srv
+    srv.close()
+
+
+def b64json(obj) -> str:
+    return base64.b64encode(json.dumps(obj).encode("utf-8")).decode("ascii")
+
+
+def upload(server, key, callback, variables=None, data=b"payload"):
+    headers = {"x-oss-callback": callback if isinstance(callback, str) else b64json(callback)}
+    if variables is not None:
+        headers["x-oss-callback-var"] = (variables if isinstance(variables, str)
+                                         else b64json(variables))
+    return call(server, "PUT", f"/{BUCKET}/{key}", data, headers)
+
+
+def test_the_callback_request_carries_the_documented_headers(server, callback_server):
+    status, headers, body = upload(server, "req.txt", {
+        "callbackUrl": callback_server.url + "/cb", "callbackBody": "o=${object}"})
+    assert (status, json.loads(body)) == (200, {"Status": "OK"})
+    [request] = callback_server.requests
+    sent = request["headers"]          # names as they came over the wire
+    assert sent["User-Agent"] == "aliyun-oss-callback"
+    assert sent["Content-Type"] == "application/x-www-form-urlencoded"
+    assert sent["x-oss-bucket"] == BUCKET
+    assert sent["x-oss-request-id"] == headers["x-oss-request-id"]
+    assert sent["x-oss-tag"] == "CALLBACK"
+    assert sent["Host"] == f"127.0.0.1:{callback_server.httpd.server_address[1]}"
+    assert parsedate_to_datetime(sent["Date"]).utcoffset().total_seconds() == 0
+    assert sent["Date"].endswith(" GMT")
+    assert request["body"] == b"o=req.txt"
+    assert "authorization" not in {k.lower() for k in sent}    # no --callback-key
+
+
+def failure_message(answer) -> str:
+    status, headers, body = answer
+    assert status == 203, body
+    root = ET.fromstring(body)
+    assert (root.tag, root.findtext("Code")) == ("Error", "CallbackFailed")
+    return root.findtext("Message")
+
+
+@pytest.mark.parametrize("status, body, message", [
+    (400, b'{"e":1}', "Error status : 400."),
+    (502, b"{}", "Error status : 502."),
+    (200, b"OK", "Response body is not valid json format."),
+    (200, b'\xef\xbb\xbf{"Status":"OK"}', "Response body is not valid json format."),
+])
+def test_a_refused_callback_is_203_with_osss_message(server, callback_server, status, body,
+                                                     message):
+    callback_server.status, callback_server.body = status, body
+    answer = upload(server, "refused.txt", {"callbackUrl": callback_server.url,
+                                            "callbackBody": "k=${object}"})
+    assert failure_message(answer) == message
+    assert call(server, "GET", f"/{BUCKET}/refused.txt")[2] == b"payload"
+
+
+def test_a_callback_server_nobody_answers_on_is_osss_connect_message(server):
+    dead = CallbackServer()
+    dead.close()                       # a loopback port nobody listens on
+    answer = upload(server, "dead.txt", {"callbackUrl": dead.url,
+                                         "callbackBody": "k=${object}"})
+    assert failure_message(answer) == (
+        "Error status : -1.OSS can not connect to your callbackUrl, please check it.")
+    assert call(server, "GET", f"/{BUCKET}/dead.txt")[2] == b"payload"
+
+
+@pytest.mark.parametrize("callback, variables, argument", [
+    ("bm90IGpzb24=", None, "callback"),                       # base64 of "not json"
+    (b64json([1, 2]), None, "callback"),                      # JSON, not an object
+    ("%%%", None, "callback"),                                # not base64
+    ({"callbackUrl": "http://127.0.0.1:1/", "callbackBody": "a"}, "bm90IGpzb24=",
+     "callback-var"),
+    ({"callbackUrl": "http://127.0.0.1:1/", "callbackBody": "a"}, b64json("x"),
+     "callback-var"),
+    ({"callbackBody": "a"}, None, "callbackUrl"),
+    ({"callbackUrl": "http://127.0.0.1:1/", "callbackBody": ""}, None, "callbackBody"),
+    ({"callbackUrl": "http://127.0.0.1:1/", "callbackBody": "a", "callbackHost": "a b"},
+     None, "callbackHost"),
+    ({"callbackUrl": "http://127.0.0.1:1/", "callbackBody": "a",
+      "callbackBodyType": "text/plain"}, None, "callbackBodyType"),
+])
+def test_a_malformed_callback_names_its_argument(server, callback, variables, argument):
+    answer = upload(server, "bad.txt", callback, variables)
+    err = error_answer(answer, 400, "InvalidArgument")
+    assert err["ArgumentName"] == argument
+    assert call(server, "GET", f"/{BUCKET}/bad.txt")[0] == 404       # nothing stored
