@@ -53,9 +53,9 @@ def svc(tmp_path, clock):
     return OssService(ServiceConfig(tmp_path, acl="public-read-write"), clock=clock)
 
 
-def ask(svc, method, key=None, query=None, body=b""):
+def ask(svc, method, key=None, query=None, body=b"", host=None):
     resp = svc.handle(Request(method, BUCKET, key, dict(query or {}), {},
-                              io.BytesIO(body), len(body)))
+                              io.BytesIO(body), len(body), host or ""))
     return resp.status, resp.headers, resp.body
 
 
