@@ -125,3 +125,45 @@ def test_a_malformed_callback_names_its_argument(server, callback, variables, ar
     err = error_answer(answer, 400, "InvalidArgument")
     assert err["ArgumentName"] == argument
     assert call(server, "GET", f"/{BUCKET}/bad.txt")[0] == 404       # nothing stored
+
+
+def test_the_operation_request_id_and_crc64_variables(server, callback_server):
+    """OSS's system variables ${operation}, ${reqId} and ${crc64}: the upload's API name,
+    its x-oss-request-id and its x-oss-hash-crc64ecma."""
+    body = "op=${operation}&id=${reqId}&crc=${crc64}"
+    status, headers, _ = upload(server, "vars.txt", {"callbackUrl": callback_server.url,
+                                                     "callbackBody": body})
+    assert status == 200
+    status, init_headers, init = call(server, "POST", f"/{BUCKET}/multi.bin?uploads")
+    upload_id = ET.fromstring(init).findtext("UploadId")
+    part = call(server, "PUT", f"/{BUCKET}/multi.bin?partNumber=1&uploadId={upload_id}",
+                b"part")[1]["etag"]
+    done = call(server, "POST", f"/{BUCKET}/multi.bin?uploadId={upload_id}",
+                (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{part}"
+                 "</ETag></Part></CompleteMultipartUpload>").encode(),
+                {"x-oss-callback": b64json({"callbackUrl": callback_server.url,
+                                            "callbackBody": body})})
+    assert done[0] == 200, done[2]
+    got = [dict(pair.split("=", 1) for pair in r["body"].decode().split("&"))
+           for r in callback_server.requests]
+    assert got == [
+        {"op": "PutObject", "id": headers["x-oss-request-id"],
+         "crc": headers["x-oss-hash-crc64ecma"]},
+        {"op": "CompleteMultipartUpload", "id": done[1]["x-oss-request-id"],
+         "crc": done[1]["x-oss-hash-crc64ecma"]}]
+
+
+MB3 = 3 * 1024 * 1024          # OSS: the callback server's answer is at most 3 MB
+
+
+@pytest.mark.parametrize("size, status", [(MB3, 200), (MB3 + 1, 203)])
+def test_an_answer_of_3_mb_is_the_upload_response_one_byte_more_is_a_failure(
+        server, callback_server, size, status):
+    callback_server.body = b'"' + b"a" * (size - 2) + b'"'       # a JSON string
+    got, _, body = upload(server, f"big-{size}.txt", {"callbackUrl": callback_server.url,
+                                                      "callbackBody": "k=${object}"})
+    assert got == status
+    if status == 200:
+        assert body == callback_server.body
+    else:
+        assert ET.fromstring(body).findtext("Code") == "CallbackFailed"
