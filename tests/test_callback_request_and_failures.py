@@ -167,3 +167,13 @@ def test_an_answer_of_3_mb_is_the_upload_response_one_byte_more_is_a_failure(
         assert body == callback_server.body
     else:
         assert ET.fromstring(body).findtext("Code") == "CallbackFailed"
+
+
+def test_five_urls_are_tried_in_turn_until_one_answers(server, callback_server):
+    dead = CallbackServer()
+    dead.close()
+    urls = [dead.url + f"/{n}" for n in range(4)] + [callback_server.url + "/fifth"]
+    status, _, body = upload(server, "five.txt", {"callbackUrl": ";".join(urls),
+                                                  "callbackBody": "k=${object}"})
+    assert (status, json.loads(body)) == (200, {"Status": "OK"})
+    assert [r["path"] for r in callback_server.requests] == ["/fifth"]

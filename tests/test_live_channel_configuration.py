@@ -139,3 +139,22 @@ def test_a_deleted_channel_is_gone_and_a_second_delete_is_no_such_channel(svc):
     assert ask(svc, "DELETE", "cam", {"live": ""})[:3:2] == (204, b"")
     err = error_of(ask(svc, "DELETE", "cam", {"live": ""}), 404, "NoSuchLiveChannel")
     assert err["ChannelName"] == "cam"
+
+
+def test_a_page_exactly_as_long_as_max_keys_is_not_truncated(svc):
+    for name in ("cam-a", "cam-b", "other"):
+        put(svc, name)
+
+    def page(**query):
+        root = xml_of(ask(svc, "GET", None, {"live": "", **query}), "ListLiveChannelResult")
+        return ([c.findtext("Name") for c in root.findall("LiveChannel")],
+                root.findtext("IsTruncated"), root.findtext("NextMarker"),
+                root.findtext("MaxKeys"), root.findtext("Prefix"))
+
+    assert page(prefix="cam-", **{"max-keys": "2"}) == (["cam-a", "cam-b"], "false", "",
+                                                        "2", "cam-")
+    assert page(prefix="cam-", **{"max-keys": "1"}) == (["cam-a"], "true", "cam-a", "1",
+                                                        "cam-")
+    assert page(marker="cam-a", **{"max-keys": "1"}) == (["cam-b"], "true", "cam-b", "1",
+                                                         "")
+    assert page(marker="cam-b") == (["other"], "false", "", "100", "")
