@@ -16,6 +16,7 @@ Expected values from the OSS documentation:
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
@@ -177,3 +178,34 @@ def test_five_urls_are_tried_in_turn_until_one_answers(server, callback_server):
                                                   "callbackBody": "k=${object}"})
     assert (status, json.loads(body)) == (200, {"Status": "OK"})
     assert [r["path"] for r in callback_server.requests] == ["/fifth"]
+
+
+def _digests(data: bytes) -> dict[str, str]:
+    from alibabacloud_oss_v2.crc import Crc64
+    crc = Crc64(0)
+    crc.update(data)
+    return {"etag": f'"{hashlib.md5(data).hexdigest().upper()}"',
+            "content-md5": base64.b64encode(hashlib.md5(data).digest()).decode(),
+            "x-oss-hash-crc64ecma": str(crc.sum64())}
+
+
+@pytest.mark.parametrize("answer_status, status, content_type", [
+    (200, 200, "application/json"), (500, 203, "application/xml")])
+def test_the_upload_answer_keeps_the_objects_etag_md5_and_crc64(
+        server, callback_server, answer_status, status, content_type):
+    callback_server.status = answer_status
+    data = b"digests of the stored object"
+    got, headers, _ = upload(server, f"digests-{status}.txt", {
+        "callbackUrl": callback_server.url, "callbackBody": "k=${object}"}, data=data)
+    assert (got, headers["content-type"]) == (status, content_type)
+    assert {k: headers[k] for k in ("etag", "content-md5", "x-oss-hash-crc64ecma")} == \
+        _digests(data)
+
+
+def test_a_failed_upload_makes_no_callback(server, callback_server):
+    status, headers, body = call(server, "PUT", f"/{BUCKET}/digest.txt", b"data", {
+        "Content-MD5": base64.b64encode(hashlib.md5(b"other").digest()).decode(),
+        "x-oss-callback": b64json({"callbackUrl": callback_server.url,
+                                   "callbackBody": "k=${object}"})})
+    assert status == 400 and ET.fromstring(body).findtext("Code") == "InvalidDigest"
+    assert callback_server.requests == []
