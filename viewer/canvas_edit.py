@@ -20,7 +20,8 @@ from core import codec
 from core import geometry as geo
 from core.engine import Engine, Source
 from core.ops.geometry import Circle, Crop, RoundedCorners
-from core.ops.watermark import VOFFSET_UP, Watermark, anchor_origin, with_opacity
+from core.ops.watermark import Watermark, with_opacity
+from core.ops.watermark_layout import VOFFSET_UP, anchor_origin
 from core.params import Operation
 from core.picture import Context, ObjectResolver
 
