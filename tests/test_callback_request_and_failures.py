@@ -23,7 +23,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from tests.helpers import one_bucket_server
+from tests.helpers import one_bucket_server, running_server
 from tests.server_http_helpers import call, error_answer
 from tests.test_server_callback import CallbackServer
 
@@ -209,3 +209,51 @@ def test_a_failed_upload_makes_no_callback(server, callback_server):
                                    "callbackBody": "k=${object}"})})
     assert status == 400 and ET.fromstring(body).findtext("Code") == "InvalidDigest"
     assert callback_server.requests == []
+
+
+def test_an_object_gone_before_its_callback_is_a_failed_callback(tmp_path, monkeypatch,
+                                                                 callback_server):
+    """Another client deletes the object between its upload and the callback: the upload
+    is still answered (203 CallbackFailed), and no callback describes an object that is
+    no longer there."""
+    (tmp_path / BUCKET).mkdir()
+    with running_server(tmp_path) as srv:
+        store = srv.service.store
+        real_open = store.open
+
+        def open_after_a_delete(bucket, key, *args, **kwargs):
+            (tmp_path / bucket / key).unlink(missing_ok=True)
+            return real_open(bucket, key, *args, **kwargs)
+
+        monkeypatch.setattr(store, "open", open_after_a_delete)
+        status, headers, body = upload(srv, "vanish.txt", {
+            "callbackUrl": callback_server.url, "callbackBody": "k=${object}"})
+    assert status == 203
+    assert ET.fromstring(body).findtext("Code") == "CallbackFailed"
+    assert headers["etag"] == _digests(b"payload")["etag"]
+    assert callback_server.requests == []
+
+
+def test_a_signing_key_gone_after_start_up_is_a_failed_callback(tmp_path, callback_server):
+    """The key is checked at start-up and read at the first callback: a key removed in
+    between fails that callback (203 CallbackFailed); nothing is sent unsigned."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    pem = tmp_path / "cb.pem"
+    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+    root = tmp_path / "root"
+    (root / BUCKET).mkdir(parents=True)
+    with running_server(root, callback_key=pem,
+                        callback_pub_key_url="https://keys.example.com/k.pem") as srv:
+        pem.unlink()
+        status, _, body = upload(srv, "unsigned.txt", {
+            "callbackUrl": callback_server.url, "callbackBody": "k=${object}"})
+        stored = call(srv, "GET", f"/{BUCKET}/unsigned.txt")[2]
+    assert status == 203
+    assert ET.fromstring(body).findtext("Code") == "CallbackFailed"
+    assert callback_server.requests == []
+    assert stored == b"payload"

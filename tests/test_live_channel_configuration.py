@@ -158,3 +158,15 @@ def test_a_page_exactly_as_long_as_max_keys_is_not_truncated(svc):
     assert page(marker="cam-a", **{"max-keys": "1"}) == (["cam-b"], "true", "cam-b", "1",
                                                          "")
     assert page(marker="cam-b") == (["other"], "false", "", "100", "")
+
+
+@pytest.mark.parametrize("config, target, element", [
+    ("<Description>door\x01</Description>", "", "Description"),
+    ("", "<PlaylistName>cam\x0c.m3u8</PlaylistName>", "PlaylistName"),
+])
+def test_a_control_character_is_refused_naming_the_element(svc, config, target, element):
+    """An XML answer could not hold it (GetLiveChannelInfo would break): refused when it
+    arrives, naming the element of the PutLiveChannel body."""
+    err = error_of(put(svc, "cam", config, target), 400, "InvalidArgument")
+    assert err["ArgumentName"] == element
+    error_of(ask(svc, "GET", "cam", {"live": ""}), 404, "NoSuchLiveChannel")
