@@ -142,6 +142,7 @@ class Soak:
         self.win.renderFailed.connect(self._on_render_failed)
 
         self._QTimer = QTimer
+        self._loop = self._loop_timer = None   # run_for's, made on first use
         self._last_tick = time.perf_counter()
         self.max_stall_ms = 0.0
         self.interval_stall_ms = 0.0
@@ -204,11 +205,24 @@ class Soak:
             self.stall_action = self.last_action   # the gesture in (or just after) the gap
 
     def run_for(self, ms: int) -> None:
+        """Run the event loop for ``ms`` milliseconds. One loop and one timer, reused:
+        ``QTimer.singleShot(ms, callable)`` with ms > 0 keeps one Python object per call
+        alive (PySide6 6.11; 1.0 block and ~40 bytes of RSS per call, measured), and the
+        soak calls this about 2.5 times a gesture -- the bench's own growth, ~0.1 MB per
+        1,000 gestures, counted as the viewer's before (docs/PERFORMANCE.md, fourth pass)."""
         from PySide6.QtCore import QEventLoop
 
-        loop = QEventLoop()
-        self._QTimer.singleShot(ms, loop.quit)
-        loop.exec()
+        if self._loop is None:
+            self._loop = QEventLoop()
+            self._loop_timer = self._QTimer(singleShot=True)
+            self._loop_timer.timeout.connect(self._loop.quit)
+        if self._loop.isRunning():   # re-entered from a slot: a loop of its own
+            loop = QEventLoop()
+            self._QTimer.singleShot(ms, loop.quit)
+            loop.exec()
+            return
+        self._loop_timer.start(ms)
+        self._loop.exec()
 
     def busy(self) -> bool:
         from PySide6.QtCore import QThreadPool
@@ -397,6 +411,8 @@ class Soak:
         objects, counts = live_counts()
         row = {"t": round(elapsed, 1), "edits": self.edits,
                "rss_mb": round(rss_bytes() / 2**20, 1), **rss_parts(), **malloc_stats(),
+               "font_pages_mb": round(sum(m["rss"] for m in soak_memory.smaps() if m["path"]
+                                          .lower().endswith(memory.FONT_SUFFIXES)) / 2**20, 1),
                "objects": objects, **counts,
                "undo": self.win.doc.undo_stack.count(),
                "trims": self.win.renderer.idle_trim.trims,
@@ -424,7 +440,8 @@ def fmt_row(r: dict) -> str:
             f"objects={r['objects']:7d} RenderRequest={r['RenderRequest']:3d} "
             f"undo-commands={r['_SetSteps']:4d} (stack {r['undo']:4d}) "
             f"dead-wrappers={r['dead_wrappers']:3d} Source={r['Source']:3d} "
-            f"cache={r['cache_mb']:6.1f} MB images={r.get('images_mb', 0):5.1f} MB faces={r['FreeTypeFont']} trims={r['trims']} "
+            f"cache={r['cache_mb']:6.1f} MB images={r.get('images_mb', 0):5.1f} MB "
+            f"font pages={r.get('font_pages_mb', 0):4.1f} MB faces={r['FreeTypeFont']} trims={r['trims']} "
             f"stall-max={r['stall_ms']:6.1f} ms "
             f"({r.get('stall_during') or '-'}) "
             f"unexpected={r['unexpected']}")

@@ -65,6 +65,48 @@ def test_going_idle_closes_the_font_faces_and_unmaps_their_files(qtbot):
     assert fonts.open_faces() == 1
 
 
+def resident_bytes(path) -> int:
+    """Resident bytes of this process's mappings of the file ``path`` (/proc smaps)."""
+    total, inside = 0, False
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            if line[:1] in "0123456789abcdef" and "-" in line.split(None, 1)[0]:
+                inside = line.rstrip().endswith(str(path))
+            elif inside and line.startswith("Rss:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+def test_going_idle_drops_the_font_pages_qt_faces_keep(qtbot):
+    """Qt keeps its font faces for the session, and every page of the font file a glyph
+    lookup touched stays resident (CJK text: 2.6 MB of WenQuanYi Micro Hei per face, the
+    auto-hinter's reference glyphs). Going idle gives them back; the text still draws."""
+    from PySide6.QtWidgets import QLineEdit
+
+    from core import fonts
+    from viewer.bundled_fonts import with_cjk_fallback
+
+    edit = QLineEdit("\u56fe\u7247\u670d\u52a1 idle")   # CJK: Micro Hei, first fallback
+    edit.setFont(with_cjk_fallback(edit.font()))
+    edit.resize(240, 30)
+    qtbot.addWidget(edit)
+    drawn = edit.grab().toImage()
+    fonts.release_faces()     # Pillow's faces (earlier tests): only Qt's mappings remain
+    path = fonts.font_info("wqy-microhei").path
+    maps = [(a, b) for a, b, p in memory.font_mappings() if p == str(path)]
+    assert maps, "Qt drew the CJK text without mapping the bundled font"
+    for start, end in maps:   # whatever Qt's lookups touched: here, every page
+        ctypes.string_at(start, end - start)
+    assert resident_bytes(path) >= path.stat().st_size - (64 << 10)
+    idle = memory.IdleTrim()
+    idle.poke()
+    qtbot.waitUntil(lambda: idle.releases == 1, timeout=10_000)
+    assert resident_bytes(path) < 256 << 10
+    assert [(a, b) for a, b, p in memory.font_mappings() if p == str(path)] == maps
+    edit.update()
+    assert edit.grab().toImage() == drawn
+
+
 def test_image_sized_buffers_do_not_stay_in_the_heap():
     memory.tune()
     memory.trim()

@@ -15,7 +15,10 @@ space is rarely returned. Two remedies, both glibc's documented knobs:
   the preview has been idle for a moment, and every few seconds while it is busy
   (:class:`IdleTrim`).
 
-Elsewhere (macOS, Windows, musl) both do nothing.
+- :func:`release_font_pages` (``madvise``) drops the pages of font files that glyph
+  lookups faulted in, with the idle trim: Qt keeps its font faces for the session.
+
+Elsewhere (macOS, Windows, musl) these do nothing.
 
 ``OSS_VIEWER_MALLOC`` overrides the settings for an experiment or a machine that needs
 others, e.g. ``OSS_VIEWER_MALLOC=arena_max=4,mmap_threshold=131072`` (names below, in
@@ -61,6 +64,7 @@ def glibc():
                 lib.gnu_get_libc_version  # noqa: B018 - glibc only
                 lib.mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
                 lib.malloc_trim.argtypes = (ctypes.c_size_t,)
+                lib.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
                 _libc = lib
             except (OSError, AttributeError):
                 pass
@@ -119,6 +123,52 @@ def limit_caches() -> None:
     QPixmapCache.setCacheLimit(PIXMAP_CACHE_KB)
 
 
+# Read-only mappings of font files: FreeType maps each face's file, Qt's faces for the text
+# fields too (the bundled CJK fonts, viewer/bundled_fonts.py). Every page a glyph lookup
+# touches stays resident while the face is open -- and Qt keeps its faces for the session.
+# FreeType's auto-hinter measures a set of reference glyphs the first time a face draws
+# CJK text, which faults in 2.6 MB of WenQuanYi Micro Hei (of 5 MB) and 3.4 MB of Zen Hei
+# per face: in the soak, Qt's mappings of the two went from 0.3 to 9 MB as the text fields
+# showed CJK text (docs/PERFORMANCE.md, fourth pass).
+FONT_SUFFIXES = (".ttf", ".ttc", ".otf", ".otc")
+MADV_DONTNEED = 4
+
+
+def font_mappings() -> list[tuple[int, int, str]]:
+    """(start, end, path) of this process's read-only private mappings of font files
+    (Linux /proc; empty elsewhere)."""
+    out = []
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                parts = line.split(None, 5)
+                if len(parts) == 6 and parts[1] == "r--p" \
+                        and parts[5].rstrip("\n").lower().endswith(FONT_SUFFIXES):
+                    start, _, end = parts[0].partition("-")
+                    out.append((int(start, 16), int(end, 16), parts[5].rstrip("\n")))
+    except OSError:
+        pass
+    return out
+
+
+def release_font_pages() -> int:
+    """Drop the resident pages of the font files' mappings from this process
+    (``madvise(MADV_DONTNEED)``). The mappings are read-only and never written, so the
+    pages stay in the system's page cache and a later glyph lookup faults back what it
+    needs from there (redrawing CJK text: 0.3-0.5 ms and 64-256 KB; the auto-hinter's
+    pass runs once per face). Takes ~0.7 ms. Bytes of mappings advised; 0 where this is
+    not glibc."""
+    lib = glibc()
+    if lib is None:
+        return 0
+    done = 0
+    for start, end, _path in font_mappings():
+        if lib.madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start),
+                       MADV_DONTNEED) == 0:
+            done += end - start
+    return done
+
+
 def trim() -> bool:
     """Return free heap memory to the system now. True if there was any to return."""
     lib = glibc()
@@ -152,6 +202,8 @@ class IdleTrim(QObject):
         # for random CJK text (the soak: 4.8 -> 16.6 MB of WenQuanYi pages in 10 minutes).
         # Reopening one for the next text watermark costs about a millisecond.
         fonts.release_faces()
+        # Qt's faces stay open; the pages their glyph lookups touched go (see above).
+        release_font_pages()
         self.releases += 1
         if glibc() is not None:
             self._trim()
