@@ -18,6 +18,7 @@ import base64
 import concurrent.futures
 import resource
 import signal
+import threading
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -92,6 +93,30 @@ def test_in_process_object_cascades_are_never_cached(bucket):
         service.close()
 
 
+def test_in_process_work_waits_for_a_slot_no_longer_than_the_time_limit(bucket):
+    # two images are processed at a time in process; a third request waits for one of
+    # them at most process_timeout, then answers OSS's timeout (400 RequestTimeout)
+    service = service_for(bucket, workers=0, process_timeout=0.2)
+    running = service.images._running
+    assert running.acquire(blocking=False) and running.acquire(blocking=False)
+    answers, held = [], 2
+    waiting = threading.Thread(target=lambda: answers.append(
+        get(service, "src.png", "image/resize,w_20")), daemon=True)
+    try:
+        waiting.start()
+        waiting.join(10)
+        assert answers and error_of(answers[0])[:2] == (400, "RequestTimeout")
+        while held:
+            running.release()
+            held -= 1
+        assert get(service, "src.png", "image/resize,w_20").status == 200  # slots free
+    finally:
+        for _ in range(held):
+            running.release()
+        waiting.join(10)
+        service.close()
+
+
 @pytest.mark.parametrize("process", ["image/resize,w_100", WATERMARK],
                          ids=["cached-engine", "uncached-engine"])
 def test_in_process_both_engines_have_the_worker_memory_budget(bucket, process):
@@ -152,6 +177,19 @@ class _InlinePool:
 
     def join(self, timeout=None):
         pass
+
+
+def test_the_pool_is_told_which_cascades_read_objects(worker):
+    service = service_for(worker, workers=1)
+    service.images._pool = _InlinePool()
+    try:
+        src = (worker / B / "src.png").read_bytes()
+        for process, uses_objects in (("image/resize,w_20", False), (WATERMARK, True)):
+            service.process(B, src, process)
+            again = service.process(B, src, process)
+            assert again.timings[0].cached is (not uses_objects)
+    finally:
+        service.close()
 
 
 def test_a_worker_out_of_memory_answers_image_too_large(worker, monkeypatch):
