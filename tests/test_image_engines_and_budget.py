@@ -132,6 +132,18 @@ def test_in_process_both_engines_have_the_worker_memory_budget(bucket, process):
         small.close()
 
 
+def test_an_oversized_watermark_object_is_refused_before_reading(bucket):
+    # a watermark image is a source too: at most OSS's 20 MB (codec.MAX_SOURCE_BYTES)
+    with open(bucket / B / "huge.png", "wb") as f:
+        f.truncate(21 * MIB)            # sparse: only its size may be looked at
+    service = service_for(bucket, workers=0)
+    try:
+        process = f"image/watermark,image_{b64('huge.png')}"
+        assert error_of(get(service, "src.png", process))[:2] == (400, "ImageTooLarge")
+    finally:
+        service.close()
+
+
 # ------------------------------------------------------------------ the worker's side
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""``oss-img serve`` keeps waitress's own loggers quiet: ``waitress`` at WARNING (no
+"""``oss-img serve`` as a command: ``--acl`` takes one of OSS's three bucket ACLs (a
+usage error otherwise, argparse's exit status 2, before anything starts); and it keeps
+waitress's own loggers quiet: ``waitress`` at WARNING (no
 chatter about clients that disconnect) and ``waitress.queue`` at ERROR (its "task queue
 depth" warnings are the expected state of a busy server, whose limits answer 503
 SlowDown on their own)."""
@@ -8,7 +10,7 @@ import logging
 
 import pytest
 
-from core.cli import main as cli_main
+from core.cli import build_parser, main as cli_main
 from core.serve import runner
 
 
@@ -35,3 +37,13 @@ def test_serve_sets_waitress_loggers_quiet(tmp_path, waitress_levels, capsys):
     assert not queue.isEnabledFor(logging.WARNING) and queue.isEnabledFor(logging.ERROR)
     assert main.isEnabledFor(logging.WARNING) and not main.isEnabledFor(logging.INFO)
     assert "oss-img serve: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("acl", ["public", "Private", "public-read-write "])
+def test_acl_outside_the_three_is_a_usage_error(tmp_path, acl, waitress_levels, capsys):
+    assert cli_main(["serve", str(tmp_path), "--port", "0", "--acl", acl]) == 2
+    err = capsys.readouterr().err
+    assert "--acl: invalid choice" in err and "oss-img serve: " not in err
+    for name in ("private", "public-read", "public-read-write"):
+        assert f"'{name}'" in err
+        assert build_parser().parse_args(["serve", str(tmp_path), "--acl", name]).acl == name
