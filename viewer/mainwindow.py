@@ -34,7 +34,8 @@ from .elide import ElidedLabel
 from .forms import error_text
 from .info_panel import InfoPanel
 from .menus import APP_NAME, build_actions, build_menus, make_action
-from .preview import CompareMode, PreviewPanel, human_bytes, ratio_text
+from .canvas import CompareMode
+from .preview import PreviewPanel, human_bytes, ratio_text
 from .process_field import ProcessField
 from .render import RenderOutput, RenderRequest, Renderer
 from .session import Session
