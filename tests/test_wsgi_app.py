@@ -92,6 +92,16 @@ def test_request_targets(env_app):
     assert status.startswith("404 Not Found")
 
 
+def test_a_target_starting_with_two_slashes_is_a_path(env_app):
+    # origin-form (RFC 9112 3.2.1): "//x/y" is a path, never "//authority/path"; the
+    # path-style bucket is its first non-empty segment (split_target)
+    app = env_app(OSS_IMG_ACL="public-read-write", OSS_IMG_WORKERS="0")
+    status, _, _ = call(app, "PUT", f"/{B}/c.txt", body=b"cc")
+    assert status.startswith("200 OK")
+    status, _, body = call(app, "GET", "/x", raw_uri=f"//{B}/c.txt")
+    assert status.startswith("200") and body == b"cc"
+
+
 def test_utf8_header_values_round_trip(env_app):
     app = env_app(OSS_IMG_ACL="public-read-write", OSS_IMG_WORKERS="0")
     value = "Zoë – 猫".encode("utf-8").decode("latin-1")       # as WSGI hands it over
