@@ -1,6 +1,6 @@
 """Per-module kill ratios from mutmut's results (``mutants/**/*.py.meta``).
 
-    python scripts/mutation_report.py [--files] [--survivors] [--names FILE] [--times]
+    python scripts/mutation_report.py [--files] [--survivors] [--listed] [--names FILE] [--times]
 
 Modules are the ones issue 16 names: ``core/ops/*`` is one module ("ops") and
 ``core/serve/*`` one ("serve"); ``--files`` prints one row per file instead.
@@ -14,6 +14,10 @@ denominator as not killed.
 ``--names FILE`` restricts the table to the mutant names in FILE (one a line): a random
 sample, run with ``mutmut run $(cat FILE)``. The kill ratio is then an estimate, printed
 with its 95% Wilson interval.
+
+``--listed`` prints each mutant counted as equivalent or accepted with its reason and the
+lines it changes now: mutant numbers move when a function is edited, so an entry can come
+to name another mutant; read them after a sample and rewrite or drop stale ones.
 
 ``--times`` prints where the run's time went instead: per module, mutmut's own wall time
 of each checked mutant (``durations_by_key``: fork to exit) summed and averaged by verdict,
@@ -113,7 +117,7 @@ def main(argv: list[str]) -> int:
         only = set(Path(argv[argv.index("--names") + 1]).read_text().split())
     equiv, accepted = listed("mutants-equivalent.txt"), listed("mutants-accepted.txt")
     counts: dict[str, Counter] = defaultdict(Counter)
-    survivors = defaultdict(list)
+    survivors, classified = defaultdict(list), defaultdict(list)
     for meta in metas:
         path = meta.relative_to(ROOT / "mutants").as_posix()[: -len(".meta")]
         module = module_of(path, "--files" in argv)
@@ -129,6 +133,8 @@ def main(argv: list[str]) -> int:
             counts[module]["mutants"] += 1
             if status in ("survived", "no tests"):
                 survivors[module].append(name)
+            elif status in ("equivalent", "accepted"):
+                classified[module].append(name)
     counts = {m: c for m, c in counts.items() if c["mutants"]}
     total = sum(counts.values(), Counter())
     interval = only is not None
@@ -151,7 +157,37 @@ def main(argv: list[str]) -> int:
             print(f"\n{module}:")
             for n in sorted(names):
                 print("  ", n)
+    if "--listed" in argv:
+        print_listed(sorted(n for names in classified.values() for n in names),
+                     equiv, accepted)
     return 0
+
+
+def print_listed(names: list[str], equiv: dict[str, str], accepted: dict[str, str]) -> None:
+    """Each survivor counted as equivalent or accepted, with its reason and the lines the
+    mutant changes *now*: mutant numbers move when a function is edited, so a line of the
+    lists can come to name another mutant. Read them; a reason that no longer fits the
+    change is a stale entry, to be rewritten or removed."""
+    import contextlib
+    import io
+    import os
+
+    from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
+
+    os.chdir(ROOT)
+    for name in names:
+        why = equiv.get(name) or accepted.get(name)
+        kind = "equivalent" if name in equiv else "accepted"
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                diff = get_diff_for_mutant(name, path=find_mutant(name).path)
+        except Exception as e:  # noqa: BLE001 - a name mutmut no longer knows
+            diff = f"(no such mutant now: {e})"
+        changed = [ln for ln in diff.splitlines()
+                   if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+        print(f"\n{name} [{kind}] # {why}")
+        for ln in changed:
+            print("   ", ln.strip()[:110])
 
 
 if __name__ == "__main__":
