@@ -122,19 +122,22 @@ def _no_leaked_windows(request):
     are delivered, and a window still there fails the test by name -- left alone it lived
     on in reference cycles, wired to signals, until a later ``gc.collect()`` destroyed its
     wrapper and crashed the process now and then. Register widgets with
-    ``qtbot.addWidget``, and make main windows with the ``main_window`` fixture."""
+    ``qtbot.addWidget``, and make main windows with the ``main_window`` fixture. The
+    viewer documents the test made without a parent are deleted too (documents_deleted
+    in tests/viewer_windows.py: the collector crashed on their undo commands)."""
     if "qapp" not in request.fixturenames:      # not a Qt test (qtbot needs qapp)
         yield
         return
     from tests import viewer_windows
 
     before = viewer_windows.top_level_keys()
-    yield
-    leaked = viewer_windows.leaked_since(before)
-    if leaked:
+    with viewer_windows.documents_deleted():    # once the widgets are gone
+        yield
+        leaked = viewer_windows.leaked_since(before)
         names = [viewer_windows.describe(w) for w in leaked]
         for widget in leaked:         # so that later tests start clean
             viewer_windows.dispose(widget)
+    if names:
         pytest.fail(f"{len(names)} top-level widget(s) left alive by the test: "
                     f"{', '.join(names)} (register them with qtbot.addWidget; main windows "
                     "come from the main_window fixture)", pytrace=False)

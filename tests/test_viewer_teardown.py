@@ -1,8 +1,8 @@
 """Issue 17c: every Qt test leaves no window behind. The ``main_window`` fixture's windows
-are deleted at teardown with their background work stopped, and the autouse guard in
-tests/conftest.py fails a test that leaves a top-level widget alive, naming it. Left
-alive, such windows lived on in reference cycles until a later ``gc.collect()`` destroyed
-their wrappers and crashed the test process now and then.
+are deleted at teardown with their background work stopped, the autouse guard in
+tests/conftest.py fails a test that leaves a top-level widget alive, naming it, and
+deletes the test's parentless documents. Left alive, all of it stayed in reference cycles
+until a later ``gc.collect()``, which crashed the test process now and then.
 
 The guard and the fixture are exercised in an inner pytest session (pytester, in this
 process: it shares the QApplication, as the suite's tests do)."""
@@ -120,3 +120,25 @@ def test_plot_menus_go_with_their_panel(qtbot):
     panel.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert not any(shiboken6.isValid(m) for m in menus)
+
+
+def test_parentless_documents_are_deleted_with_their_undo_commands(qtbot):
+    """Left to the collector, a document's cycle (document -> undo stack -> commands ->
+    document) crashed it in QUndoStack::clear; deleted through Qt, every wrapper is
+    invalidated first."""
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    init = Document.__init__
+    with viewer_windows.documents_deleted():
+        loose = Document()
+        loose.set_process_string("image/resize,w_100")
+        loose.set_process_string("image/rotate,90")
+        commands = [loose.undo_stack.command(i) for i in range(loose.undo_stack.count())]
+        loose.cycle = loose
+        owned = Document(holder)
+        assert all(shiboken6.isValid(c) for c in commands)
+    assert len(commands) == 2
+    assert not shiboken6.isValid(loose)
+    assert not any(shiboken6.isValid(c) for c in commands)
+    assert shiboken6.isValid(owned)           # goes with its parent, as in the window
+    assert Document.__init__ is init

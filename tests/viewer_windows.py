@@ -1,19 +1,25 @@
-"""Viewer windows in tests: made, stopped and deleted the same way in every test.
+"""Viewer widgets in tests: made, stopped and deleted the same way in every test.
 
-A window a test leaves behind is not just memory. pytest-qt closes a widget registered
-with ``qtbot.addWidget`` and calls ``deleteLater`` on it, but outside a running event
-loop Qt never delivers that deferred delete: the window, its render pools, timers and
-signal connections lived on, held in Python reference cycles, until a later test ran an
-event loop or called ``gc.collect()``; the collector then destroyed PySide wrappers of
-windows still wired to signals, and the test process segfaulted now and then (issue 17c).
+pytest-qt closes a widget registered with ``qtbot.addWidget`` and calls ``deleteLater``
+on it, but outside a running event loop Qt never delivers that deferred delete: every
+window of every test lived on (184 top-level widgets after two test files), with its
+pools, timers and connections, and with it everything it referenced, until a later
+``gc.collect()`` collected what was left in reference cycles -- and crashed the test
+process now and then (issue 17c). What crashed was a parentless ``Document`` of a test:
+clearing its cycle handed an undo command back to Python, which deleted it, and the
+document then deleted it again (``documents_deleted``).
 
-Here a window's background work is stopped (pending jobs cancelled, timers stopped, every
-pool waited for, bounded) and its pyqtgraph menus get a parent before it is closed
-(``track`` / ``prepare_close``), and the deferred deletes are delivered at the end of each
-test (``flush_deletes``). ``leaked_since`` is what the autouse guard in tests/conftest.py
+Here a widget's background work is stopped (its own ``shutdown()``, pending jobs
+cancelled, timers stopped, every pool waited for, bounded) and its pyqtgraph menus get a
+parent before it is closed (``track`` / ``prepare_close``), the deferred deletes are
+delivered at the end of each test (``flush_deletes``), and the test's parentless documents
+are deleted through Qt. ``leaked_since`` is what the autouse guard in tests/conftest.py
 uses to fail a test that leaves a top-level widget alive.
 """
 from __future__ import annotations
+
+import weakref
+from contextlib import contextmanager
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool, QTimer
@@ -144,3 +150,34 @@ def describe(widget: QWidget) -> str:
         bits.append(f"{widget.windowTitle()!r}")
     bits.append("visible" if widget.isVisible() else "hidden")
     return " ".join(bits)
+
+
+@contextmanager
+def documents_deleted():
+    """Every parentless viewer ``Document`` made inside is deleted on the way out.
+
+    A document holds its undo stack, and the stack its commands, which hold the document:
+    a Python reference cycle. Left to the garbage collector, the collector's clearing
+    of a command's wrapper took it out of the stack's ownership and handed it back to
+    Python, which deleted the command; the document deleted after it emptied its stack and
+    deleted that command again (QUndoStack::clear in ~QUndoStack, a segfault in
+    ``gc.collect()``, or whenever it ran, depending on the order of the cycle). Deleted
+    here, through Qt, every wrapper is invalidated first and the cycle is harmless."""
+    from viewer.document import Document
+
+    made: list[weakref.ref] = []
+    init = Document.__init__
+
+    def recording_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    Document.__init__ = recording_init
+    try:
+        yield
+    finally:
+        Document.__init__ = init
+        for ref in made:
+            doc = ref()
+            if doc is not None and shiboken6.isValid(doc) and doc.parent() is None:
+                shiboken6.delete(doc)
