@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from viewer.ab import Pair, Side
-from viewer.preview import CompareMode
+from viewer.canvas import CompareMode
 
 WAIT = 15_000
 A = "image/resize,m_fill,w_320,h_240/format,webp"

@@ -13,7 +13,7 @@ from viewer.app import apply_theme
 from viewer.bundled_fonts import cjk_families
 from viewer.document import Document
 from viewer.forms import error_text
-from viewer.remote_panel import Side
+from viewer.remote_fetch import Side
 from viewer.session import Session
 from viewer.steps_panel import StepsPanel
 

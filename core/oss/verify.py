@@ -11,16 +11,16 @@ from typing import Mapping
 
 from . import signing_v2
 from .credentials import Credentials
-from ..errors import OssError
 from .signing import (V1_URL_PARAMS, V4_ALGORITHM, V4_MAX_EXPIRES, V4_TERMINATOR,
                       canonical_request_v4, scope_v4, signature_v1, signature_v4,
                       string_to_sign_v1, string_to_sign_v4)
 from .verify_checks import (
     CLOCK_SKEW, EC_BAD_DATE, EC_URL_BAD_EXPIRES, EC_URL_EXPIRED,
-    EC_V4_BAD_CREDENTIAL_HEADER, EC_V4_BAD_CREDENTIAL_QUERY, EC_V4_NOT_YET_VALID,
+    EC_V4_BAD_CREDENTIAL_HEADER, EC_V4_BAD_CREDENTIAL_QUERY, EC_V4_BAD_DATE_HEADER,
+    EC_V4_BAD_DATE_QUERY, EC_V4_NOT_YET_VALID, EC_WRONG_DATE_FORM,
     CredentialLookup, Verified, _check_header_date, check_url_expiry, _check_token, _compare, _denied,
     _header_token, _is_ascii_number, _iso_stamp, _lookup, _lower_headers, _mismatch,
-    _server_time)
+    _absent, _parse_date, _request_date, _server_time)
 
 # Fine-grained codes from OSS's error-code pages (help.aliyun.com .../oss/user-guide/<EC>)
 EC_AUTH_MALFORMED = "0002-00000061"            # Authorization starts with neither OSS nor AWS
@@ -37,11 +37,6 @@ _V4_URL_REQUIRED = (("x-oss-credential", "0002-00000217"), ("x-oss-expires", "00
 
 __all__ = ["verify_request", "verify_presigned_v1", "verify_presigned_v4",
            "verify_header_v1", "verify_header_v4", "Verified", "CredentialLookup"]
-
-
-def _absent(what: str, ec: str) -> OssError:
-    """AccessDenied for a request without something its signature needs, named."""
-    return _denied(f"The request has no {what}.", ec)
 
 
 def verify_presigned_v1(method: str, bucket: str | None, key: str | None,
@@ -89,7 +84,7 @@ def verify_header_v1(method: str, bucket: str | None, key: str | None,
         raise _absent("AccessKeyId in Authorization", EC_V1_AUTH_NO_ACCESS_KEY_ID)
     if not provided:
         raise _absent("signature in Authorization", EC_V1_AUTH_NO_SIGNATURE)
-    date = headers.get("x-oss-date") or headers.get("date")
+    date = _request_date(headers)
     _check_header_date(date, now)
     creds = _lookup(lookup, access_key_id)
     _check_token(creds, _header_token(headers, query))
@@ -107,12 +102,14 @@ class _V4Credential:
     product: str
 
 
-def _parse_credential_v4(text: str, ec: str) -> _V4Credential:
+def _parse_credential_v4(text: str, ec: str, date_ec: str) -> _V4Credential:
     parts = text.split("/")
-    if (len(parts) != 5 or parts[4] != V4_TERMINATOR or not parts[0]
-            or not re.fullmatch(r"\d{8}", parts[1]) or not parts[3]):
+    if len(parts) != 5 or parts[4] != V4_TERMINATOR or not parts[0] or not parts[3]:
         raise _denied(f"The credential {text!r} is malformed: expected "
                       "<AccessKeyId>/<yyyymmdd>/<region>/oss/aliyun_v4_request.", ec)
+    if not re.fullmatch(r"\d{8}", parts[1]):
+        raise _denied(f"The signing date {parts[1]!r} in the credential is not yyyymmdd.",
+                      date_ec)
     if not parts[2]:
         # OSS's own words (oss2's test_sign_v4_no_region asserts them)
         raise _denied("The signing region in credential is invalid.", ec,
@@ -143,7 +140,7 @@ def verify_presigned_v4(method: str, bucket: str | None, key: str | None,
     for name, missing_ec in _V4_URL_REQUIRED:
         if name not in query:
             raise _absent(name, missing_ec)
-    cred = _parse_credential_v4(query["x-oss-credential"], ec)
+    cred = _parse_credential_v4(query["x-oss-credential"], ec, EC_V4_BAD_DATE_QUERY)
     region = _check_region(cred, region, ec)
     timestamp = query.get("x-oss-date", "")
     signed_at = _iso_stamp(timestamp)
@@ -202,14 +199,16 @@ def verify_header_v4(method: str, bucket: str | None, key: str | None,
     fields = _parse_authorization_v4(headers.get("authorization", ""))
     if "Credential" not in fields or "Signature" not in fields:
         raise _absent("Credential or Signature in Authorization", EC_V4_AUTH_INCOMPLETE)
-    cred = _parse_credential_v4(fields["Credential"], ec)
+    cred = _parse_credential_v4(fields["Credential"], ec, EC_V4_BAD_DATE_HEADER)
     region = _check_region(cred, region, ec)
     timestamp = headers.get("x-oss-date", "")
     if _iso_stamp(timestamp) is None and timestamp:
-        raise _denied(f"x-oss-date {timestamp!r} is not a yyyymmddTHHMMSSZ time.", EC_BAD_DATE)
+        # a GMT-form date is the wrong form (0002-00000502); anything else no date (505)
+        raise _denied(f"x-oss-date {timestamp!r} is not a yyyymmddTHHMMSSZ time.",
+                      EC_WRONG_DATE_FORM if _parse_date(timestamp) else EC_BAD_DATE)
     _check_header_date(timestamp, now)
     if timestamp[:8] != cred.date:
-        raise _denied("The credential date does not match x-oss-date.", "0002-00000212")
+        raise _denied("The credential date does not match x-oss-date.", EC_V4_BAD_DATE_HEADER)
     creds = _lookup(lookup, cred.access_key_id)
     _check_token(creds, _header_token(headers, query))
     additional = [h for h in fields.get("AdditionalHeaders", "").split(";") if h]
