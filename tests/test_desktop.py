@@ -110,14 +110,12 @@ def test_entry_for_a_checkout_without_install_sets_the_folder():
     assert "Path=/src/my app\n" in text
 
 
-def test_window_and_taskbar_show_the_app_icon(qtbot, settings):
+def test_window_and_taskbar_show_the_app_icon(main_window):
     from PySide6.QtCore import QSize
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     from viewer.app import set_app_icon
-    from viewer.mainwindow import MainWindow
-
     app = QApplication.instance()
     set_app_icon(app)
     assert QGuiApplication.desktopFileName() == "oss-style-viewer"
@@ -129,6 +127,5 @@ def test_window_and_taskbar_show_the_app_icon(qtbot, settings):
     left = image.pixelColor(8, 40)
     assert (left.red(), left.alpha()) == (255, 255) and 100 < left.green() < 180
     assert image.pixelColor(0, 0).alpha() == 0
-    w = MainWindow(settings)
-    qtbot.addWidget(w)
+    w = main_window()
     assert not w.windowIcon().isNull()

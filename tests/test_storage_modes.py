@@ -144,13 +144,10 @@ def test_server_objects_mode(tmp_path, umask):
     assert style_files and all(mode(p) == 0o640 for p in style_files)
 
 
-def test_viewer_save_output_mode(tmp_path, umask, qtbot, settings, monkeypatch):
+def test_viewer_save_output_mode(tmp_path, umask, main_window, qtbot, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
-    from viewer.mainwindow import MainWindow
-
-    w = MainWindow(settings)
-    qtbot.addWidget(w)
+    w = main_window()
     qtbot.waitUntil(lambda: w.last_output is not None, timeout=15_000)
     (tmp_path / "out").mkdir()
     target = tmp_path / "out" / "saved.png"

@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from viewer.ab import Pair, Side
-from viewer.mainwindow import MainWindow
 from viewer.canvas import CompareMode
 
 WAIT = 15_000
@@ -19,16 +18,11 @@ B = "image/resize,m_fill,w_160,h_120/format,png"
 
 
 @pytest.fixture
-def win(qtbot, settings):
-    w = MainWindow(settings)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitUntil(lambda: w.last_output is not None, timeout=WAIT)
+def win(main_window):
+    w = main_window(size=(1280, 800), rendered=True)
     w.doc.set_process_string(A)
     w.doc.undo_stack.clear()
-    yield w
-    w.close()
+    return w
 
 
 def settled(w) -> bool:

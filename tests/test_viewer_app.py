@@ -14,20 +14,15 @@ from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
 from tests.helpers import EXAMPLE, decode, solid
-from viewer.mainwindow import STARTER_CASCADES, MainWindow
+from viewer.mainwindow import STARTER_CASCADES
 from viewer.sources import SAMPLES, sample_path
 
 WAIT = 15_000
 
 
 @pytest.fixture
-def win(qtbot, settings):
-    w = MainWindow(settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.last_output is not None, timeout=WAIT)
-    yield w
-    w.close()
+def win(main_window):
+    return main_window(rendered=True)
 
 
 def wait_output(qtbot, w, check=lambda out: True):
@@ -325,17 +320,15 @@ def test_paste_an_image_a_file_or_a_process_string(qtbot, win, tmp_path):
     assert win.doc.process_string() == "image/resize,w_77"
 
 
-def test_settings_persist_without_secrets(qtbot, settings, tmp_path):
+def test_settings_persist_without_secrets(main_window, settings, tmp_path):
     path = tmp_path / "mine.png"
     path.write_bytes(solid(40, 30))
-    w = MainWindow(settings)
-    qtbot.addWidget(w)
+    w = main_window()
     w.open_path(str(path))
     w.process_field.set_text("image/resize,w_33/format,png")
     w.preview.set_mode("side")
     w.close()
-    again = MainWindow(settings)
-    qtbot.addWidget(again)
+    again = main_window()
     assert again.doc.process_string() == "image/resize,w_33/format,png"
     assert again.doc.source_name == "mine.png"
     assert again.preview.mode == "side"
@@ -453,15 +446,14 @@ def test_docked_panels_fit_the_docks_natural_width(qtbot, win):
         qtbot.waitUntil(lambda: not bar.isVisible())
 
 
-def test_a_missing_or_broken_panel_never_stops_the_app(qtbot, settings, monkeypatch):
+def test_a_missing_or_broken_panel_never_stops_the_app(main_window, monkeypatch):
     import viewer.mainwindow as mw
 
     monkeypatch.setattr(mw, "OPTIONAL_DOCKS", (
         ("viewer.not_written_yet", "Panel", "Later", "laterDock"),
         ("viewer.sources", "NoSuchPanel", "Broken", "brokenDock"),
     ))
-    w = mw.MainWindow(settings)
-    qtbot.addWidget(w)
+    w = main_window()
     assert not w.extra_docks
     assert len(w.dock_errors) == 1 and "Broken" in w.dock_errors[0]
     w.close()

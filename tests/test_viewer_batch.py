@@ -13,10 +13,10 @@ from core.oss.credentials import Credentials
 from core.serve.runner import serve
 from viewer.batch_view import BatchView
 from viewer.document import Document
-from viewer.mainwindow import MainWindow
 from viewer.session import Session
 
 from .batch_fixtures import make_sources
+from .viewer_windows import track
 
 WAIT = 30_000
 PROCESS = "image/resize,w_100"
@@ -26,13 +26,11 @@ PROCESS = "image/resize,w_100"
 def view(qtbot, settings, tmp_path):
     doc = Document()
     doc.set_process_string(PROCESS)
-    v = BatchView(doc, settings=settings, session=Session(environ={}))
-    qtbot.addWidget(v)
+    v = track(qtbot, BatchView(doc, settings=settings, session=Session(environ={})))
     v.workers.setValue(1)
     v.out_dir.setText(str(tmp_path / "out"))
     v.show()
-    yield v
-    v.shutdown()
+    return v
 
 
 def column(view, col):
@@ -159,8 +157,7 @@ def test_bucket_prefix_through_the_session(qtbot, settings, tmp_path):
         doc = Document()
         doc.set_process_string(PROCESS)
         settings.setValue("remote/region", "cn-hangzhou")
-        v = BatchView(doc, settings=settings, session=session)
-        qtbot.addWidget(v)
+        v = track(qtbot, BatchView(doc, settings=settings, session=session))
         v.out_dir.setText(str(tmp_path / "out"))
         v.sources.setText("oss://bkt/photos/")
         v.endpoint.setText(f"127.0.0.1:{server.port}")
@@ -177,9 +174,8 @@ def test_bucket_prefix_through_the_session(qtbot, settings, tmp_path):
         server.stop()
 
 
-def test_main_window_opens_a_clicked_source(qtbot, settings, tmp_path):
-    w = MainWindow(settings)
-    qtbot.addWidget(w)
+def test_main_window_opens_a_clicked_source(main_window, qtbot, tmp_path):
+    w = main_window()
     src = make_sources(tmp_path)
     w.act_batch.trigger()
     v = w.batch_view

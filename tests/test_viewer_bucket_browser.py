@@ -4,13 +4,12 @@ a URL with x-oss-process opens the stored object and loads the cascade, opened o
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QMimeData, QSettings
+from PySide6.QtCore import QMimeData
 
 from core.oss.credentials import Credentials
 from core.serve.runner import serve
 from tests.helpers import encode, quadrants
 from viewer import bucket_browser
-from viewer.mainwindow import MainWindow
 from viewer.session import Session
 from viewer.url_open import plan_url
 
@@ -39,20 +38,16 @@ def server(request, root):
 
 
 @pytest.fixture
-def win(qtbot, tmp_path, server):
+def win(main_window, server):
     acl, srv = server
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings, restore=False, session=Session(environ={}))
-    qtbot.addWidget(w)
+    w = main_window(restore=False, session=Session(environ={}))
     host, port = srv.server_address[:2]
     c = w.connection
     c.load("local serve")
     c.update(endpoint=f"{host}:{port}", bucket=BUCKET, private=(acl == "private"))
     if acl == "private":
         c.session.set_typed(CREDS.access_key_id, CREDS.access_key_secret)
-    yield w
-    w.bucket_browser.wait()
-    w.close()
+    return w      # (its teardown waits for the browser's pool: tests/viewer_windows.py)
 
 
 def test_lists_pages_with_thumbnails_and_opens_one(qtbot, win, monkeypatch):

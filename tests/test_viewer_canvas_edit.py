@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from core.cascade import parse
-from viewer.mainwindow import MainWindow
 from viewer.canvas import CompareMode
 
 WAIT = 15_000
@@ -17,14 +16,8 @@ W, H = 400, 267          # resources/samples/example.jpg
 
 
 @pytest.fixture
-def win(qtbot, settings):
-    w = MainWindow(settings)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitUntil(lambda: w.last_output is not None, timeout=WAIT)
-    yield w
-    w.close()
+def win(main_window):
+    return main_window(size=(1280, 800), rendered=True)
 
 
 def start(qtbot, win, process: str, index: int = 0):

@@ -12,7 +12,6 @@ from core.oss.credentials import Credentials
 from core.oss.urls import AddressStyle
 from viewer.connection import LOCAL_SERVE, Connection
 from viewer.keychain import SERVICE, Keychain
-from viewer.mainwindow import MainWindow
 from viewer.session import TYPED, Session
 
 CREDS = Credentials("LTAI5tConnectionKey01", "Connection+Secret/01=")
@@ -136,9 +135,8 @@ def test_without_a_keychain_backend_the_secret_stays_for_the_session(ini):
     assert CREDS.access_key_secret.encode() not in Path(ini.fileName()).read_bytes()
 
 
-def test_every_panel_follows_the_connection(qtbot, ini):
-    win = MainWindow(ini, restore=False, session=Session(environ={}))
-    qtbot.addWidget(win)
+def test_every_panel_follows_the_connection(main_window, ini):
+    win = main_window(ini, restore=False, session=Session(environ={}))
     urls = win.extra_panels["urlDock"]
     styles = win.extra_panels["styleDock"]
     remote = win.extra_panels["remoteDock"]
@@ -163,7 +161,7 @@ def test_every_panel_follows_the_connection(qtbot, ini):
     win.close()
 
 
-def test_styles_panel_lists_through_the_connection(qtbot, ini, tmp_path):
+def test_styles_panel_lists_through_the_connection(main_window, qtbot, ini, tmp_path):
     """Path-style, version and region reach the Styles panel's requests (oss-img serve)."""
     from core.oss.client import OssClient
     from core.serve.runner import serve
@@ -173,8 +171,7 @@ def test_styles_panel_lists_through_the_connection(qtbot, ini, tmp_path):
     srv.start()
     try:
         host, port = srv.server_address[:2]
-        win = MainWindow(ini, restore=False, session=Session(environ={}))
-        qtbot.addWidget(win)
+        win = main_window(ini, restore=False, session=Session(environ={}))
         c = win.connection
         c.load(LOCAL_SERVE)
         c.update(endpoint=f"{host}:{port}", bucket="style-bucket", private=True,

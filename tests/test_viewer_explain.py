@@ -149,14 +149,11 @@ def test_load_without_credentials_gives_only_the_cascade(qtbot):
     assert dlg.load_note.isVisible() and "credentials" in dlg.load_note.text()
 
 
-def test_main_window_menu_paste_target_and_load(qtbot, settings, monkeypatch):
+def test_main_window_menu_paste_target_and_load(main_window, monkeypatch):
     for k, v in ENV.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("OSS_SESSION_TOKEN", raising=False)
-    from viewer.mainwindow import MainWindow
-
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
+    win = main_window()
     opened = []
     monkeypatch.setattr(win, "open_url", opened.append)
     tool = win.explain_tool

@@ -4,7 +4,6 @@ panel's widths and placeholders."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QRadioButton, QWidget, QVBoxLayout
 
@@ -14,7 +13,6 @@ from viewer.app import apply_theme
 from viewer.bundled_fonts import cjk_families
 from viewer.document import Document
 from viewer.forms import error_text
-from viewer.mainwindow import MainWindow
 from viewer.remote_fetch import Side
 from viewer.session import Session
 from viewer.steps_panel import StepsPanel
@@ -23,15 +21,9 @@ from tests.theme_helpers import theme_restored
 
 
 @pytest.fixture
-def win(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings, restore=False, session=Session(environ={}))
-    qtbot.addWidget(w)
-    w.resize(1280, 720)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
+def win(main_window):
+    return main_window(restore=False, session=Session(environ={}), size=(1280, 720),
+                       exposed=True)
 
 
 def test_width_zero_gives_the_same_error_as_w_0(qtbot):

@@ -23,7 +23,6 @@ import shiboken6
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from viewer.mainwindow import MainWindow
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 15_000
@@ -41,15 +40,8 @@ def test_the_gesture_does_not_crash_the_process(gesture, tmp_path):
 
 
 @pytest.fixture
-def win(qtbot, settings):
-    w = MainWindow(settings, restore=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.last_output is not None, timeout=WAIT)
-    yield w
-    w.renderer.shutdown()
-    w.close()
+def win(main_window):
+    return main_window(restore=False, exposed=True, rendered=True)
 
 
 def _type_new_cascade(qtbot, w):

@@ -9,7 +9,7 @@ bottom, or when a panel in a scroll area needs a horizontal scroll bar.
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QCheckBox, QDockWidget,
                                QLabel, QLineEdit, QPushButton, QRadioButton, QScrollArea,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QCheckBox, QDockWi
 
 from viewer.app import apply_theme
 from viewer.elide import ElidedLabel
-from viewer.mainwindow import MainWindow
 from viewer.session import Session
 
 from tests.theme_helpers import theme_restored
@@ -91,11 +90,9 @@ def problems(top: QWidget) -> list[str]:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+def window(main_window):
     with theme_restored():
-        win = MainWindow(settings, restore=False, session=Session(environ={}))
-        qtbot.addWidget(win)
+        win = main_window(restore=False, session=Session(environ={}))
         yield win
         win.close()
 

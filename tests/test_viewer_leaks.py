@@ -17,7 +17,6 @@ from PySide6.QtCore import QThreadPool
 
 from core.cascade import parse
 from viewer.document import UNDO_LIMIT, Document, Step, _SetSteps
-from viewer.mainwindow import MainWindow
 from viewer.render import LatestTask, RenderRequest
 from viewer.steps_model import merge_id
 
@@ -138,14 +137,8 @@ def test_finished_jobs_are_released(qtbot):
 
 
 @pytest.fixture
-def win(qtbot, settings):
-    w = MainWindow(settings, restore=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.last_output is not None, timeout=WAIT)
-    yield w
-    w.renderer.shutdown()
-    w.close()
+def win(main_window):
+    return main_window(restore=False, rendered=True)
 
 
 def settle(qtbot, w):

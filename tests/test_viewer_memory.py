@@ -44,9 +44,9 @@ def test_going_idle_closes_the_font_faces_and_unmaps_their_files(qtbot):
     is open; going idle closes them (reopening costs about a millisecond)."""
     from core import fonts
 
-    # (no gc.collect(): a face is freed when its last reference goes, and collecting
-    # what earlier viewer tests left behind crashed this process now and then -- a
-    # PySide wrapper destroyed by the collector, see the issue-17 note)
+    # (no gc.collect(): a face is freed when its last reference goes. Collecting what
+    # earlier viewer tests left behind used to crash this process now and then: see
+    # tests/viewer_windows.py, issue 17c)
     fonts.release_faces()
     path = fonts.font_info("wqy-microhei").path
     before = mappings_of(path)

@@ -17,6 +17,8 @@ from viewer import quality
 from viewer.document import Document
 from viewer.quality_panel import QualityPanel
 
+from tests.viewer_windows import track
+
 WAIT = 30_000
 
 
@@ -97,11 +99,9 @@ def panel(qtbot):
     doc.set_source(photo(160, 100, q=80), "photo.jpg")
     doc.set_process_string("image/resize,w_120/format,webp")
     doc.undo_stack.clear()
-    p = QualityPanel(doc)
-    qtbot.addWidget(p)
+    p = track(qtbot, QualityPanel(doc))      # shut down, its plot menus parented at teardown
     p.resize(360, 520)
-    yield p
-    p.shutdown()
+    return p
 
 
 def click_point(qtbot, panel: QualityPanel, value: int) -> None:
@@ -169,11 +169,8 @@ def test_png_output_says_quality_does_not_apply(qtbot, panel):
     assert not panel.run_button.isEnabled()
 
 
-def test_the_window_has_the_quality_dock_on_the_preview_engine(qtbot, settings):
-    from viewer.mainwindow import MainWindow
-
-    w = MainWindow(settings, restore=False)
-    qtbot.addWidget(w)
+def test_the_window_has_the_quality_dock_on_the_preview_engine(main_window):
+    w = main_window(restore=False)
     assert not w.dock_errors
     panel = w.extra_panels["qualityDock"]
     assert isinstance(panel, QualityPanel) and panel.engine is w.renderer.engine

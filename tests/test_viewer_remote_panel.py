@@ -10,6 +10,7 @@ from core.oss.credentials import Credentials
 from core.engine import Source
 from core.serve.runner import serve
 from tests.helpers import encode, quadrants, solid
+from tests.viewer_windows import track
 from viewer.document import Document
 from viewer.remote_fetch import RemoteForm, target_url
 from viewer.remote_panel import RemotePanel
@@ -62,8 +63,7 @@ def doc():
 
 
 def make_panel(qtbot, doc, settings, server, **form):
-    panel = RemotePanel(doc, settings=settings, environ={})
-    qtbot.addWidget(panel)
+    panel = track(qtbot, RemotePanel(doc, settings=settings, environ={}))
     panel.set_form(RemoteForm(endpoint=f"127.0.0.1:{server.port}", bucket=BUCKET, **form))
     return panel
 
@@ -171,8 +171,7 @@ def test_starts_from_the_url_panels_settings_and_never_stores_secrets(qtbot, doc
     settings.setValue("urls/https", True)
     settings.setValue("urls/private", True)
     settings.setValue("urls/version", "v1")
-    panel = RemotePanel(doc, settings=settings, environ={})
-    qtbot.addWidget(panel)
+    panel = track(qtbot, RemotePanel(doc, settings=settings, environ={}))
     form = panel.form()
     assert (form.endpoint, form.bucket, form.https, form.signing) == (
         "oss-cn-shanghai.aliyuncs.com", "shared-bucket", True, "v1")
@@ -185,16 +184,14 @@ def test_starts_from_the_url_panels_settings_and_never_stores_secrets(qtbot, doc
     assert settings.value("urls/bucket") == "shared-bucket"   # the URLs panel's own
     text = open(settings.fileName(), encoding="utf-8").read()
     assert STS.access_key_secret not in text and "CAIS" not in text
-    again = RemotePanel(doc, settings=settings, environ={})
-    qtbot.addWidget(again)
+    again = track(qtbot, RemotePanel(doc, settings=settings, environ={}))
     assert again.form().bucket == BUCKET and again.form().signing == "v4"
 
 
 def test_credentials_from_the_environment(qtbot, doc, settings, private_server):
     env = {"OSS_ACCESS_KEY_ID": CREDS.access_key_id,
            "OSS_ACCESS_KEY_SECRET": CREDS.access_key_secret}
-    panel = RemotePanel(doc, settings=settings, environ=env)
-    qtbot.addWidget(panel)
+    panel = track(qtbot, RemotePanel(doc, settings=settings, environ=env))
     panel.set_form(RemoteForm(endpoint=f"127.0.0.1:{private_server.port}", bucket=BUCKET,
                               signing="v4"))
     assert "LTAI****" in panel.credentials_info.text()
@@ -230,8 +227,7 @@ def test_an_image_watermark_renders_locally_with_the_resolver(qtbot, settings,
     d = Document()
     d.set_source(Source.of(IMG), "cat.png")
     d.set_process_string(LOGO_WATERMARK)
-    panel = RemotePanel(d, settings=settings, environ={}, resolver=ObjectsResolver())
-    qtbot.addWidget(panel)
+    panel = track(qtbot, RemotePanel(d, settings=settings, environ={}, resolver=ObjectsResolver()))
     panel.set_form(RemoteForm(endpoint=f"127.0.0.1:{public_server.port}", bucket=BUCKET))
     outcome = fetch(qtbot, panel)
     assert outcome.local.error is None, outcome.local.error
@@ -250,16 +246,13 @@ def test_without_a_resolver_the_local_side_says_the_object_is_missing(qtbot, set
     assert outcome.remote.error is None
 
 
-def test_the_main_window_gives_the_remote_panel_the_previews_resolver(qtbot, tmp_path,
+def test_the_main_window_gives_the_remote_panel_the_previews_resolver(main_window, qtbot, tmp_path,
                                                                       public_server):
-    from viewer.mainwindow import MainWindow
-
     folder = tmp_path / "photos"
     folder.mkdir()
     (folder / "cat.png").write_bytes(IMG)
     (folder / "mark.png").write_bytes(MARK)   # only here: not a bundled sample
-    win = MainWindow(QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
+    win = main_window(QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
     panel = win.extra_panels["remoteDock"]
     assert panel.resolver is win.resolver
     assert win.open_path(str(folder / "cat.png"))

@@ -13,7 +13,6 @@ from core.engine import Source
 from core.serve.runner import serve
 from tests.helpers import encode, quadrants
 from viewer.document import Document
-from viewer.mainwindow import MainWindow
 from viewer.remote_fetch import RemoteForm
 from viewer.remote_panel import RemotePanel
 from viewer.session import ENV, TYPED, Session
@@ -158,10 +157,9 @@ def _type_credentials(qtbot, urls: UrlPanel) -> None:
     assert urls.credentials() == (CREDS, None)
 
 
-def test_the_main_window_shares_one_session_and_never_writes_it(qtbot, settings,
+def test_the_main_window_shares_one_session_and_never_writes_it(main_window, qtbot, settings,
                                                                private_server):
-    win = MainWindow(settings, session=Session(environ={}))
-    qtbot.addWidget(win)
+    win = main_window(session=Session(environ={}))
     panels = win.extra_panels
     urls, styles, remote = (panels["urlDock"], panels["styleDock"], panels["remoteDock"])
     assert urls.session is styles.session is remote.session is win.session

@@ -22,6 +22,8 @@ from core.oss.urls import parse_query
 from viewer.document import Document
 from viewer.style_panel import StyleLibraryPanel
 
+from tests.viewer_windows import track
+
 THUMB = "image/resize,w_100"
 ROTATE = "image/rotate,90"
 KEY_ID, SECRET = "LTAI5tStylePanelKey01", "Style+Panel/Secret=Never0123"
@@ -41,8 +43,7 @@ def lib_path(tmp_path):
 
 def make_panel(qtbot, doc, lib_path, settings, **kw):
     kw.setdefault("environ", {})
-    panel = StyleLibraryPanel(doc, library_path=lib_path, settings=settings, **kw)
-    qtbot.addWidget(panel)
+    panel = track(qtbot, StyleLibraryPanel(doc, library_path=lib_path, settings=settings, **kw))
     return panel
 
 
