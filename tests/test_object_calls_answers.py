@@ -1,0 +1,138 @@
+"""Object calls' answers that other tests leave unpinned, with oss2 (an official client) and
+raw HTTP against a private ``oss-img serve``.
+
+Expected values:
+- PutObjectACL answers 200 with no body (OSS API reference, "PutObjectACL": the response
+  has only the common headers); GetObjectACL then reports the ACL set.
+- HTTP field values may hold a horizontal tab (RFC 9110 5.5); CopyObject with the COPY
+  directive keeps the source's user metadata as it was stored.
+- A style URL is ``<object><separator><style>`` (OSS "Set style separators"): the style
+  part is never empty and the object part never the whole key; a key that is not an object
+  and whose only split leaves no style is NoSuchKey (404), even when a style happens to be
+  named like the whole key.
+- sys/saveas parameters are ``o`` and ``b`` ("Save processed images"); a bad one is an
+  InvalidArgument naming it (ArgumentName, as OSS's error documents name parameters).
+- A source above the 20 MB source limit (shared/spec/oss-img.md, "Source: ... <= 20 MB",
+  EC 0040-00000009) is ImageTooLarge, 400, for GET ?x-oss-process and for sys/saveas; the
+  service refuses it when reading it, before processing.
+- DeleteMultipleObjects answers 200 with a Deleted entry per key: one key the local store
+  cannot restore does not fail the others.
+"""
+from __future__ import annotations
+
+import base64
+
+import oss2
+import pytest
+from oss2.models import (BatchDeleteObjectVersion, BatchDeleteObjectVersionList,
+                         BucketVersioningConfig)
+
+from core import codec
+from tests.documented_env import B, CREDS, oss2_bucket, serve_documented
+from tests.helpers import solid
+
+MB = 1024 * 1024
+
+
+@pytest.fixture
+def env(tmp_path):
+    for _, srv, root in serve_documented(tmp_path):
+        yield oss2_bucket(srv), root
+
+
+def server_error(call) -> oss2.exceptions.ServerError:
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        call()
+    return e.value
+
+
+def b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def test_put_object_acl_answers_200_without_a_body(env):
+    bucket, _ = env
+    result = bucket.put_object_acl("a.txt", oss2.OBJECT_ACL_PUBLIC_READ)
+    assert result.status == 200
+    assert result.resp.read() == b""
+    assert bucket.get_object_acl("a.txt").acl == oss2.OBJECT_ACL_PUBLIC_READ
+
+
+def test_copy_keeps_user_metadata_holding_a_tab(env):
+    bucket, _ = env
+    bucket.put_object("tab.txt", b"t", headers={"x-oss-meta-note": "one\ttwo"})
+    assert bucket.head_object("tab.txt").headers["x-oss-meta-note"] == "one\ttwo"
+    result = bucket.copy_object(B, "tab.txt", "tab-copy.txt")
+    assert result.status == 200
+    copy = bucket.head_object("tab-copy.txt")
+    assert copy.headers["x-oss-meta-note"] == "one\ttwo"
+
+
+def test_a_key_whose_only_split_leaves_no_style_is_no_such_key(env):
+    bucket, root = env
+    (root / B / "s").write_bytes(solid(20, 10))
+    bucket.put_bucket_style("s-", "image/resize,w_10")
+    bucket.put_bucket_style("small", "image/resize,w_10")
+    assert bucket.get_object("s-small").read()[:8] == b"\x89PNG\r\n\x1a\n"   # <s>-<small>
+    err = server_error(lambda: bucket.get_object("s-"))
+    assert (err.status, err.code) == (404, "NoSuchKey")
+
+
+@pytest.mark.parametrize("params, name", [
+    ("o_{o},b_!!!", "b"),
+    ("o_!!!,b_{b}", "o"),
+])
+def test_a_bad_saveas_parameter_is_named(env, params, name):
+    bucket, root = env
+    (root / B / "src.png").write_bytes(solid(40, 20))
+    process = "image/resize,w_10|sys/saveas," + params.format(o=b64("out.png"), b=b64(B))
+    err = server_error(lambda: bucket.process_object("src.png", process))
+    assert (err.status, err.code) == (400, "InvalidArgument")
+    assert err.details["ArgumentName"] == name
+    assert not bucket.object_exists("out.png")
+
+
+def test_a_source_over_20_mb_is_image_too_large_naming_the_limit(env):
+    bucket, root = env
+    png = solid(20, 10)
+    (root / B / "big.png").write_bytes(png + b"\0" * (20 * MB + 1 - len(png)))
+    err = server_error(lambda: bucket.get_object("big.png", process="image/resize,w_10"))
+    assert (err.status, err.code, err.ec) == (400, "ImageTooLarge", "0040-00000009")
+    assert "20 MB" in err.message
+
+
+def test_the_source_limit_is_applied_when_the_source_is_read(env, monkeypatch):
+    """The service reads at most the source limit of an object it processes (a larger one
+    is refused before it is decoded, whatever the engine would accept)."""
+    bucket, root = env
+    monkeypatch.setattr(codec, "MAX_SOURCE_BYTES", 1000)
+    png = solid(20, 10)
+    (root / B / "over.png").write_bytes(png + b"\0" * (1001 - len(png)))
+    (root / B / "at.png").write_bytes(png + b"\0" * (1000 - len(png)))
+    err = server_error(lambda: bucket.get_object("over.png", process="image/resize,w_10"))
+    assert (err.status, err.code, err.ec) == (400, "ImageTooLarge", "0040-00000009")
+    err = server_error(lambda: bucket.process_object(
+        "over.png", f"image/resize,w_10|sys/saveas,o_{b64('o.png')}"))
+    assert (err.status, err.code, err.ec) == (400, "ImageTooLarge", "0040-00000009")
+    assert not bucket.object_exists("o.png")
+    assert bucket.get_object("at.png", process="image/resize,w_10").status == 200
+
+
+def test_multi_delete_goes_on_past_a_key_the_store_cannot_restore(env):
+    """Versioned: deleting the delete marker of ``d`` would make its older version current
+    again, but ``d`` is now a folder of ``d/e`` (the local store keeps keys as files)."""
+    bucket, _ = env
+    config = BucketVersioningConfig()
+    config.status = oss2.BUCKET_VERSIONING_ENABLE
+    bucket.put_bucket_versioning(config)
+    bucket.put_object("d", b"older")
+    marker = bucket.delete_object("d").versionid
+    bucket.put_object("d/e", b"inside")
+    other = bucket.put_object("x.txt", b"x").versionid
+    result = bucket.delete_object_versions(BatchDeleteObjectVersionList([
+        BatchDeleteObjectVersion("d", marker), BatchDeleteObjectVersion("x.txt", other)]))
+    assert result.status == 200
+    assert [v.key for v in result.delete_versions] == ["d", "x.txt"]
+    assert result.delete_versions[1].versionid == other
+    assert not bucket.object_exists("x.txt")
+    assert bucket.get_object("d/e").read() == b"inside"
