@@ -15,12 +15,18 @@ Expected values:
 - A source above the 20 MB source limit (shared/spec/oss-img.md, "Source: ... <= 20 MB",
   EC 0040-00000009) is ImageTooLarge, 400, for GET ?x-oss-process and for sys/saveas; the
   service refuses it when reading it, before processing.
+- An object's metadata record holding only what every record holds (ident, ETag, CRC-64; a
+  record written by hand, or by an older server) is served with OSS's defaults: object type
+  Normal, storage class Standard, ACL ``default``, no tags.
 - DeleteMultipleObjects answers 200 with a Deleted entry per key: one key the local store
   cannot restore does not fail the others.
 """
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
+import os
 
 import oss2
 import pytest
@@ -28,7 +34,7 @@ from oss2.models import (BatchDeleteObjectVersion, BatchDeleteObjectVersionList,
                          BucketVersioningConfig)
 
 from core import codec
-from tests.documented_env import B, CREDS, oss2_bucket, serve_documented
+from tests.documented_env import B, crc64, etag, oss2_bucket, serve_documented
 from tests.helpers import solid
 
 MB = 1024 * 1024
@@ -136,3 +142,33 @@ def test_multi_delete_goes_on_past_a_key_the_store_cannot_restore(env):
     assert result.delete_versions[1].versionid == other
     assert not bucket.object_exists("x.txt")
     assert bucket.get_object("d/e").read() == b"inside"
+
+
+def test_a_minimal_metadata_record_is_served_with_the_defaults(env):
+    bucket, root = env
+    path = root / B / "old.csv"
+    path.write_bytes(b"1,2")
+    st = os.stat(path)
+    h = hashlib.sha1(b"old.csv").hexdigest()
+    record = root / ".oss-meta" / B / h[:2] / f"{h}.json"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"ident": [st.st_ino, st.st_size, st.st_mtime_ns],
+                                  "etag": etag(b"1,2"), "crc64": crc64(b"1,2"),
+                                  "headers": {"x-oss-meta-origin": "by hand"}}))
+    head = bucket.head_object("old.csv").headers
+    assert head["x-oss-meta-origin"] == "by hand"        # the record is the one served
+    assert (head["x-oss-object-type"], head["x-oss-storage-class"]) == ("Normal", "Standard")
+    assert "x-oss-tagging-count" not in head and "x-oss-version-id" not in head
+    assert bucket.get_object_acl("old.csv").acl == "default"
+    assert bucket.get_object_tagging("old.csv").tag_set.tagging_rule == {}
+
+
+@pytest.mark.parametrize("source", [f"/{B}", f"/{B}/", "/", "//a.txt"])
+def test_a_copy_source_without_bucket_or_key_is_named(env, source):
+    """x-oss-copy-source is /<bucket>/<key> (OSS "CopyObject")."""
+    bucket, _ = env
+    err = server_error(lambda: bucket.put_object("c.txt", b"",
+                                                 headers={"x-oss-copy-source": source}))
+    assert (err.status, err.code) == (400, "InvalidArgument")
+    assert err.details["ArgumentName"] == "x-oss-copy-source"
+    assert not bucket.object_exists("c.txt")
