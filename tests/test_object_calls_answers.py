@@ -18,6 +18,13 @@ Expected values:
 - An object's metadata record holding only what every record holds (ident, ETag, CRC-64; a
   record written by hand, or by an older server) is served with OSS's defaults: object type
   Normal, storage class Standard, ACL ``default``, no tags.
+- CopyObject answers 200 with ``<CopyObjectResult>`` holding ETag and LastModified (OSS API
+  reference, "CopyObject"); the copy's ETag is the source's (same bytes, simple upload).
+- A processed image is a representation with its own ETag; a conditional GET of it follows
+  HTTP (RFC 9110 13.1.2 If-None-Match, 13.1.3 If-Modified-Since): 304 Not Modified when
+  the ETag matches or it is not newer.
+- GetSymlink answers the target key as PutSymlink gave it (OSS "GetSymlink"), whatever
+  it ends with.
 - DeleteMultipleObjects answers 200 with a Deleted entry per key: one key the local store
   cannot restore does not fail the others.
 """
@@ -27,6 +34,7 @@ import base64
 import hashlib
 import json
 import os
+import xml.etree.ElementTree as ET
 
 import oss2
 import pytest
@@ -34,7 +42,7 @@ from oss2.models import (BatchDeleteObjectVersion, BatchDeleteObjectVersionList,
                          BucketVersioningConfig)
 
 from core import codec
-from tests.documented_env import B, crc64, etag, oss2_bucket, serve_documented
+from tests.documented_env import B, T_HTTP, crc64, etag, oss2_bucket, serve_documented
 from tests.helpers import solid
 
 MB = 1024 * 1024
@@ -172,3 +180,40 @@ def test_a_copy_source_without_bucket_or_key_is_named(env, source):
     assert (err.status, err.code) == (400, "InvalidArgument")
     assert err.details["ArgumentName"] == "x-oss-copy-source"
     assert not bucket.object_exists("c.txt")
+
+
+def test_copy_object_answers_its_documented_result(env):
+    bucket, _ = env
+    resp = bucket._do("PUT", B, "copied.txt", headers={"x-oss-copy-source": f"/{B}/a.txt"})
+    assert resp.status == 200
+    root = ET.fromstring(resp.read())
+    assert root.tag == "CopyObjectResult"
+    assert [child.tag for child in root] == ["ETag", "LastModified"]
+    assert root.findtext("ETag") == etag(b"alpha") == resp.headers["ETag"]
+    assert root.findtext("LastModified").endswith("Z")
+    assert bucket.get_object("copied.txt").read() == b"alpha"
+
+
+def test_a_processed_image_answers_conditional_gets(env):
+    bucket, root = env
+    path = root / B / "cond.png"
+    path.write_bytes(solid(40, 20))
+    os.utime(path, (1_700_000_000, 1_700_000_000))          # T of tests.documented_env
+    process = "image/resize,w_10"
+    first = bucket.get_object("cond.png", process=process)
+    data, tag = first.read(), first.headers["ETag"]
+    assert tag == '"' + hashlib.md5(data).hexdigest().upper() + '"'
+    assert first.headers["Last-Modified"] == T_HTTP
+    for headers in ({"If-None-Match": tag}, {"If-Modified-Since": T_HTTP}):
+        with pytest.raises(oss2.exceptions.NotModified) as e:
+            bucket.get_object("cond.png", process=process, headers=headers)
+        assert e.value.status == 304
+    again = bucket.get_object("cond.png", process=process, headers={"If-None-Match": '"x"'})
+    assert again.read() == data
+
+
+@pytest.mark.parametrize("target", ["dir/", "notes.oss-folder-object", "a/b.txt"])
+def test_get_symlink_answers_the_target_as_given(env, target):
+    bucket, _ = env
+    bucket.put_symlink(target, "link-to")
+    assert bucket.get_symlink("link-to").target_key == target
