@@ -220,21 +220,24 @@ class ObjectOps:
             tags = [t.strip().removeprefix("W/").strip('"') for t in value.split(",")]
             return "*" in tags or bare in tags or bare.lower() in tags
 
-        failed = False
-        if prefix + "if-match" in h and not matches(h[prefix + "if-match"]):
-            failed = True
+        failed = ""         # the condition that failed, named as OSS's message names it
+        if prefix + "if-match" in h:
+            failed = "" if matches(h[prefix + "if-match"]) else "If-Match"
         elif prefix + "if-unmodified-since" in h:
             since = _parse_http_date(h[prefix + "if-unmodified-since"])
-            failed = since is not None and int(mtime) > since
-        not_modified = False
+            failed = "If-Unmodified-Since" if since is not None and int(mtime) > since else ""
+        not_modified = ""
         if prefix + "if-none-match" in h:
-            not_modified = matches(h[prefix + "if-none-match"])
+            not_modified = "If-None-Match" if matches(h[prefix + "if-none-match"]) else ""
         elif prefix + "if-modified-since" in h:
             since = _parse_http_date(h[prefix + "if-modified-since"])
-            not_modified = since is not None and int(mtime) <= since
+            not_modified = ("If-Modified-Since" if since is not None and int(mtime) <= since
+                            else "")
         if failed or (not_modified and code == 412):
+            # OSS's message (ali-oss's object tests assert it whole, for GET and CopyObject)
             raise error("PreconditionFailed", "At least one of the pre-conditions you "
-                        "specified did not hold.", 412)
+                        f"specified did not hold. (condition: {failed or not_modified})",
+                        412)
         if not_modified:
             return Response(304, {"ETag": etag, "Last-Modified": http_date(mtime)})
         return None
