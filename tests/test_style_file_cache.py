@@ -1,0 +1,68 @@
+"""The style store reads ``ROOT/.oss-styles/<bucket>.json`` once while it is unchanged.
+
+Every processed GET that names a style (``?x-oss-process=style/<name>`` or a style
+separator) looks the style up, so the file is parsed again only when it changed: its
+inode, modification time or size differ (a save, or a file replaced by hand), or it is
+gone. What is served is always the file's current content.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from core.serve.styles import STYLE_FILE_FORMAT, StyleStore
+
+B = "cachebkt"
+T = 1_700_000_000.0
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    s = StyleStore(tmp_path)
+    s.parses = 0
+    decode = StyleStore._decode
+
+    def counting(data, fallback_time):
+        s.parses += 1
+        return decode(data, fallback_time)
+
+    monkeypatch.setattr(StyleStore, "_decode", staticmethod(counting))
+    return s
+
+
+def test_an_unchanged_file_is_parsed_once(store):
+    store.put(B, "small", "image/resize,w_8", "image", T)
+    store.parses = 0
+    for _ in range(3):
+        assert store.content(B, "small") == "image/resize,w_8"
+    assert store.names(B) == frozenset({"small"})
+    assert [e.name for e in store.list(B)] == ["small"]
+    assert store.parses == 1
+
+
+def test_a_saved_or_replaced_file_is_read_again(store, tmp_path):
+    store.put(B, "small", "image/resize,w_8", "image", T)
+    assert store.content(B, "small") == "image/resize,w_8"
+    store.put(B, "small", "image/resize,w_9", "image", T + 1)
+    assert store.content(B, "small") == "image/resize,w_9"
+    path = tmp_path / ".oss-styles" / f"{B}.json"
+    # replaced by hand with a file of the same size and time: another inode
+    doc = {"format": STYLE_FILE_FORMAT,
+           "styles": {"small": {"Content": "image/resize,w_7"}}}
+    st = path.stat()
+    other = path.with_name("other.json")
+    other.write_text(json.dumps(doc).ljust(st.st_size), "utf-8")
+    assert other.stat().st_size == st.st_size
+    os.utime(other, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(other, path)
+    assert store.content(B, "small") == "image/resize,w_7"
+
+
+def test_a_removed_file_has_no_styles(store, tmp_path):
+    store.put(B, "small", "image/resize,w_8", "image", T)
+    assert store.content(B, "small") == "image/resize,w_8"
+    (tmp_path / ".oss-styles" / f"{B}.json").unlink()
+    assert store.get(B, "small") is None
+    assert store.names(B) == frozenset()
