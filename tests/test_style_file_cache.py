@@ -3,15 +3,18 @@
 Every processed GET that names a style (``?x-oss-process=style/<name>`` or a style
 separator) looks the style up, so the file is parsed again only when it changed: its
 inode, modification time or size differ (a save, or a file replaced by hand), or it is
-gone. What is served is always the file's current content.
+gone. What is served is always the file's current content. A file that cannot be read is
+an InternalError whose log line names the file, and is left as it is.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 
 import pytest
 
+from core.errors import OssError
 from core.serve.styles import STYLE_FILE_FORMAT, StyleStore
 
 B = "cachebkt"
@@ -66,3 +69,15 @@ def test_a_removed_file_has_no_styles(store, tmp_path):
     (tmp_path / ".oss-styles" / f"{B}.json").unlink()
     assert store.get(B, "small") is None
     assert store.names(B) == frozenset()
+
+
+def test_an_unreadable_file_is_logged_by_its_path_and_kept(store, tmp_path, caplog):
+    folder = tmp_path / ".oss-styles"
+    folder.mkdir()
+    path = folder / f"{B}.json"
+    path.write_text("{not json", "utf-8")
+    with caplog.at_level(logging.ERROR), pytest.raises(OssError) as e:
+        store.get(B, "small")
+    assert (e.value.code, e.value.status) == ("InternalError", 500)
+    assert any(str(path) in r.getMessage() for r in caplog.records)   # where to look
+    assert path.read_text("utf-8") == "{not json"
