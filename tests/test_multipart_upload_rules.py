@@ -2,7 +2,12 @@
 
 Expected values from the OSS API reference:
 - CompleteMultipartUpload: parts must be listed in ascending part-number order, else
-  400 InvalidPartOrder ("Part numbers must be in ascending order").
+  400 InvalidPartOrder; every part but the last is at least 100 KiB, else 400
+  EntityTooSmall naming the PartNumber and MinSizeAllowed; a part never uploaded or
+  whose ETag differs (compared without quotes or case), or no part at all, is 400
+  InvalidPart; a body that is not a CompleteMultipartUpload document is 400
+  MalformedXML. An upload id that is not an upload of this key is 404 NoSuchUpload
+  naming the UploadId, for every call on it.
 - ListMultipartUploads: ``max-uploads`` caps the uploads (and common prefixes) of one
   page, 1 to 1000; a page cut short says IsTruncated true with NextKeyMarker and
   NextUploadIdMarker; any other value is 400 InvalidArgument naming ``max-uploads``.
@@ -78,10 +83,8 @@ def complete_body(parts) -> bytes:
         + "</CompleteMultipartUpload>").encode()
 
 
-def test_parts_out_of_order_are_400_invalid_part_order(tmp_path):
-    config = ServiceConfig(tmp_path, acl="public-read-write")
-    (tmp_path / OPEN).mkdir()
-    svc = OssService(config, clock=lambda: 1_700_000_000.0)
+def test_parts_out_of_order_are_400_invalid_part_order(open_svc):
+    svc = open_svc
     uid = start(svc, "o.bin")
     e1 = part(svc, "o.bin", uid, 1, b"a" * PART)
     e2 = part(svc, "o.bin", uid, 2, b"b")
@@ -168,3 +171,69 @@ def test_no_step_of_a_multipart_upload_is_anonymous_in_a_private_bucket(svc, met
 
 def test_listing_uploads_of_a_private_bucket_is_denied_to_anyone(svc):
     error(call(svc, "GET", None, {"uploads": ""}, bucket=CLOSED), 403, "AccessDenied")
+
+
+@pytest.fixture
+def open_svc(tmp_path):
+    (tmp_path / OPEN).mkdir()
+    return OssService(ServiceConfig(tmp_path, acl="public-read-write"),
+                      clock=lambda: 1_700_000_000.0)
+
+
+def test_every_part_but_the_last_is_at_least_100_kib(open_svc):
+    svc = open_svc
+    uid = start(svc, "s.bin")
+    small = part(svc, "s.bin", uid, 1, b"a" * (PART - 1))
+    last = part(svc, "s.bin", uid, 2, b"z")
+    fields = error(call(svc, "POST", "s.bin", {"uploadId": uid},
+                        complete_body([(1, small), (2, last)])), 400, "EntityTooSmall")
+    assert (fields["PartNumber"], fields["MinSizeAllowed"]) == ("1", str(PART))
+    exact = part(svc, "s.bin", uid, 1, b"a" * PART)              # replaces part 1
+    done = xml(call(svc, "POST", "s.bin", {"uploadId": uid},
+                    complete_body([(1, exact), (2, last)])), "CompleteMultipartUploadResult")
+    assert done.findtext("Key") == "s.bin"
+    assert call(svc, "GET", "s.bin").body == b"a" * PART + b"z"
+
+
+def test_a_part_that_is_not_there_or_not_that_etag_is_invalid_part(open_svc):
+    svc = open_svc
+    uid = start(svc, "p.bin")
+    etag = part(svc, "p.bin", uid, 1, b"only")
+    for parts, number in (([(2, etag)], "2"),                     # never uploaded
+                          ([(1, '"0123456789ABCDEF0123456789ABCDEF"')], "1")):   # other ETag
+        fields = error(call(svc, "POST", "p.bin", {"uploadId": uid}, complete_body(parts)),
+                       400, "InvalidPart")
+        assert fields["PartNumber"] == number
+    error(call(svc, "POST", "p.bin", {"uploadId": uid}, complete_body([])), 400,
+          "InvalidPart")
+    # the ETag as the client may send it back: unquoted, lower-case
+    done = xml(call(svc, "POST", "p.bin", {"uploadId": uid},
+                    complete_body([(1, etag.strip('"').lower())])),
+               "CompleteMultipartUploadResult")
+    assert done.findtext("Key") == "p.bin"
+
+
+def test_complete_all_of_an_upload_without_parts_is_invalid_part(open_svc):
+    uid = start(open_svc, "e.bin")
+    error(call(open_svc, "POST", "e.bin", {"uploadId": uid}, b"",
+               {"x-oss-complete-all": "yes"}), 400, "InvalidPart")
+
+
+@pytest.mark.parametrize("body", [b"not xml", b"<Complete><Part/></Complete>"])
+def test_a_complete_body_that_is_not_the_document_is_malformed_xml(open_svc, body):
+    uid = start(open_svc, "m.bin")
+    error(call(open_svc, "POST", "m.bin", {"uploadId": uid}, body), 400, "MalformedXML")
+
+
+@pytest.mark.parametrize("method, query", [
+    ("PUT", {"partNumber": "1"}), ("POST", {}), ("DELETE", {}), ("GET", {})])
+def test_an_upload_of_another_key_or_no_upload_id_is_404_no_such_upload(open_svc, method,
+                                                                         query):
+    uid = start(open_svc, "mine.bin")
+    for other_key, upload_id in (("other.bin", uid), ("mine.bin", uid.lower()),
+                                 ("mine.bin", uid[:-1]), ("mine.bin", "0" * 32)):
+        fields = error(call(open_svc, method, other_key, {**query, "uploadId": upload_id},
+                            b"<CompleteMultipartUpload/>" if method == "POST" else b"x"),
+                       404, "NoSuchUpload")
+        assert fields["UploadId"] == upload_id
+    assert call(open_svc, "DELETE", "mine.bin", {"uploadId": uid}).status == 204
