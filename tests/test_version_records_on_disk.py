@@ -10,11 +10,16 @@ The layout is core/serve/versions.py's (``ROOT/.oss-versions/<bucket>/<sha1[:2]>
 - GetBucketStat: Storage and ObjectCount are the totals over every current object and
   previous version (OSS API reference "GetBucketStat"), whatever class a record names;
   the per-class elements count only the five classes OSS has.
+- An index that cannot be read hides that key's previous versions only (logged by its
+  path); a version whose data file is gone is left out of both answers; a status file
+  holding neither Enabled nor Suspended means versioning was never set (GetBucketVersioning
+  has no Status, a PUT gets no version id).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 
 import pytest
 
@@ -73,3 +78,36 @@ def test_a_version_of_an_unknown_class_counts_in_the_totals_only(served):
     assert (got["StandardStorage"], got["StandardObjectCount"]) == ("5", "1")
     assert [got[f"{c}Storage"] for c in ("InfrequentAccess", "Archive", "ColdArchive",
                                          "DeepColdArchive")] == ["0"] * 4
+
+
+def test_an_unreadable_index_hides_only_that_keys_previous_versions(served, caplog):
+    srv, root = served
+    two_versions(srv, "bad", b"old", b"new!")
+    two_versions(srv, "good", b"1", b"22")
+    index_of(root, "bad").write_text("{not json")
+    with caplog.at_level(logging.WARNING, logger="core.serve"):
+        listed = xml_answer(call(srv, "GET", f"/{BUCKET}?versions"), "ListVersionsResult")
+    assert [(v.findtext("Key"), v.findtext("Size")) for v in listed.findall("Version")] == [
+        ("bad", "4"), ("good", "2"), ("good", "1")]
+    assert any(str(index_of(root, "bad")) in r.getMessage() for r in caplog.records)
+
+
+def test_a_version_whose_data_file_is_gone_is_left_out(served):
+    srv, root = served
+    two_versions(srv, "k", b"old", b"new!")
+    [record] = json.loads(index_of(root, "k").read_text())["versions"]
+    (index_of(root, "k").parent / record["id"]).unlink()
+    listed = xml_answer(call(srv, "GET", f"/{BUCKET}?versions"), "ListVersionsResult")
+    assert [v.findtext("Size") for v in listed.findall("Version")] == ["4"]
+    got = {c.tag: c.text for c in xml_answer(call(srv, "GET", f"/{BUCKET}?stat"),
+                                             "BucketStat")}
+    assert (got["Storage"], got["ObjectCount"]) == ("4", "1")
+
+
+def test_a_status_file_that_is_no_status_is_never_enabled(served):
+    srv, root = served
+    (root / ".oss-versions" / BUCKET / "versioning").write_text("Sometimes")
+    doc = xml_answer(call(srv, "GET", f"/{BUCKET}?versioning"), "VersioningConfiguration")
+    assert list(doc) == []
+    status, headers, _ = call(srv, "PUT", f"/{BUCKET}/plain", b"x")
+    assert status == 200 and "x-oss-version-id" not in headers
