@@ -19,6 +19,7 @@ Expected values from the OSS API reference:
 from __future__ import annotations
 
 import io
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -237,3 +238,22 @@ def test_an_upload_of_another_key_or_no_upload_id_is_404_no_such_upload(open_svc
                        404, "NoSuchUpload")
         assert fields["UploadId"] == upload_id
     assert call(open_svc, "DELETE", "mine.bin", {"uploadId": uid}).status == 204
+
+
+def test_an_upload_completed_while_being_aborted_is_not_an_internal_error(open_svc):
+    """Another request may remove the upload's folder between Abort's check and its
+    removal (a Complete or a second Abort of the same id): Abort still answers 204."""
+    svc = open_svc
+    uid = start(svc, "race.bin")
+    part(svc, "race.bin", uid, 1, b"x")
+    info = svc.uploads.info
+
+    def removed_meanwhile(*args):
+        folder, data = info(*args)
+        shutil.rmtree(folder)
+        return folder, data
+
+    svc.uploads.info = removed_meanwhile
+    assert call(svc, "DELETE", "race.bin", {"uploadId": uid}).status == 204
+    del svc.uploads.info
+    error(call(svc, "GET", "race.bin", {"uploadId": uid}), 404, "NoSuchUpload")
