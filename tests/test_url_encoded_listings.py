@@ -91,7 +91,7 @@ def test_list_multipart_uploads_encodes_every_key_field(srv):
                                        f"&prefix={quote(KEY[:1])}"),
                       "ListMultipartUploadsResult")
     assert texts(rest, "KeyMarker", "Prefix", "NextKeyMarker", "NextUploadIdMarker",
-                 "IsTruncated") == [quote("a b|"), quote(KEY[:1]), quote(KEY), uids[KEY],
-                                    "false"]
+                 "IsTruncated", "Delimiter") == [quote("a b|"), quote(KEY[:1]), quote(KEY),
+                                                 uids[KEY], "false", ""]
     assert [texts(u, "Key", "UploadId", "StorageClass") for u in rest.findall("Upload")] == [
         [quote(KEY), uids[KEY], "Standard"]]

@@ -14,6 +14,8 @@ The layout is core/serve/versions.py's (``ROOT/.oss-versions/<bucket>/<sha1[:2]>
   path); a version whose data file is gone is left out of both answers; a status file
   holding neither Enabled nor Suspended means versioning was never set (GetBucketVersioning
   has no Status, a PUT gets no version id).
+- A file put into the bucket folder by hand (no metadata record at all) is the current
+  ``null`` version: IsLatest, the MD5 of its bytes as ETag, Normal, Standard.
 """
 from __future__ import annotations
 
@@ -111,3 +113,14 @@ def test_a_status_file_that_is_no_status_is_never_enabled(served):
     assert list(doc) == []
     status, headers, _ = call(srv, "PUT", f"/{BUCKET}/plain", b"x")
     assert status == 200 and "x-oss-version-id" not in headers
+
+
+def test_a_file_put_in_the_bucket_folder_by_hand_is_the_null_version(served):
+    srv, root = served
+    (root / BUCKET / "by-hand.txt").write_bytes(b"dropped in")
+    listed = xml_answer(call(srv, "GET", f"/{BUCKET}?versions"), "ListVersionsResult")
+    [version] = listed.findall("Version")
+    assert [version.findtext(t) for t in ("Key", "VersionId", "IsLatest", "ETag", "Type",
+                                          "Size", "StorageClass")] == [
+        "by-hand.txt", "null", "true", f'"{hashlib.md5(b"dropped in").hexdigest().upper()}"',
+        "Normal", "10", "Standard"]
