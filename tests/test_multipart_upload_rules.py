@@ -6,7 +6,8 @@ Expected values from the OSS API reference:
   EntityTooSmall naming the PartNumber and MinSizeAllowed; a part never uploaded or
   whose ETag differs (compared without quotes or case), or no part at all, is 400
   InvalidPart; a body that is not a CompleteMultipartUpload document is 400
-  MalformedXML. An upload id that is not an upload of this key is 404 NoSuchUpload
+  MalformedXML; a PartNumber that is not a number (of at most 6 digits) is 400
+  InvalidArgument naming PartNumber. An upload id that is not an upload of this key is 404 NoSuchUpload
   naming the UploadId, for every call on it.
 - ListMultipartUploads: ``max-uploads`` caps the uploads (and common prefixes) of one
   page, 1 to 1000; a page cut short says IsTruncated true with NextKeyMarker and
@@ -257,3 +258,17 @@ def test_an_upload_completed_while_being_aborted_is_not_an_internal_error(open_s
     assert call(svc, "DELETE", "race.bin", {"uploadId": uid}).status == 204
     del svc.uploads.info
     error(call(svc, "GET", "race.bin", {"uploadId": uid}), 404, "NoSuchUpload")
+
+
+@pytest.mark.parametrize("number", ["abc", "1.5", "-1", "", "1234567"])
+def test_a_part_number_that_is_no_number_is_invalid_argument(open_svc, number):
+    uid = start(open_svc, "n.bin")
+    etag = part(open_svc, "n.bin", uid, 1, b"x")
+    body = complete_body([(number, etag)])
+    fields = error(call(open_svc, "POST", "n.bin", {"uploadId": uid}, body), 400,
+                   "InvalidArgument")
+    assert fields["ArgumentName"] == "PartNumber"
+    # a number no part can have is a part that is not there
+    fields = error(call(open_svc, "POST", "n.bin", {"uploadId": uid},
+                        complete_body([(10001, etag)])), 400, "InvalidPart")
+    assert fields["PartNumber"] == "10001"

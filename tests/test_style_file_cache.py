@@ -4,7 +4,8 @@ Every processed GET that names a style (``?x-oss-process=style/<name>`` or a sty
 separator) looks the style up, so the file is parsed again only when it changed: its
 inode, modification time or size differ (a save, or a file replaced by hand), or it is
 gone. What is served is always the file's current content. A file that cannot be read is
-an InternalError whose log line names the file, and is left as it is.
+an InternalError whose log line names the file, and is left as it is. The file is UTF-8
+text with non-ASCII characters as they are (it may be read and edited by hand).
 """
 from __future__ import annotations
 
@@ -81,3 +82,11 @@ def test_an_unreadable_file_is_logged_by_its_path_and_kept(store, tmp_path, capl
     assert (e.value.code, e.value.status) == ("InternalError", 500)
     assert any(str(path) in r.getMessage() for r in caplog.records)   # where to look
     assert path.read_text("utf-8") == "{not json"
+
+
+def test_the_saved_file_is_utf8_text_a_person_can_edit(store, tmp_path):
+    store.put(B, "wm", "image/resize,w_8", "\u56fe\u7247", T)      # category "图片"
+    raw = (tmp_path / ".oss-styles" / f"{B}.json").read_bytes()
+    assert "\u56fe\u7247".encode("utf-8") in raw and b"\\u" not in raw
+    assert json.loads(raw.decode("utf-8"))["styles"]["wm"]["Category"] == "\u56fe\u7247"
+    assert store.get(B, "wm").category == "\u56fe\u7247"
