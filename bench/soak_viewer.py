@@ -241,7 +241,7 @@ class Soak:
         from PySide6.QtCore import Qt
         from PySide6.QtTest import QTest
 
-        from viewer import forms
+        from viewer import param_editors as editors
 
         if not self._select_some():
             return
@@ -255,22 +255,22 @@ class Soak:
         if rng.random() < 0.1 and form.reset_button(key) is not None \
                 and form.reset_button(key).isEnabled():
             form.reset_button(key).click()
-        elif isinstance(ed, forms.IntEditor):
+        elif isinstance(ed, editors.IntEditor):
             if rng.random() < 0.3:   # type digits, as a user does (edits merge)
                 ed.spin.setFocus()
                 ed.spin.selectAll()
                 QTest.keyClicks(ed.spin, str(self.inputs.int_value(spec)))
             else:
                 ed.spin.setValue(self.inputs.int_value(spec))
-        elif isinstance(ed, forms.FlagEditor):
+        elif isinstance(ed, editors.FlagEditor):
             ed.box.toggle()
-        elif isinstance(ed, (forms.EnumEditor, forms.FontEditor)):
+        elif isinstance(ed, (editors.EnumEditor, editors.FontEditor)):
             ed.combo.setCurrentIndex(rng.randrange(ed.combo.count()))
-        elif isinstance(ed, forms.ColorEditor):
+        elif isinstance(ed, editors.ColorEditor):
             ed.edit.setFocus()
             ed.edit.selectAll()
             QTest.keyClicks(ed.edit, self.inputs.value(spec, valid=rng.random() < 0.9)[:6])
-        elif isinstance(ed, forms.TextEditor):
+        elif isinstance(ed, editors.TextEditor):
             ed.edit.setFocus()
             ed.edit.selectAll()
             QTest.keyClick(ed.edit, Qt.Key.Key_Backspace)
@@ -340,7 +340,7 @@ class Soak:
         self.win.open_path(self.rng.choice(self.samples))
 
     def g_view(self) -> None:
-        from viewer.preview import CompareMode
+        from viewer.canvas import CompareMode
 
         pv = self.win.preview
         choice = self.rng.randrange(6)

@@ -33,7 +33,8 @@ fi
 [ -n "${TMPDIR_FOR_MUTATION:-}" ] && export TMPDIR="$TMPDIR_FOR_MUTATION"
 declare -A PREFIX=([engine]=core.engine [ops]=core.ops [geometry]=core.geometry
   [params]=core.params [cascade]=core.cascade [signing]=core.oss.signing
-  [verify]=core.oss.verify [urls]=core.oss.urls [serve]=core.serve)
+  [verify]="core.oss.verify core.oss.verify_checks core.oss.signing_v2" [urls]=core.oss.urls
+  [serve]=core.serve)
 list=scripts/mutation_sample.py
 mkdir -p mutants
 report=()
@@ -46,7 +47,9 @@ case "${1:-}" in
     report=(--names "$sample") ;;
   --survivors) mapfile -t names < <("$VENV/bin/python" "$list" --survivors "${@:2}") ;;
   --again) names=()
-    for m in "${@:2}"; do names+=("${PREFIX[$m]:?unknown module $m}.*"); done
+    for m in "${@:2}"; do
+      for p in ${PREFIX[$m]:?unknown module $m}; do names+=("$p.*"); done
+    done
     [ "$#" -gt 1 ] || names=("core.*") ;;
   *) for m in "$@"; do : "${PREFIX[$m]:?unknown module $m}"; done
      mapfile -t names < <("$VENV/bin/python" "$list" --pending "$@") ;;

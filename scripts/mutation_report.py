@@ -46,12 +46,17 @@ def listed(name: str) -> dict[str, str]:
     return out
 
 
+VERIFY_FILES = ("core/oss/verify.py", "core/oss/verify_checks.py", "core/oss/signing_v2.py")
+
+
 def module_of(path: str, per_file: bool) -> str:
     if per_file:
         return path
     for group in ("core/ops/", "core/serve/"):
         if path.startswith(group):
             return group + "*"
+    if path in VERIFY_FILES:
+        return "core/oss/verify*.py, signing_v2.py"
     return path
 
 

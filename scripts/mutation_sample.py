@@ -6,7 +6,8 @@
     mutmut run $(cat sample.txt); python scripts/mutation_report.py --names sample.txt
 
 Modules as issue 16 names them: engine ops geometry params cascade signing (and verify, its
-verifier since it left signing.py) urls serve (all
+verifier since it left signing.py: verify.py, the checks every version shares in
+verify_checks.py, and signing_v2.py, the OSS2 verifier) urls serve (all
 by default). ``ops`` and ``serve`` are each one pool over their files. The sample is the
 same on every machine (seed 16), so a rerun after new tests re-measures the same mutants;
 ``MUTATION_SEED=<n>`` draws another, for an unbiased measure after tests were written from
@@ -27,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = {"engine": "core.engine.", "ops": "core.ops.", "geometry": "core.geometry.",
            "params": "core.params.", "cascade": "core.cascade.", "signing": "core.oss.signing.",
-           "verify": "core.oss.verify.", "urls": "core.oss.urls.", "serve": "core.serve."}
+           "verify": ("core.oss.verify.", "core.oss.verify_checks.", "core.oss.signing_v2."),
+           "urls": "core.oss.urls.", "serve": "core.serve."}
 
 
 def verdicts() -> dict[str, int | None]:

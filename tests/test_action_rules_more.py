@@ -180,7 +180,7 @@ def test_a_P_scaled_watermark_object_is_resampled_with_lanczos_like_the_image():
 def test_a_watermark_object_that_is_not_an_image_has_the_documented_message():
     """Spec 19: a non-image is 400 BadRequest `This image format is not supported.`
     (EC 0040-00000005) -- also when the Context has no engine decoder."""
-    from core.ops.watermark import WatermarkObject, load_watermark_image
+    from core.ops.watermark_image import WatermarkObject, load_watermark_image
     from core.picture import Context
     from core.resolver import MappingResolver
     ctx = Context(resolver=MappingResolver({"m.png": b"not an image"}))

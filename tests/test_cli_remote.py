@@ -20,7 +20,7 @@ import alibabacloud_oss_v2 as osv2
 from core.cli import main
 from tests.sdk_clock import freeze_sdk_clocks
 from tests.test_client import BUCKET, PLAIN, STS, oss  # noqa: F401  (fixture)
-from tests.test_signing import decoded
+from tests.signing_env import decoded
 
 NOW = 1700000000
 ENDPOINT = "oss-cn-hangzhou.aliyuncs.com"

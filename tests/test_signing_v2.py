@@ -165,6 +165,18 @@ def test_header_date_skew_and_x_oss_date(monkeypatch):
     assert err.value.code == "RequestTimeTooSkewed"
 
 
+def test_a_date_header_in_iso_form_is_the_wrong_form(monkeypatch):
+    """The 0002-00000502 page: Date must be in GMT form; its example is 20221220T084818Z."""
+    freeze_sdk_clocks(monkeypatch, NOW)
+    req = _oss2_request("GET", {}, {})
+    _auth(PLAIN)._sign_request(req, BUCKET, "k.jpg")
+    headers = {**dict(req.headers), "Date": "20231114T221320Z"}
+    with pytest.raises(OssError) as err:
+        verify.verify_request("GET", BUCKET, "k.jpg", {}, headers, LOOKUP, now=NOW)
+    assert (err.value.code, err.value.status, err.value.ec) == ("AccessDenied", 403,
+                                                                "0002-00000502")
+
+
 def test_malformed_and_unknown_key(monkeypatch):
     freeze_sdk_clocks(monkeypatch, NOW)
     req = _oss2_request("GET", {}, {})
@@ -185,3 +197,31 @@ def test_malformed_and_unknown_key(monkeypatch):
     with pytest.raises(OssError) as err:
         verify.verify_request("GET", BUCKET, "k.jpg", url_query, {}, LOOKUP, now=NOW)
     assert err.value.ec == "0002-00000070"
+
+
+# The EC pages 0002-00000102..110, each case as the page's example writes it
+# (https://help.aliyun.com/en/oss/user-guide/<EC>).
+V2_MALFORMED = [
+    ("OSS2 AccessKeyId:{id},", "0002-00000102"),                                  # 102's example
+    ("OSS2 AccessKeyId:{id},AdditionalHeadershost,Signature:{sig}", "0002-00000103"),
+    ("OSS2 AccessKeyId:{id},Signature:{sig},UnknownKey:ABC", "0002-00000104"),
+    ("OSS2 AdditionalHeaders:host,Signature:{sig}", "0002-00000105"),
+    ("OSS2 AccessKeyId:,AdditionalHeaders:host,Signature:{sig}", "0002-00000106"),
+    ("OSS2 AccessKeyId:{id},AdditionalHeaders:host", "0002-00000108"),
+    ("OSS2 AccessKeyId:{id},AdditionalHeaders:host,Signature:", "0002-00000109"),
+    ("OSS2 AccessKeyId:{id},AdditionalHeaders:,Signature:{sig}", "0002-00000110"),
+]
+
+
+@pytest.mark.parametrize("template,ec", V2_MALFORMED, ids=[ec[-3:] for _, ec in V2_MALFORMED])
+def test_malformed_v2_authorization_answers_its_ec_page(monkeypatch, template, ec):
+    freeze_sdk_clocks(monkeypatch, NOW)
+    req = _oss2_request("GET", {}, {})
+    _auth(PLAIN)._sign_request(req, BUCKET, "k.jpg")
+    headers = dict(req.headers)
+    signature = headers["authorization"].rpartition("Signature:")[2]
+    bad = template.format(id=PLAIN[0], sig=signature)
+    with pytest.raises(OssError) as err:
+        verify.verify_request("GET", BUCKET, "k.jpg", {}, {**headers, "authorization": bad},
+                              LOOKUP, now=NOW)
+    assert (err.value.code, err.value.status, err.value.ec) == ("AccessDenied", 403, ec)

@@ -13,7 +13,7 @@ from core.cli import main
 from core.storage import atomic_write, open_temp
 from core.style_library import StyleLibrary
 from tests.helpers import EXAMPLE
-from tests.test_server import BUCKET, make_service, req
+from tests.server_env import BUCKET, make_service, req
 
 
 @pytest.fixture

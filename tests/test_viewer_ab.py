@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from viewer.ab import Pair, Side
 from viewer.mainwindow import MainWindow
-from viewer.preview import CompareMode
+from viewer.canvas import CompareMode
 
 WAIT = 15_000
 A = "image/resize,m_fill,w_320,h_240/format,webp"

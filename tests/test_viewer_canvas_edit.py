@@ -10,7 +10,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 from core.cascade import parse
 from viewer.mainwindow import MainWindow
-from viewer.preview import CompareMode
+from viewer.canvas import CompareMode
 
 WAIT = 15_000
 W, H = 400, 267          # resources/samples/example.jpg

@@ -15,7 +15,7 @@ from viewer.bundled_fonts import cjk_families
 from viewer.document import Document
 from viewer.forms import error_text
 from viewer.mainwindow import MainWindow
-from viewer.remote_panel import Side
+from viewer.remote_fetch import Side
 from viewer.session import Session
 from viewer.steps_panel import StepsPanel
 

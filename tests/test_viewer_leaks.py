@@ -19,7 +19,7 @@ from core.cascade import parse
 from viewer.document import UNDO_LIMIT, Document, Step, _SetSteps
 from viewer.mainwindow import MainWindow
 from viewer.render import LatestTask, RenderRequest
-from viewer.steps_panel import merge_id
+from viewer.steps_model import merge_id
 
 WAIT = 15_000
 

@@ -9,7 +9,8 @@ from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from tests.helpers import solid
-from viewer.preview import CompareMode, PreviewPanel
+from viewer.canvas import CompareMode
+from viewer.preview import PreviewPanel
 from viewer.render import decode_for_display
 
 

@@ -11,7 +11,8 @@ from core.engine import Source
 from core.serve.runner import serve
 from tests.helpers import encode, quadrants, solid
 from viewer.document import Document
-from viewer.remote_panel import RemoteForm, RemotePanel, target_url
+from viewer.remote_fetch import RemoteForm, target_url
+from viewer.remote_panel import RemotePanel
 from viewer.sources import ObjectsResolver, sample_path
 
 CREDS = Credentials("LTAI5tRemotePanelKey1", "Remote+Panel/Secret=1")

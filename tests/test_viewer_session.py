@@ -14,10 +14,12 @@ from core.serve.runner import serve
 from tests.helpers import encode, quadrants
 from viewer.document import Document
 from viewer.mainwindow import MainWindow
-from viewer.remote_panel import RemoteForm, RemotePanel
+from viewer.remote_fetch import RemoteForm
+from viewer.remote_panel import RemotePanel
 from viewer.session import ENV, TYPED, Session
 from viewer.style_panel import StyleLibraryPanel
-from viewer.url_panel import UrlForm, UrlPanel
+from viewer.url_model import UrlForm
+from viewer.url_panel import UrlPanel
 
 CREDS = Credentials("LTAI5tSessionKeyId01", "Session+Secret/Typed=Once01")
 TOKEN = "CAIS+session/Token=0123"

@@ -20,7 +20,8 @@ from core import codec
 from core import geometry as geo
 from core.engine import Engine, Source
 from core.ops.geometry import Circle, Crop, RoundedCorners
-from core.ops.watermark import VOFFSET_UP, Watermark, anchor_origin, with_opacity
+from core.ops.watermark import Watermark, with_opacity
+from core.ops.watermark_layout import VOFFSET_UP, anchor_origin
 from core.params import Operation
 from core.picture import Context, ObjectResolver
 
@@ -249,7 +250,7 @@ class CanvasEditor(QObject):
 
     # -- painting ---------------------------------------------------------------------------
     def _ready(self, canvas) -> bool:
-        from .preview import CompareMode
+        from .canvas import CompareMode
         return (self.input is not None and self._pixmaps is not None
                 and canvas.role is not CompareMode.BEFORE and self.target() is not None
                 and not self.frame(canvas).isEmpty())

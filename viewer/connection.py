@@ -26,7 +26,7 @@ from core.oss.urls import BucketAddress, is_ip_or_localhost, resolve_region
 from .keychain import Keychain, KeychainError
 from .session import TYPED, Session
 from .settings import to_bool
-from .url_panel import DEFAULT_ENDPOINT, UrlForm
+from .url_model import DEFAULT_ENDPOINT, UrlForm
 
 GROUP = "connection"
 LOCAL_SERVE = "local serve"

@@ -18,7 +18,7 @@ from core.oss.urls import SEPARATORS
 from .connection import Connection
 from .credentials_form import CredentialFields, shrinkable_combo
 from .elide import ElidedLabel
-from .url_panel import ENDPOINTS
+from .url_model import ENDPOINTS
 
 
 class ConnectionEditor(QDialog):

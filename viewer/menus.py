@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
-from .preview import CompareMode
+from .canvas import CompareMode
 from .sources import SAMPLES, sample_path
 
 APP_NAME = "oss-style-viewer"

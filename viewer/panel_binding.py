@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFormLayout, QLayout, QToolButton, QHBoxLayout, QW
 
 from .connection import Connection
 from .elide import ElidedLabel
-from .style_panel import CoreClientStyles
+from .style_bucket import CoreClientStyles
 
 
 def _contains(layout: QLayout, widget: QWidget) -> bool:
@@ -88,7 +88,7 @@ def bind_url_panel(panel, connection: Connection, edit) -> None:
 
 
 def bind_remote_panel(panel, connection: Connection, edit) -> None:
-    from .remote_panel import RemoteForm
+    from .remote_fetch import RemoteForm
 
     hide_rows(panel, (panel.endpoint, panel.bucket, panel.key, panel.https, panel.signing,
                       panel.region, panel.credentials_info))

@@ -8,38 +8,33 @@ file shared by every document, not the document, so they must not interleave wit
 edits on the document's stack. The main window puts both stacks in a ``QUndoGroup``
 whose active stack follows focus, so Ctrl+Z in this panel undoes library edits.
 
-The bucket section talks to OSS (ListStyle / PutStyle / DeleteStyle) through
-:mod:`core.oss.client` on a ``QThreadPool``; each request carries a generation number and stale
-answers are dropped. Errors are shown in the section, never as dialogs. It signs with the
+The bucket section (:mod:`viewer.style_bucket`) talks to OSS (ListStyle / PutStyle /
+DeleteStyle) through :mod:`core.oss.client` on a ``QThreadPool``; each request carries a
+generation number and stale answers are dropped. Errors are shown in the section, never as dialogs. It signs with the
 shared :class:`viewer.session.Session`: credentials typed in the URLs panel work here too.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Protocol
+from typing import Callable, Mapping
 
 import shiboken6
-from PySide6.QtCore import (QEvent, QObject, QRunnable, QSettings, QSignalBlocker, QSize,
-                            QStandardPaths, Qt, QThreadPool, Signal)
+from PySide6.QtCore import QSettings, QSignalBlocker, QStandardPaths, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog,
-                               QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QPushButton, QSizePolicy,
-                               QStyle,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QGridLayout,
+                               QGroupBox, QHeaderView, QLabel, QLineEdit, QPushButton, QStyle,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from core.cascade import validate_style_name
-from core.oss.credentials import Credentials
 from core.errors import OssError
-from core.style_library import LIMIT, ConflictPolicy, StyleLibrary, validate_content
+from core.style_library import LIMIT, ConflictPolicy, StyleLibrary
 
 from .document import UNDO_LIMIT, Document
-from .credentials_form import CredentialFields, shrinkable_combo
+from .inline_message import InlineMessage, narrow_wrapping
 from .session import Session
 from .settings import to_bool
-from .url_panel import ENDPOINTS
+from .style_bucket import BucketSection, ClientFactory, message_of, BucketRelay, core_client
 
 LIBRARY_FILE = "styles.json"
 SETTINGS_GROUP = "styles"
@@ -49,141 +44,6 @@ def default_library_path() -> Path:
     """``<AppConfigLocation>/styles.json`` (e.g. ``~/.config/<org>/<app>/styles.json``)."""
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation)
     return Path(base) / LIBRARY_FILE
-
-
-def _message(error: BaseException) -> str:
-    if isinstance(error, OssError):
-        return error.message
-    if isinstance(error, OSError):
-        return f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
-    return str(error) or type(error).__name__
-
-
-# -- the bucket side ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class BucketTarget:
-    """Which bucket, reached how, as whom. ``credentials`` holds the secret: never log it."""
-
-    endpoint: str
-    bucket: str
-    credentials: Credentials
-    region: str | None = None
-    https: bool = True
-
-
-class BucketStyles(Protocol):
-    """What the panel needs from an OSS client (``core.oss.client`` provides it)."""
-
-    def list_styles(self) -> list[tuple[str, str]]: ...
-    def put_style(self, name: str, content: str) -> None: ...
-    def delete_style(self, name: str) -> None: ...
-
-
-ClientFactory = Callable[[BucketTarget], BucketStyles]
-
-
-def core_client(target: BucketTarget) -> BucketStyles:
-    """The default factory: :mod:`core.oss.client` (imported lazily; it pulls in requests)."""
-    return CoreClientStyles(target)
-
-
-class CoreClientStyles:
-    """:class:`BucketStyles` over :class:`core.oss.client.OssClient` (header-signed V4)."""
-
-    def __init__(self, target: BucketTarget) -> None:
-        from core.oss.client import OssClient
-        from core.oss.urls import BucketAddress
-
-        address = BucketAddress.from_endpoint(target.endpoint, target.bucket,
-                                              https=target.https)
-        self._client = OssClient(address, target.credentials, region=target.region)
-
-    def list_styles(self) -> list[tuple[str, str]]:
-        return [(s.name, s.content) for s in self._client.list_styles()]
-
-    def put_style(self, name: str, content: str) -> None:
-        self._client.put_style(name, content)
-
-    def delete_style(self, name: str) -> None:
-        self._client.delete_style(name)
-
-    def close(self) -> None:
-        self._client.close()
-
-
-class _Relay(QObject):
-    """Carries a worker's result back to the GUI thread (queued connection)."""
-
-    finished = Signal(int, str, object, object)  # generation, op, result, error
-
-
-class _Task(QRunnable):
-    def __init__(self, relay: _Relay, generation: int, op: str, fn: Callable[[], object]):
-        super().__init__()
-        self.relay, self.generation, self.op, self.fn = relay, generation, op, fn
-
-    def run(self) -> None:
-        result, error = None, None
-        try:
-            result = self.fn()
-        except Exception as e:  # noqa: BLE001 -- every failure is shown, none crashes
-            error = e
-        try:
-            self.relay.finished.emit(self.generation, self.op, result, error)
-        except RuntimeError:
-            pass  # the panel is gone; nobody is waiting
-
-
-def narrow_wrapping(label: QLabel) -> None:
-    """A wrapped label that never widens the panel: its minimum width is otherwise its
-    longest unbreakable word, and a host name or a requests error
-    ("HTTPSConnectionPool(host='bucket.oss-cn-hangzhou.aliyuncs.com', ...") pushed the
-    panel past the dock's width. Such a word is cut at the edge instead."""
-    policy = label.sizePolicy()
-    policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
-    label.setSizePolicy(policy)
-
-
-class InlineMessage(QWidget):
-    """A warning shown in place: the style's warning icon and selectable, wrapped text in
-    the palette's own text colour (readable in light and dark palettes; the icon is
-    re-rendered when the device pixel ratio changes). Hidden while empty."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.icon = QLabel(self)
-        self.label = QLabel(self)
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        narrow_wrapping(self.label)
-        row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
-        row.addWidget(self.label, 1)
-        self._render_icon()
-        self.setVisible(False)
-
-    def _render_icon(self) -> None:
-        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-        self.icon.setPixmap(icon.pixmap(QSize(size, size), self.devicePixelRatioF()))
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
-        if event.type() in (QEvent.Type.DevicePixelRatioChange, QEvent.Type.StyleChange):
-            self._render_icon()
-        super().changeEvent(event)
-
-    def setText(self, text: str) -> None:  # noqa: N802 (QLabel-like)
-        self.label.setText(text)
-        self.label.setToolTip(text)   # whole, should a long token be cut at the edge
-        self.setVisible(bool(text))
-
-    def text(self) -> str:
-        return self.label.text()
-
-    def clear(self) -> None:
-        self.setText("")
 
 
 # -- undo --------------------------------------------------------------------------------
@@ -210,7 +70,7 @@ class _LibraryEdit(QUndoCommand):
 
 # -- the panel ---------------------------------------------------------------------------
 
-class StyleLibraryPanel(QWidget):
+class StyleLibraryPanel(BucketSection, QWidget):
     """Local style library plus the bucket's styles. Works standalone given a Document.
 
     ``library_path``: the JSON file (default :func:`default_library_path`).
@@ -240,7 +100,7 @@ class StyleLibraryPanel(QWidget):
         self.session = session if session is not None else Session(self, environ=environ)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)  # one request at a time, in order
-        self._relay = _Relay(self)
+        self._relay = BucketRelay(self)
         self._relay.finished.connect(self._on_bucket_finished)
         self._generation = 0
         self._pending: dict[int, str] = {}
@@ -328,57 +188,7 @@ class StyleLibraryPanel(QWidget):
         lay.addWidget(self.status)
         outer.addWidget(local, 1)
 
-        bucket = QGroupBox("Bucket", self)
-        blay = QVBoxLayout(bucket)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.endpoint = QComboBox(bucket)
-        self.endpoint.setEditable(True)
-        self.endpoint.addItems(ENDPOINTS)
-        shrinkable_combo(self.endpoint)
-        self.endpoint.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.bucket_edit = QLineEdit(bucket)
-        self.bucket_edit.setPlaceholderText("required: bucket name")
-        self.https = QCheckBox("HTTPS", bucket)
-        self.https.setChecked(True)
-        self.region = QLineEdit(bucket)
-        self.region.setPlaceholderText("optional; derived from the endpoint")
-        form.addRow("Endpoint", self.endpoint)
-        form.addRow("Bucket", self.bucket_edit)
-        form.addRow("", self.https)
-        form.addRow("Region", self.region)
-        self.credential_fields = CredentialFields(self.session, form, bucket)
-        cf = self.credential_fields
-        self.cred_source, self.env_info = cf.source, cf.env_info
-        self.key_id, self.secret, self.token = cf.key_id, cf.secret, cf.token
-        blay.addLayout(form)
-        self.remote_tree = self._make_tree(bucket)
-        self.remote_tree.itemSelectionChanged.connect(self._update_buttons)
-        blay.addWidget(self.remote_tree, 1)
-        rb = QGridLayout()
-        rb.setColumnStretch(0, 1)
-        rb.setColumnStretch(1, 1)
-        self.list_button = QPushButton("List", bucket)
-        self.list_button.clicked.connect(self.list_bucket)
-        self.put_button = QPushButton("Upload selected", bucket)
-        self.put_button.setToolTip("PutStyle: the selected library style, to the bucket.")
-        self.put_button.clicked.connect(self.put_selected)
-        self.remote_delete_button = QPushButton("Delete from bucket", bucket)
-        self.remote_delete_button.clicked.connect(self.delete_remote_selected)
-        self.fetch_button = QPushButton("Copy to library", bucket)
-        self.fetch_button.clicked.connect(self.copy_remote_selected)
-        rb.addWidget(self.list_button, 0, 0)
-        rb.addWidget(self.fetch_button, 0, 1)
-        rb.addWidget(self.put_button, 1, 0)
-        rb.addWidget(self.remote_delete_button, 1, 1)
-        blay.addLayout(rb)
-        self.bucket_error = self._warning_label(bucket)
-        blay.addWidget(self.bucket_error)
-        self.bucket_status = QLabel(bucket)
-        self.bucket_status.setWordWrap(True)
-        narrow_wrapping(self.bucket_status)
-        blay.addWidget(self.bucket_status)
-        outer.addWidget(bucket)
+        self._build_bucket(outer)
 
     def _make_tree(self, parent: QWidget) -> QTreeWidget:
         tree = QTreeWidget(parent)
@@ -516,7 +326,7 @@ class StyleLibraryPanel(QWidget):
         try:
             result = action()
         except (OssError, OSError) as e:
-            self._show_error(_message(e))
+            self._show_error(message_of(e))
             return None
         after = self.library.as_dict()
         self._clear_error()
@@ -565,7 +375,7 @@ class StyleLibraryPanel(QWidget):
             content = self.library.get(name)
             self.doc.set_process_string(content)
         except (OssError, ValueError) as e:
-            self._show_error(f"Cannot apply {name}: {_message(e)}")
+            self._show_error(f"Cannot apply {name}: {message_of(e)}")
             return False
         self._clear_error()
         self.status.setText(f"Applied {name}.")
@@ -596,7 +406,7 @@ class StyleLibraryPanel(QWidget):
         try:
             self.library.export_file(path, names)
         except (OssError, OSError) as e:
-            self._show_error(f"Export failed: {_message(e)}")
+            self._show_error(f"Export failed: {message_of(e)}")
             return False
         self._clear_error()
         self.status.setText(f"Exported {len(names) if names is not None else len(self.library)}"
@@ -620,7 +430,7 @@ class StyleLibraryPanel(QWidget):
             self.library.replace_all(styles)
         except (OssError, OSError) as e:
             # The stack moved but the file did not: say so; the next undo/redo retries.
-            self._show_error(f"Could not write the library for “{text}”: {_message(e)}")
+            self._show_error(f"Could not write the library for “{text}”: {message_of(e)}")
         else:
             self._clear_error()
         self._refresh_list()
@@ -632,153 +442,6 @@ class StyleLibraryPanel(QWidget):
 
     def _clear_error(self) -> None:
         self.error_label.clear()
-
-    # -- bucket ------------------------------------------------------------------------
-    def set_typed_credentials(self, access_key_id: str, secret: str, token: str = "") -> None:
-        """Type credentials for this session; every panel sharing the session uses them."""
-        self.session.set_typed(access_key_id, secret, token)
-
-    def target(self) -> BucketTarget:
-        """The bucket to talk to; raises OssError naming what is missing."""
-        bucket = self.bucket_edit.text().strip()
-        endpoint = self.endpoint.currentText().strip()
-        if not endpoint or not bucket:
-            raise OssError("MissingArgument", "Enter the endpoint and the bucket.")
-        creds = self.session.credentials()
-        if creds is None:
-            raise OssError("MissingArgument", self.session.problem() or "No credentials.")
-        return BucketTarget(endpoint, bucket, creds, self.region.text().strip() or None,
-                            self.https.isChecked())
-
-    def _submit(self, op: str, work: Callable[[BucketStyles], object]) -> bool:
-        try:
-            target = self.target()
-            client = self.client_factory(target)
-        except (OssError, ImportError) as e:
-            self._bucket_failed(op, _message(e))
-            return False
-        self._generation += 1
-        self._pending[self._generation] = op
-        self.bucket_status.setText({"list": "Listing…", "put": "Uploading…",
-                                    "delete": "Deleting…"}.get(op, "Working…"))
-        self._set_bucket_busy(True)
-
-        def job() -> object:
-            try:
-                return work(client)
-            finally:
-                close = getattr(client, "close", None)
-                if close is not None:
-                    close()
-        # A callable, not the QRunnable itself: PySide would keep a job that finished
-        # before start() returned for good (issue 17; see viewer.render.start_in_pool).
-        self.pool.start(_Task(self._relay, self._generation, op, job).run)
-        return True
-
-    def list_bucket(self) -> bool:
-        return self._submit("list", lambda c: c.list_styles())
-
-    def put(self, name: str) -> bool:
-        try:
-            content = validate_content(self.library.get(name))
-        except OssError as e:
-            self._bucket_failed("put", f"{name}: {_message(e)}")
-            return False
-        known = self.bucket_styles
-        if known is not None and name not in known and len(known) >= LIMIT:
-            self._bucket_failed("put", f"The bucket already has {LIMIT} styles, the most "
-                                "OSS allows; delete one first.")
-            return False
-
-        def work(c: BucketStyles):
-            c.put_style(name, content)
-            return c.list_styles()
-        return self._submit("put", work)
-
-    def put_selected(self) -> bool:
-        name = self.selected_name()
-        return name is not None and self.put(name)
-
-    def delete_remote(self, name: str) -> bool:
-        def work(c: BucketStyles):
-            c.delete_style(name)
-            return c.list_styles()
-        return self._submit("delete", work)
-
-    def remote_selected_name(self) -> str | None:
-        items = self.remote_tree.selectedItems()
-        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
-
-    def delete_remote_selected(self) -> bool:
-        name = self.remote_selected_name()
-        return name is not None and self.delete_remote(name)
-
-    def copy_remote(self, name: str) -> bool:
-        """Bring a bucket style into the library (undoable; conflicts follow the import
-        checkbox, as for files)."""
-        if not self.bucket_styles or name not in self.bucket_styles:
-            return False
-        policy = (ConflictPolicy.REPLACE if self.replace_on_import.isChecked()
-                  else ConflictPolicy.SKIP)
-        report = self._edit(f"Copy {name} from bucket",
-                            lambda: self.library.merge({name: self.bucket_styles[name]},
-                                                       policy))
-        if report and (report.conflicts or report.invalid):
-            self._show_error(report.summary())
-        elif report:
-            self.status.setText(f"Copied {name} from the bucket.")
-        return bool(report)
-
-    def copy_remote_selected(self) -> bool:
-        name = self.remote_selected_name()
-        return name is not None and self.copy_remote(name)
-
-    def _on_bucket_finished(self, generation: int, op: str, result: object,
-                            error: object) -> None:
-        self._pending.pop(generation, None)
-        if not self._pending:
-            self._set_bucket_busy(False)
-        if generation != self._generation:
-            return  # a newer request was made; this answer is stale
-        if error is not None:
-            self._bucket_failed(op, _message(error))  # type: ignore[arg-type]
-            return
-        self.bucket_error.clear()
-        styles = dict(result or [])  # type: ignore[arg-type]
-        self.bucket_styles = styles
-        self._fill_remote(styles)
-        done = {"list": "Listed", "put": "Uploaded; listed", "delete": "Deleted; listed"}[op]
-        note = f"{done} {len(styles)} style{'s' if len(styles) != 1 else ''} in the bucket."
-        if len(styles) >= LIMIT:
-            note += f" That is OSS's limit of {LIMIT}: uploading a new name will fail."
-        self.bucket_status.setText(note)
-        self.bucketStylesChanged.emit()
-        self.bucketFinished.emit(op, True)
-
-    def _bucket_failed(self, op: str, message: str) -> None:
-        self.bucket_error.setText(message)
-        self.bucket_status.setText("")
-        self.bucketFinished.emit(op, False)
-
-    def _fill_remote(self, styles: dict[str, str]) -> None:
-        keep = self.remote_selected_name()
-        with QSignalBlocker(self.remote_tree):
-            self.remote_tree.clear()
-            for name in sorted(styles, key=lambda n: (n.lower(), n)):
-                item = QTreeWidgetItem([name, styles[name]])
-                item.setData(0, Qt.ItemDataRole.UserRole, name)
-                item.setToolTip(1, styles[name])
-                local = self.library.as_dict().get(name)
-                if local is not None and local != styles[name]:
-                    item.setIcon(0, self._warning_icon())
-                    item.setToolTip(0, "Differs from the library's style of the same name.")
-                self.remote_tree.addTopLevelItem(item)
-                if name == keep:
-                    item.setSelected(True)
-        self._update_buttons()
-
-    def _set_bucket_busy(self, busy: bool) -> None:
-        self._update_buttons()  # reads self._pending
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         self.pool.clear()

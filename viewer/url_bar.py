@@ -4,7 +4,7 @@ Shown in full in a monospace, selectable view that wraps only after ``/ , ? & =`
 zero-width space follows each; copying leaves them out), with one-click copy for the
 plain, style and signed URL -- the signed one is signed afresh on click and its expiry
 shown -- and a "Code" button for ready-to-paste snippets (:mod:`core.oss.snippets`).
-Everything is computed by :func:`viewer.url_panel.build_urls` from the
+Everything is computed by :func:`viewer.url_model.build_urls` from the
 :class:`viewer.connection.Connection` and the current document, again on every edit.
 
 ``set_document`` changes which document it follows (the A/B compare of issue 10 points it
@@ -31,7 +31,7 @@ from .connection import Connection
 from .document import Document
 from .elide import ElidedLabel
 from .process_field import whole_lines_height
-from .url_panel import UrlResults, build_urls
+from .url_model import UrlResults, build_urls
 
 ZWSP = "\u200b"
 URL_BREAKS = "/,?&="

@@ -1,134 +1,34 @@
 """The ``watermark`` action (spec section 15): text, an image of the same bucket, or both,
 placed at one of nine anchors or tiled over the whole image.
 
-The geometry lives in small pure helpers (:func:`anchor_origin`, :func:`tile_grid`,
-:func:`layout_block`, :func:`percent_size`, :func:`shadow_offset`) so each rule the spec
-leaves open is one function, tested alone and described in ``docs/COMPATIBILITY.md``.
+The placement rules are small pure helpers in :mod:`core.ops.watermark_layout`, the image
+object and its preprocessing in :mod:`core.ops.watermark_image`; this module draws the text
+and the layers and is the operation's declaration.
 """
 from __future__ import annotations
 
-import io
 import math
-from dataclasses import dataclass
-from functools import lru_cache
 
-from PIL import Image, ImageDraw, UnidentifiedImageError
+from PIL import Image, ImageDraw
 
 from .. import fonts
-from ..binder import bind_actions
 from ..errors import OssError, invalid
-from ..geometry import ANCHOR_FACTORS
 from ..params import CASCADE_CHECKS, GRAVITIES, Kind, Operation, operation, param
 from ..picture import Context, Picture
+from .watermark_image import load_watermark_image, parse_image_value
+from .watermark_layout import (anchor_origin, check_layer_size, clip_box, layout_block,
+                               shadow_offset, tile_grid)
 
-# Positive voffset moves the watermark up (towards the top edge). Unverified; see the notes.
-VOFFSET_UP = True
 # OSS: "up to three different image watermarks" (distinct objects); its error page shows
 # seven image watermark actions failing and a 2024 page says six, so both limits apply.
 MAX_IMAGE_WATERMARK_OBJECTS = 3
 MAX_IMAGE_WATERMARK_STEPS = 6
-PREPROCESS_ACTIONS = ("resize", "crop", "indexcrop", "rounded-corners", "rotate", "auto-orient")
-PROCESS_MARKER = "?x-oss-process="
 EC_TOO_MANY_IMAGES = "0040-00000026"
-EC_NESTED_WATERMARK = "0040-00000373"
 EC_EMPTY_TEXT = "0040-00000258"
-# A local safety limit, not an OSS one: size_1000 + rotate_45 on 64 bytes of text, or P on
-# a 1 px wide strip, would otherwise ask for gigabytes. 64 MP is 256 MB as RGBA.
-MAX_LAYER_PIXELS = 64_000_000
 # JPEG quality of a watermarked result when the cascade sets none: OSS answers the SDK's
 # text watermark on example.jpg (quality 82) with 26355 bytes, which only a re-encode at
 # about 90 gives (at 82: 22129). Inferred; see docs/COMPATIBILITY.md.
 WATERMARK_DEFAULT_QUALITY = 90
-
-
-# -- geometry ------------------------------------------------------------------------------
-
-def anchor_origin(W: int, H: int, w: int, h: int, g: str, x: int, y: int,
-                  voffset: int) -> tuple[int, int]:
-    """Top-left corner of a ``w`` x ``h`` watermark on a ``W`` x ``H`` image.
-
-    ``x`` is the margin to the left or right edge (ignored for the centre column), ``y`` the
-    margin to the top or bottom edge (ignored for the middle row), ``voffset`` moves the
-    middle row off the horizontal centre line. The result may be negative or past the edge
-    when the watermark is larger than the image; drawing clips it.
-    """
-    col, row = ANCHOR_FACTORS[g]
-    left = (x, (W - w) // 2, W - w - x)[col]
-    shift = -voffset if VOFFSET_UP else voffset
-    top = (y, (H - h) // 2 + shift, H - h - y)[row]
-    return left, top
-
-
-def tile_grid(W: int, H: int, w: int, h: int, x0: int, y0: int, padx: int,
-              pady: int) -> tuple[range, range]:
-    """Tile origins for ``fill_1``: the tile at (x0, y0) repeated every ``w + padx`` /
-    ``h + pady`` pixels in both directions, keeping every tile that touches the image."""
-    sx, sy = w + padx, h + pady
-
-    def axis(start: int, step: int, size: int, extent: int) -> range:
-        # The leftmost (topmost) tile of the lattice that still reaches into the image.
-        first = start - step * ((start + size - 1) // step)
-        return range(first, extent, step)
-
-    return axis(x0, sx, w, W), axis(y0, sy, h, H)
-
-
-@dataclass(frozen=True)
-class Block:
-    """Layout of an image + text watermark: the block size and where each part goes."""
-
-    size: tuple[int, int]
-    image_at: tuple[int, int]
-    text_at: tuple[int, int]
-
-
-def layout_block(image_size: tuple[int, int], text_size: tuple[int, int], order: int,
-                 align: int, interval: int) -> Block:
-    """Side by side: ``order`` 0 puts the image left of the text, 1 the text first;
-    ``interval`` px between them; ``align`` 0/1/2 aligns the tops, the middles or the
-    bottoms of the two parts."""
-    (iw, ih), (tw, th) = image_size, text_size
-    H = max(ih, th)
-
-    def top(h: int) -> int:
-        return (0, (H - h) // 2, H - h)[align]
-
-    if order == 0:
-        ix, tx = 0, iw + interval
-    else:
-        tx, ix = 0, tw + interval
-    return Block((iw + tw + interval, H), (ix, top(ih)), (tx, top(th)))
-
-
-def percent_size(main_width: int, w: int, h: int, P: int) -> tuple[int, int]:
-    """Size of a ``w`` x ``h`` watermark scaled by ``resize,P_`` so that its width is P% of
-    the main image's width, keeping its aspect ratio (at least 1 x 1)."""
-    nw = max(1, math.floor(main_width * P / 100 + 0.5))
-    nh = max(1, math.floor(h * nw / w + 0.5))
-    return nw, nh
-
-
-def shadow_offset(size: int) -> int:
-    """Shadow displacement (right and down) for text of ``size`` px: 5%, at least 1 px."""
-    return max(1, math.floor(size / 20 + 0.5))
-
-
-def check_layer_size(w: int, h: int, key: str) -> None:
-    if w * h > MAX_LAYER_PIXELS:
-        raise OssError("ImageTooLarge",
-                       f"The watermark would be {w}x{h} pixels, more than this engine draws "
-                       f"({MAX_LAYER_PIXELS} pixels).", key=key)
-
-
-def clip_box(W: int, H: int, w: int, h: int, x: int, y: int
-             ) -> tuple[tuple[int, int], tuple[int, int, int, int]] | None:
-    """Where a ``w`` x ``h`` layer at (x, y) lands on a ``W`` x ``H`` canvas: (destination,
-    source box inside the layer), or None when nothing of it is visible."""
-    left, top = max(x, 0), max(y, 0)
-    right, bottom = min(x + w, W), min(y + h, H)
-    if right <= left or bottom <= top:
-        return None
-    return (left, top), (left - x, top - y, right - x, bottom - y)
 
 
 # -- drawing -------------------------------------------------------------------------------
@@ -223,12 +123,6 @@ def rotate_clockwise(layer: Image.Image, degrees: int) -> Image.Image:
     return turned.convert("RGBA")
 
 
-def resize_layer(layer: Image.Image, size: tuple[int, int]) -> Image.Image:
-    if layer.size == size:
-        return layer
-    return layer.convert("RGBa").resize(size, Image.Resampling.LANCZOS).convert("RGBA")
-
-
 def stamp(frame: Image.Image, layer: Image.Image, positions) -> Image.Image:
     """A copy of ``frame`` with ``layer`` composited at each (x, y), clipped to the frame,
     in the frame's mode. Only the covered regions are converted to RGBA and back."""
@@ -257,131 +151,6 @@ def tile_strip(layer: Image.Image, xs: range, W: int) -> Image.Image:
         strip.paste(strip.crop((0, 0, filled, layer.height)), (filled, 0))
         filled *= 2
     return strip
-
-
-# -- image watermark objects ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PercentScale:
-    """``resize,P_<n>`` inside watermark preprocessing: relative to the main image, so it
-    is bound to the main image's width just before it runs."""
-
-    P: int
-    main_width: int = 0
-    NAME = "resize"
-
-    def bound(self, main_width: int) -> "PercentScale":
-        return PercentScale(self.P, main_width)
-
-    def apply(self, pic: Picture, ctx: Context) -> Picture:
-        size = percent_size(self.main_width, pic.width, pic.height, self.P)
-        check_layer_size(*size, "image")
-        return pic.map_frames(lambda f: resize_layer(f.convert("RGBA"), size))
-
-    def to_string(self) -> str:
-        return f"resize,P_{self.P}"
-
-
-@dataclass(frozen=True)
-class WatermarkObject:
-    """A decoded ``image`` value: the object key and its preprocessing steps."""
-
-    key: str
-    steps: tuple = ()
-
-
-def _image_error(message: str, ec: str | None = None, code: str = "InvalidArgument"
-                 ) -> OssError:
-    return OssError(code, message, ec=ec, key="image")
-
-
-@lru_cache(maxsize=256)
-def parse_image_value(value: str) -> WatermarkObject:
-    """Split ``key[?x-oss-process=image/...]`` and parse the preprocessing, allowing only
-    the actions OSS allows there plus ``P`` under ``resize``."""
-    key, marker, process = value.partition(PROCESS_MARKER)
-    if not key:
-        raise _image_error("The watermark image object key is empty.")
-    if not marker or process == "":
-        return WatermarkObject(key)
-    kind, slash, body = process.partition("/")
-    if kind != "image" or not slash or not body:
-        raise _image_error(f"The watermark image preprocessing {process} is invalid."
-                           "reason:must be image/<actions>")
-    steps: list = []
-    for segment in body.strip("/").split("/"):
-        name, _, rest = segment.partition(",")
-        if name == "watermark":
-            raise _image_error("A watermark image cannot itself have a watermark.",
-                               EC_NESTED_WATERMARK)
-        if name not in PREPROCESS_ACTIONS:
-            raise _image_error(f"The action: {name} is not allowed in watermark image "
-                               "preprocessing (allowed: " + ", ".join(PREPROCESS_ACTIONS) + ").")
-        tokens = rest.split(",") if rest else []
-        if name == "resize":
-            percents = [t for t in tokens if t.startswith("P_")]
-            tokens = [t for t in tokens if not t.startswith("P_")]
-            for tok in percents[-1:]:  # a repeated key: the later one wins
-                raw = tok[2:]
-                if not raw.isdigit() or not 1 <= int(raw) <= 100:
-                    raise invalid("image", raw, "Value must be in [1,100]", None, "P")
-                steps.append(PercentScale(int(raw)))
-            if percents and not tokens:
-                continue
-        steps.extend(_parse_steps(",".join([name] + tokens)))
-    return WatermarkObject(key, tuple(steps))
-
-
-def _parse_steps(segment: str) -> tuple[Operation, ...]:
-    try:
-        return bind_actions(segment)
-    except OssError as e:
-        raise _rehome(e, "In the watermark image preprocessing: ") from None
-
-
-def _rehome(e: OssError, prefix: str) -> OssError:
-    """An error from the watermark's own preprocessing, re-pointed at the ``image`` key of
-    the watermark step (its step index and span meant the inner cascade)."""
-    return OssError(e.code, prefix + e.message, ec=e.ec, status=e.status, key="image",
-                    details=e.details)
-
-
-def load_watermark_image(obj: WatermarkObject, main_size: tuple[int, int],
-                         ctx: Context) -> Image.Image:
-    """Fetch, decode and preprocess a watermark object; its first frame, as RGBA."""
-    if ctx.resolver is None:
-        raise OssError("NoSuchKey", "The specified key does not exist.", key="image",
-                       details={"Key": obj.key})
-    try:
-        data = ctx.resolver(obj.key)
-    except OssError as e:
-        e.key = e.key or "image"
-        raise
-    pic = (ctx.decode or _decode)(data)
-    if pic.animated:
-        pic = pic.with_image(pic.image)
-    steps = tuple(s.bound(main_size[0]) if isinstance(s, PercentScale) else s
-                  for s in obj.steps)
-    try:
-        for op in steps:
-            ctx.check()
-            pic = op.apply(pic, ctx)
-    except OssError as e:
-        if e.code in ("Cancelled", "RequestTimeout"):
-            raise
-        raise _rehome(e, f"Watermark image {obj.key}: ") from None
-    return pic.image.convert("RGBA")
-
-
-def _decode(data: bytes) -> Picture:
-    """Used only when the caller's Context has no decoder (unit tests, scripts)."""
-    try:
-        im = Image.open(io.BytesIO(data))
-        im.load()
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise _image_error("This image format is not supported.", "0040-00000005",
-                           "BadRequest") from None
-    return Picture(frames=(im.convert("RGBA"),), source_format="png", source_size=im.size)
 
 
 # -- the operation -------------------------------------------------------------------------

@@ -27,20 +27,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
 from typing import Mapping
 
 from ..errors import OssError
-from .verify_checks import (_MISMATCH_MESSAGE, CredentialLookup, Verified,
+from .verify_checks import (_MISMATCH_MESSAGE, CredentialLookup, Verified, _absent,
                             _check_header_date, _check_token, _compare, _denied,
-                            _header_token, _lookup, _lower_headers, check_url_expiry,
+                            _header_token, _lookup, _lower_headers, _request_date,
+                            check_url_expiry,
                             string_to_sign_bytes)
 
 V2_ALGORITHM = "OSS2"
 V2_URL_PARAMS = ("x-oss-signature-version", "x-oss-expires", "x-oss-access-key-id",
                  "x-oss-additional-headers", "x-oss-signature")
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-~.")
-_AUTH_FIELD = re.compile(r"\s*(AccessKeyId|AdditionalHeaders|Signature):(.*)")
 
 
 def uri_encode_v2(text: str) -> str:
@@ -96,13 +95,36 @@ def _mismatch_v2(access_key_id: str, provided: str, sts: str) -> OssError:
                              "StringToSignBytes": string_to_sign_bytes(sts)})
 
 
-def parse_authorization_v2(auth: str) -> dict[str, str]:
-    """The fields of ``OSS2 AccessKeyId:..,AdditionalHeaders:..,Signature:..``."""
-    fields = {}
-    for item in auth[len(V2_ALGORITHM):].split(","):
-        match = _AUTH_FIELD.fullmatch(item)
-        if match:
-            fields[match.group(1)] = match.group(2).strip()
+# The EC pages 0002-00000102..110, each with its example: fewer than two key:value pairs
+# ("AccessKeyId:44**07,") 102, a pair without ':' 103, a key other than the three 104,
+# AccessKeyId absent 105 / empty 106, Signature absent 108 / empty 109, AdditionalHeaders
+# empty 110.
+_V2_KEYS = ("AccessKeyId", "AdditionalHeaders", "Signature")
+
+
+def _strict_fields_v2(auth: str) -> dict[str, str]:
+    items = [i.strip() for i in auth[len(V2_ALGORITHM):].split(",")]
+    fields: dict[str, str] = {}
+    for item in filter(None, items):
+        name, colon, value = item.partition(":")
+        if not colon:
+            raise _denied(f"The OSS2 Authorization pair {item!r} has no ':'.", "0002-00000103")
+        if name.strip() not in _V2_KEYS:
+            raise _denied(f"The OSS2 Authorization has an unknown key {name.strip()!r}.",
+                          "0002-00000104")
+        fields[name.strip()] = value.strip()
+    if len(fields) < 2:
+        raise _denied("The OSS2 Authorization header needs AccessKeyId and Signature.",
+                      "0002-00000102")
+    for name, absent, empty in (("AccessKeyId", "0002-00000105", "0002-00000106"),
+                                ("Signature", "0002-00000108", "0002-00000109")):
+        if name not in fields:
+            raise _absent(f"{name} in the OSS2 Authorization", absent)
+        if not fields[name]:
+            raise _denied(f"The {name} in the OSS2 Authorization is empty.", empty)
+    if "AdditionalHeaders" in fields and not fields["AdditionalHeaders"]:
+        raise _denied("The AdditionalHeaders in the OSS2 Authorization is empty.",
+                      "0002-00000110")
     return fields
 
 
@@ -112,12 +134,9 @@ def verify_header_v2(method: str, bucket: str | None, key: str | None,
     """Check ``Authorization: OSS2 AccessKeyId:..,Signature:..`` and the request date
     (``x-oss-date`` when given, else ``Date``; 15 minutes either way, as V1)."""
     headers = _lower_headers(headers)
-    fields = parse_authorization_v2(headers.get("authorization", ""))
-    if not fields.get("AccessKeyId") or not fields.get("Signature"):
-        raise _denied("The OSS2 Authorization header needs AccessKeyId and Signature.",
-                      "0002-00000061")
+    fields = _strict_fields_v2(headers.get("authorization", ""))
     access_key_id, provided = fields["AccessKeyId"], fields["Signature"]
-    _check_header_date(headers.get("x-oss-date") or headers.get("date"), now)
+    _check_header_date(_request_date(headers), now)
     creds = _lookup(lookup, access_key_id)
     _check_token(creds, _header_token(headers, query))
     sts = string_to_sign_v2(method, bucket, key, query, headers, headers.get("date", ""),
@@ -156,5 +175,5 @@ def is_v2_request(query: Mapping[str, str], lowered_headers: Mapping[str, str]) 
 
 
 __all__ = ["uri_encode_v2", "canonical_resource_v2", "canonical_headers_v2",
-           "string_to_sign_v2", "signature_v2", "parse_authorization_v2",
+           "string_to_sign_v2", "signature_v2",
            "verify_header_v2", "verify_presigned_v2", "is_v2_request"]

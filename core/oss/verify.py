@@ -11,17 +11,16 @@ from typing import Mapping
 
 from . import signing_v2
 from .credentials import Credentials
-from ..errors import OssError
 from .signing import (V1_URL_PARAMS, V4_ALGORITHM, V4_MAX_EXPIRES, V4_TERMINATOR,
                       canonical_request_v4, scope_v4, signature_v1, signature_v4,
                       string_to_sign_v1, string_to_sign_v4)
 from .verify_checks import (
     CLOCK_SKEW, EC_BAD_DATE, EC_URL_BAD_EXPIRES, EC_URL_EXPIRED,
     EC_V4_BAD_CREDENTIAL_HEADER, EC_V4_BAD_CREDENTIAL_QUERY, EC_V4_BAD_DATE_HEADER,
-    EC_V4_BAD_DATE_QUERY, EC_V4_NOT_YET_VALID,
+    EC_V4_BAD_DATE_QUERY, EC_V4_NOT_YET_VALID, EC_WRONG_DATE_FORM,
     CredentialLookup, Verified, _check_header_date, check_url_expiry, _check_token, _compare, _denied,
     _header_token, _is_ascii_number, _iso_stamp, _lookup, _lower_headers, _mismatch,
-    _server_time)
+    _absent, _parse_date, _request_date, _server_time)
 
 # Fine-grained codes from OSS's error-code pages (help.aliyun.com .../oss/user-guide/<EC>)
 EC_AUTH_MALFORMED = "0002-00000061"            # Authorization starts with neither OSS nor AWS
@@ -38,11 +37,6 @@ _V4_URL_REQUIRED = (("x-oss-credential", "0002-00000217"), ("x-oss-expires", "00
 
 __all__ = ["verify_request", "verify_presigned_v1", "verify_presigned_v4",
            "verify_header_v1", "verify_header_v4", "Verified", "CredentialLookup"]
-
-
-def _absent(what: str, ec: str) -> OssError:
-    """AccessDenied for a request without something its signature needs, named."""
-    return _denied(f"The request has no {what}.", ec)
 
 
 def verify_presigned_v1(method: str, bucket: str | None, key: str | None,
@@ -90,7 +84,7 @@ def verify_header_v1(method: str, bucket: str | None, key: str | None,
         raise _absent("AccessKeyId in Authorization", EC_V1_AUTH_NO_ACCESS_KEY_ID)
     if not provided:
         raise _absent("signature in Authorization", EC_V1_AUTH_NO_SIGNATURE)
-    date = headers.get("x-oss-date") or headers.get("date")
+    date = _request_date(headers)
     _check_header_date(date, now)
     creds = _lookup(lookup, access_key_id)
     _check_token(creds, _header_token(headers, query))
@@ -209,7 +203,9 @@ def verify_header_v4(method: str, bucket: str | None, key: str | None,
     region = _check_region(cred, region, ec)
     timestamp = headers.get("x-oss-date", "")
     if _iso_stamp(timestamp) is None and timestamp:
-        raise _denied(f"x-oss-date {timestamp!r} is not a yyyymmddTHHMMSSZ time.", EC_BAD_DATE)
+        # a GMT-form date is the wrong form (0002-00000502); anything else no date (505)
+        raise _denied(f"x-oss-date {timestamp!r} is not a yyyymmddTHHMMSSZ time.",
+                      EC_WRONG_DATE_FORM if _parse_date(timestamp) else EC_BAD_DATE)
     _check_header_date(timestamp, now)
     if timestamp[:8] != cred.date:
         raise _denied("The credential date does not match x-oss-date.", EC_V4_BAD_DATE_HEADER)

@@ -60,6 +60,9 @@ EC_V4_BAD_DATE_QUERY = "0002-00000223"
 EC_NO_DATE = "0002-00000503"
 EC_SKEWED = "0002-00000504"
 EC_BAD_DATE = "0002-00000505"
+# The 0002-00000502 page: a Date that is not in GMT form, or a V4 x-oss-date that is not
+# yyyymmddTHHMMSSZ (its examples are exactly the other header's form).
+EC_WRONG_DATE_FORM = "0002-00000502"
 EC_STS_TOKEN_MISSING = "0002-00000003"
 EC_STS_TOKEN_INVALID = "0002-00000008"
 EC_STS_TOKEN_TWICE = "0002-00000010"
@@ -154,6 +157,23 @@ def _parse_date(text: str) -> datetime | None:
         return parsedate_to_datetime(text)
     except (TypeError, ValueError):
         return None
+
+
+def _absent(what: str, ec: str) -> OssError:
+    """AccessDenied for a request without something its signature needs, named."""
+    return _denied(f"The request has no {what}.", ec)
+
+
+def _request_date(headers: Mapping[str, str]) -> str | None:
+    """The date a V1/V2 header signature counts: ``x-oss-date`` when present (in GMT form, as
+    ali-oss sends it for V1, or ISO 8601), else ``Date``, which must be in GMT form."""
+    if headers.get("x-oss-date"):
+        return headers["x-oss-date"]
+    date = headers.get("date")
+    if date and _iso_stamp(date) is not None:
+        raise _denied(f"The Date header {date!r} is not in GMT format "
+                      "(e.g. Tue, 20 Dec 2022 08:48:18 GMT).", EC_WRONG_DATE_FORM)
+    return date
 
 
 def _check_header_date(text: str | None, now: float) -> None:

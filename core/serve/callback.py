@@ -294,8 +294,8 @@ class CallbackOps:
             elif len(answer) > MAX_ANSWER:
                 failure = "Error status : 400.User server return too long content-length value."
             else:
-                try:
-                    json.loads(answer)
+                try:   # UTF-8 text: json.loads would skip a BOM (or read UTF-16), OSS not
+                    json.loads(answer.decode("utf-8"))
                 except ValueError:
                     failure = "Response body is not valid json format."
                 else:

@@ -1,0 +1,259 @@
+"""Upload callbacks: the request OSS sends to the callback server, the 203 messages of a
+failed callback, and the ArgumentName of a malformed callback parameter.
+
+Expected values from the OSS documentation:
+- "Callback" (developer reference), the callback request example: ``POST`` with
+  ``Content-Type: application/x-www-form-urlencoded`` (the default callbackBodyType),
+  ``Date`` (an HTTP date), ``User-Agent: aliyun-oss-callback``, ``x-oss-bucket: <bucket>``,
+  ``x-oss-request-id`` (the upload's request ID) and ``x-oss-tag: CALLBACK``.
+- "Callback" common errors: a callback parameter that is not JSON is 400 InvalidArgument
+  with ``<ArgumentName>callback</ArgumentName>``; CallbackFailed messages
+  "Response body is not valid json format." and "Error status : 400." (the callback
+  server's status); the C# SDK's ObjectCallbackTest expects "Error status : 502." and
+  ali-oss's test/callback.test.js quotes "Error status : -1.OSS can not connect to your
+  callbackUrl, please check it." for a callback server nobody answers on.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import xml.etree.ElementTree as ET
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from tests.helpers import one_bucket_server, running_server
+from tests.server_http_helpers import call, error_answer
+from tests.test_server_callback import CallbackServer
+
+BUCKET = "cb-request"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with one_bucket_server(tmp_path_factory, BUCKET, callback_timeout=2) as (srv, _):
+        yield srv
+
+
+@pytest.fixture
+def callback_server():
+    srv = CallbackServer()
+    yield srv
+    srv.close()
+
+
+def b64json(obj) -> str:
+    return base64.b64encode(json.dumps(obj).encode("utf-8")).decode("ascii")
+
+
+def upload(server, key, callback, variables=None, data=b"payload"):
+    headers = {"x-oss-callback": callback if isinstance(callback, str) else b64json(callback)}
+    if variables is not None:
+        headers["x-oss-callback-var"] = (variables if isinstance(variables, str)
+                                         else b64json(variables))
+    return call(server, "PUT", f"/{BUCKET}/{key}", data, headers)
+
+
+def test_the_callback_request_carries_the_documented_headers(server, callback_server):
+    status, headers, body = upload(server, "req.txt", {
+        "callbackUrl": callback_server.url + "/cb", "callbackBody": "o=${object}"})
+    assert (status, json.loads(body)) == (200, {"Status": "OK"})
+    [request] = callback_server.requests
+    sent = request["headers"]          # names as they came over the wire
+    assert sent["User-Agent"] == "aliyun-oss-callback"
+    assert sent["Content-Type"] == "application/x-www-form-urlencoded"
+    assert sent["x-oss-bucket"] == BUCKET
+    assert sent["x-oss-request-id"] == headers["x-oss-request-id"]
+    assert sent["x-oss-tag"] == "CALLBACK"
+    assert sent["Host"] == f"127.0.0.1:{callback_server.httpd.server_address[1]}"
+    assert parsedate_to_datetime(sent["Date"]).utcoffset().total_seconds() == 0
+    assert sent["Date"].endswith(" GMT")
+    assert request["body"] == b"o=req.txt"
+    assert "authorization" not in {k.lower() for k in sent}    # no --callback-key
+
+
+def failure_message(answer) -> str:
+    status, headers, body = answer
+    assert status == 203, body
+    root = ET.fromstring(body)
+    assert (root.tag, root.findtext("Code")) == ("Error", "CallbackFailed")
+    return root.findtext("Message")
+
+
+@pytest.mark.parametrize("status, body, message", [
+    (400, b'{"e":1}', "Error status : 400."),
+    (502, b"{}", "Error status : 502."),
+    (200, b"OK", "Response body is not valid json format."),
+    (200, b'\xef\xbb\xbf{"Status":"OK"}', "Response body is not valid json format."),
+])
+def test_a_refused_callback_is_203_with_osss_message(server, callback_server, status, body,
+                                                     message):
+    callback_server.status, callback_server.body = status, body
+    answer = upload(server, "refused.txt", {"callbackUrl": callback_server.url,
+                                            "callbackBody": "k=${object}"})
+    assert failure_message(answer) == message
+    assert call(server, "GET", f"/{BUCKET}/refused.txt")[2] == b"payload"
+
+
+def test_a_callback_server_nobody_answers_on_is_osss_connect_message(server):
+    dead = CallbackServer()
+    dead.close()                       # a loopback port nobody listens on
+    answer = upload(server, "dead.txt", {"callbackUrl": dead.url,
+                                         "callbackBody": "k=${object}"})
+    assert failure_message(answer) == (
+        "Error status : -1.OSS can not connect to your callbackUrl, please check it.")
+    assert call(server, "GET", f"/{BUCKET}/dead.txt")[2] == b"payload"
+
+
+@pytest.mark.parametrize("callback, variables, argument", [
+    ("bm90IGpzb24=", None, "callback"),                       # base64 of "not json"
+    (b64json([1, 2]), None, "callback"),                      # JSON, not an object
+    ("%%%", None, "callback"),                                # not base64
+    ({"callbackUrl": "http://127.0.0.1:1/", "callbackBody": "a"}, "bm90IGpzb24=",
+     "callback-var"),
+    ({"callbackUrl": "http://127.0.0.1:1/", "callbackBody": "a"}, b64json("x"),
+     "callback-var"),
+    ({"callbackBody": "a"}, None, "callbackUrl"),
+    ({"callbackUrl": "http://127.0.0.1:1/", "callbackBody": ""}, None, "callbackBody"),
+    ({"callbackUrl": "http://127.0.0.1:1/", "callbackBody": "a", "callbackHost": "a b"},
+     None, "callbackHost"),
+    ({"callbackUrl": "http://127.0.0.1:1/", "callbackBody": "a",
+      "callbackBodyType": "text/plain"}, None, "callbackBodyType"),
+])
+def test_a_malformed_callback_names_its_argument(server, callback, variables, argument):
+    answer = upload(server, "bad.txt", callback, variables)
+    err = error_answer(answer, 400, "InvalidArgument")
+    assert err["ArgumentName"] == argument
+    assert call(server, "GET", f"/{BUCKET}/bad.txt")[0] == 404       # nothing stored
+
+
+def test_the_operation_request_id_and_crc64_variables(server, callback_server):
+    """OSS's system variables ${operation}, ${reqId} and ${crc64}: the upload's API name,
+    its x-oss-request-id and its x-oss-hash-crc64ecma."""
+    body = "op=${operation}&id=${reqId}&crc=${crc64}"
+    status, headers, _ = upload(server, "vars.txt", {"callbackUrl": callback_server.url,
+                                                     "callbackBody": body})
+    assert status == 200
+    status, init_headers, init = call(server, "POST", f"/{BUCKET}/multi.bin?uploads")
+    upload_id = ET.fromstring(init).findtext("UploadId")
+    part = call(server, "PUT", f"/{BUCKET}/multi.bin?partNumber=1&uploadId={upload_id}",
+                b"part")[1]["etag"]
+    done = call(server, "POST", f"/{BUCKET}/multi.bin?uploadId={upload_id}",
+                (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{part}"
+                 "</ETag></Part></CompleteMultipartUpload>").encode(),
+                {"x-oss-callback": b64json({"callbackUrl": callback_server.url,
+                                            "callbackBody": body})})
+    assert done[0] == 200, done[2]
+    got = [dict(pair.split("=", 1) for pair in r["body"].decode().split("&"))
+           for r in callback_server.requests]
+    assert got == [
+        {"op": "PutObject", "id": headers["x-oss-request-id"],
+         "crc": headers["x-oss-hash-crc64ecma"]},
+        {"op": "CompleteMultipartUpload", "id": done[1]["x-oss-request-id"],
+         "crc": done[1]["x-oss-hash-crc64ecma"]}]
+
+
+MB3 = 3 * 1024 * 1024          # OSS: the callback server's answer is at most 3 MB
+
+
+@pytest.mark.parametrize("size, status", [(MB3, 200), (MB3 + 1, 203)])
+def test_an_answer_of_3_mb_is_the_upload_response_one_byte_more_is_a_failure(
+        server, callback_server, size, status):
+    callback_server.body = b'"' + b"a" * (size - 2) + b'"'       # a JSON string
+    got, _, body = upload(server, f"big-{size}.txt", {"callbackUrl": callback_server.url,
+                                                      "callbackBody": "k=${object}"})
+    assert got == status
+    if status == 200:
+        assert body == callback_server.body
+    else:
+        assert ET.fromstring(body).findtext("Code") == "CallbackFailed"
+
+
+def test_five_urls_are_tried_in_turn_until_one_answers(server, callback_server):
+    dead = CallbackServer()
+    dead.close()
+    urls = [dead.url + f"/{n}" for n in range(4)] + [callback_server.url + "/fifth"]
+    status, _, body = upload(server, "five.txt", {"callbackUrl": ";".join(urls),
+                                                  "callbackBody": "k=${object}"})
+    assert (status, json.loads(body)) == (200, {"Status": "OK"})
+    assert [r["path"] for r in callback_server.requests] == ["/fifth"]
+
+
+def _digests(data: bytes) -> dict[str, str]:
+    from alibabacloud_oss_v2.crc import Crc64
+    crc = Crc64(0)
+    crc.update(data)
+    return {"etag": f'"{hashlib.md5(data).hexdigest().upper()}"',
+            "content-md5": base64.b64encode(hashlib.md5(data).digest()).decode(),
+            "x-oss-hash-crc64ecma": str(crc.sum64())}
+
+
+@pytest.mark.parametrize("answer_status, status, content_type", [
+    (200, 200, "application/json"), (500, 203, "application/xml")])
+def test_the_upload_answer_keeps_the_objects_etag_md5_and_crc64(
+        server, callback_server, answer_status, status, content_type):
+    callback_server.status = answer_status
+    data = b"digests of the stored object"
+    got, headers, _ = upload(server, f"digests-{status}.txt", {
+        "callbackUrl": callback_server.url, "callbackBody": "k=${object}"}, data=data)
+    assert (got, headers["content-type"]) == (status, content_type)
+    assert {k: headers[k] for k in ("etag", "content-md5", "x-oss-hash-crc64ecma")} == \
+        _digests(data)
+
+
+def test_a_failed_upload_makes_no_callback(server, callback_server):
+    status, headers, body = call(server, "PUT", f"/{BUCKET}/digest.txt", b"data", {
+        "Content-MD5": base64.b64encode(hashlib.md5(b"other").digest()).decode(),
+        "x-oss-callback": b64json({"callbackUrl": callback_server.url,
+                                   "callbackBody": "k=${object}"})})
+    assert status == 400 and ET.fromstring(body).findtext("Code") == "InvalidDigest"
+    assert callback_server.requests == []
+
+
+def test_an_object_gone_before_its_callback_is_a_failed_callback(tmp_path, monkeypatch,
+                                                                 callback_server):
+    """Another client deletes the object between its upload and the callback: the upload
+    is still answered (203 CallbackFailed), and no callback describes an object that is
+    no longer there."""
+    (tmp_path / BUCKET).mkdir()
+    with running_server(tmp_path) as srv:
+        store = srv.service.store
+        real_open = store.open
+
+        def open_after_a_delete(bucket, key, *args, **kwargs):
+            (tmp_path / bucket / key).unlink(missing_ok=True)
+            return real_open(bucket, key, *args, **kwargs)
+
+        monkeypatch.setattr(store, "open", open_after_a_delete)
+        status, headers, body = upload(srv, "vanish.txt", {
+            "callbackUrl": callback_server.url, "callbackBody": "k=${object}"})
+    assert status == 203
+    assert ET.fromstring(body).findtext("Code") == "CallbackFailed"
+    assert headers["etag"] == _digests(b"payload")["etag"]
+    assert callback_server.requests == []
+
+
+def test_a_signing_key_gone_after_start_up_is_a_failed_callback(tmp_path, callback_server):
+    """The key is checked at start-up and read at the first callback: a key removed in
+    between fails that callback (203 CallbackFailed); nothing is sent unsigned."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    pem = tmp_path / "cb.pem"
+    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+    root = tmp_path / "root"
+    (root / BUCKET).mkdir(parents=True)
+    with running_server(root, callback_key=pem,
+                        callback_pub_key_url="https://keys.example.com/k.pem") as srv:
+        pem.unlink()
+        status, _, body = upload(srv, "unsigned.txt", {
+            "callbackUrl": callback_server.url, "callbackBody": "k=${object}"})
+        stored = call(srv, "GET", f"/{BUCKET}/unsigned.txt")[2]
+    assert status == 203
+    assert ET.fromstring(body).findtext("Code") == "CallbackFailed"
+    assert callback_server.requests == []
+    assert stored == b"payload"
