@@ -160,7 +160,9 @@ class VersionStore:
         for index in base.glob("*/*/index.json"):
             try:
                 key = json.loads(index.read_text(encoding="utf-8"))["key"]
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                log.warning("version index %s is unreadable (%s); its versions are not "
+                            "listed", index, e)
                 continue
             if isinstance(key, str) and key.startswith(prefix):
                 records = self._read_index(index)
