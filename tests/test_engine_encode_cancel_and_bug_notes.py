@@ -68,3 +68,23 @@ def test_two_sources_are_equal_only_with_the_same_bytes_and_name(a, b, same):
     assert (a == b) is same
     if same:
         assert hash(a) == hash(b)
+
+
+def test_a_cancel_during_the_decoding_of_an_animation_stops_it(monkeypatch):
+    """The decoder gets the request's check (it runs it between frames): a cancel that
+    arrives while the frames are being decoded stops the decode itself."""
+    seen = []
+    real_decode = codec.decode
+
+    def spying_decode(data, *args, check=None, **kwargs):
+        seen.append(check)
+        if check is not None:
+            with pytest.raises(Cancelled):
+                check()               # the request is cancelled from the decode on
+        return real_decode(data, *args, check=check, **kwargs)
+
+    monkeypatch.setattr(codec, "decode", spying_decode)
+    with pytest.raises(Cancelled):
+        Engine(cache_entries=0).process(_gif(4), "image/resize,w_8",
+                                        cancelled=lambda: bool(seen))
+    assert seen and seen[0] is not None
