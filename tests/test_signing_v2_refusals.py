@@ -17,6 +17,7 @@ import pytest
 
 from core.errors import OssError
 from core.oss.credentials import Credentials
+from core.oss.signing_v2 import verify_header_v2
 from core.oss.verify import verify_request
 from tests.sdk_clock import freeze_sdk_clocks
 from tests.verify_env import MISMATCH, hex_bytes, iso, names, without
@@ -130,3 +131,14 @@ def test_header_security_token_must_match_the_key():
     assert (e.code, e.status, e.ec) == ("InvalidAccessKeyId", 403, "0002-00000008")
     e = refused(headers=headers, query={**PARAMS, "security-token": STS[2]})
     assert (e.code, e.ec) == ("InvalidArgument", "0002-00000010")
+
+
+def test_header_verifier_called_directly_without_an_authorization_header():
+    """A request without Authorization has fewer than two OSS2 pairs (the 0002-00000102 page):
+    refused as AccessDenied, never a crash."""
+    headers, _ = header_signed()
+    with pytest.raises(OssError) as err:
+        verify_header_v2("GET", BUCKET, KEY, dict(PARAMS), without(headers, "authorization"),
+                         lookup, now=NOW)
+    assert (err.value.code, err.value.status, err.value.ec) == ("AccessDenied", 403,
+                                                                "0002-00000102")
