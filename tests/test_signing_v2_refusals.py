@@ -142,3 +142,11 @@ def test_header_verifier_called_directly_without_an_authorization_header():
                          lookup, now=NOW)
     assert (err.value.code, err.value.status, err.value.ec) == ("AccessDenied", 403,
                                                                 "0002-00000102")
+
+
+def test_header_without_any_date_names_both_date_headers():
+    """The 0002-00000503 page: neither Date nor x-oss-date; the answer says which headers."""
+    headers, _ = header_signed()
+    e = refused(query=dict(PARAMS), headers=without(headers, "date"))
+    assert (e.code, e.status, e.ec) == ("AccessDenied", 403, "0002-00000503")
+    assert names(e.message, "Date") and names(e.message, "x-oss-date")
