@@ -78,6 +78,16 @@ def test_v4_url_date_must_be_on_the_credentials_day():
     assert (e.code, e.status) == ("AccessDenied", 403) and names(e.message, "x-oss-date")
 
 
+@pytest.mark.parametrize("stamp", ["20231113T221320Z", "20231114T256100Z", "20231114"])
+def test_v4_url_date_on_another_day_or_not_a_time_is_refused_for_the_date(stamp):
+    """The spec (4.1): x-oss-date is a yyyymmddTHHMMSSZ time on the credential's day; a day
+    before it, or a stamp that only starts with that day, is refused for x-oss-date itself
+    (not as an expired URL, nor with a crash)."""
+    e = refused(query={**url_query("v4"), "x-oss-date": stamp})
+    assert (e.code, e.status) == ("AccessDenied", 403) and names(e.message, "x-oss-date")
+    assert e.ec not in ("0002-00000069", "0002-00000235")
+
+
 def test_v4_url_window_is_x_oss_date_minus_15_minutes_to_plus_x_oss_expires():
     query = url_query("v4", expires=600)
     assert verify(query, now=NOW - 900) and verify(query, now=NOW + 600)
