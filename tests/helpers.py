@@ -85,3 +85,16 @@ WORKER_CODE = ("core.serve.imaging", "core.serve.config", "core.serve.runner",
                "core.serve.service.OssService.close",
                "core.serve.service.OssService.process",
                "core.serve.service.OssService.handle")
+
+
+def rsa_key_pem(path: Path, bits: int = 1024):
+    """A new RSA private key written to ``path`` as unencrypted PKCS#8 PEM (what
+    ``oss-img serve --callback-key`` reads); returns the key, for checking signatures."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                       serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    return key

@@ -23,7 +23,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from tests.helpers import one_bucket_server, running_server
+from tests.helpers import one_bucket_server, running_server, rsa_key_pem
 from tests.server_http_helpers import call, error_answer
 from tests.test_server_callback import CallbackServer
 
@@ -237,14 +237,8 @@ def test_an_object_gone_before_its_callback_is_a_failed_callback(tmp_path, monke
 def test_a_signing_key_gone_after_start_up_is_a_failed_callback(tmp_path, callback_server):
     """The key is checked at start-up and read at the first callback: a key removed in
     between fails that callback (203 CallbackFailed); nothing is sent unsigned."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     pem = tmp_path / "cb.pem"
-    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                      serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
+    rsa_key_pem(pem)
     root = tmp_path / "root"
     (root / BUCKET).mkdir(parents=True)
     with running_server(root, callback_key=pem,

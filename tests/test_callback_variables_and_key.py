@@ -16,10 +16,10 @@ import json
 from urllib.parse import parse_qs, unquote
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
-from tests.helpers import running_server
+from tests.helpers import running_server, rsa_key_pem
 from tests.server_http_helpers import call
 from tests.test_server_callback import CallbackServer
 
@@ -56,11 +56,8 @@ def test_system_variables_of_a_put(tmp_path, callback_server):
 
 
 def test_the_key_is_read_once_and_empty_bodies_are_signed(tmp_path, callback_server):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     pem = tmp_path / "cb.pem"
-    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                      serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
+    key = rsa_key_pem(pem)
     root = tmp_path / "root"
     (root / BUCKET).mkdir(parents=True)
     callback = {"callbackUrl": callback_server.url + "/signed", "callbackBody": "${x:e}"}

@@ -22,7 +22,7 @@ import requests
 
 from core.oss.credentials import Credentials
 from core.serve.callback import host_allowed, render
-from tests.helpers import one_bucket_server, running_server, solid
+from tests.helpers import one_bucket_server, running_server, solid, rsa_key_pem
 
 CREDS = Credentials("LTAI5tCallbackServerK1", "Callback+Server/Secret=1")
 BUCKET = "cb-bucket"
@@ -331,15 +331,12 @@ def test_signed_callbacks_verify_as_oss_callbacks_do(tmp_path, callback_server):
     """With --callback-key the callback carries authorization and x-oss-pub-key-url; the
     check below is the one OSS's callback-server samples make: RSA PKCS#1 v1.5 with MD5
     over url_decode(path) + '?' + query + '\\n' + body, key from the base64 URL."""
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
     from urllib.parse import unquote
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = tmp_path / "callback.pem"
-    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                      serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
+    key = rsa_key_pem(pem, 2048)
     pub_url = "https://keys.example.com/callback_pub_key.pem"
     root = tmp_path / "root"
     (root / BUCKET).mkdir(parents=True)
