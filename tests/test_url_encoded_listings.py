@@ -1,4 +1,5 @@
-"""ListObjectVersions and ListMultipartUploads with ``encoding-type=url``, over raw HTTP.
+"""ListObjectVersions, ListMultipartUploads and ListParts with ``encoding-type=url``, over raw
+HTTP.
 
 OSS API reference (ListObjectVersions, ListMultipartUploads): with ``encoding-type=url``
 the answer says ``<EncodingType>url</EncodingType>`` and URL-encodes Delimiter, KeyMarker,
@@ -95,3 +96,19 @@ def test_list_multipart_uploads_encodes_every_key_field(srv):
                                                  uids[KEY], "false", ""]
     assert [texts(u, "Key", "UploadId", "StorageClass") for u in rest.findall("Upload")] == [
         [quote(KEY), uids[KEY], "Standard"]]
+
+
+def test_list_parts_encodes_the_key_only_when_asked(srv):
+    """ListParts (OSS API reference): ``encoding-type=url`` URL-encodes the Key of the answer
+    and says ``<EncodingType>url</EncodingType>``; the upload id is not encoded."""
+    uid = xml_answer(call(srv, "POST", f"/{BUCKET}/{quote(KEY)}?uploads"),
+                     "InitiateMultipartUploadResult").findtext("UploadId")
+    assert call(srv, "PUT", f"/{BUCKET}/{quote(KEY)}?partNumber=1&uploadId={uid}",
+                b"part one")[0] == 200
+    encoded = xml_answer(call(srv, "GET", f"/{BUCKET}/{quote(KEY)}?uploadId={uid}"
+                                          "&encoding-type=url"), "ListPartsResult")
+    assert texts(encoded, "EncodingType", "Key", "UploadId") == ["url", quote(KEY), uid]
+    plain = xml_answer(call(srv, "GET", f"/{BUCKET}/{quote(KEY)}?uploadId={uid}"),
+                       "ListPartsResult")
+    assert texts(plain, "EncodingType", "Key", "UploadId") == [None, KEY, uid]
+    assert [p.findtext("PartNumber") for p in plain.findall("Part")] == ["1"]
