@@ -75,6 +75,7 @@ def mappings_of(path) -> int:
     with open("/proc/self/maps") as f:
         return sum(1 for line in f if line.rstrip().endswith(str(path)))
 
+
 # The code that tests with image worker processes (``workers >= 1``) are about: the pool,
 # its limits and errors, the server's start and stop, the service's use of the pool. Such
 # a test costs seconds; under mutation testing it runs only for mutants of this code
