@@ -20,9 +20,9 @@ from core.oss.signing import V4_MAX_EXPIRES
 from core.oss.verify import verify_presigned_v1, verify_presigned_v4
 from core.oss.urls import parse_query
 from tests.sdk_clock import freeze_sdk_clocks
-from viewer.document import Document
-from viewer.url_model import ENDPOINTS, UrlForm, build_urls, curl_snippet
-from viewer.url_panel import UrlPanel
+from viewer.model.document import Document
+from viewer.model.url_model import ENDPOINTS, UrlForm, build_urls, curl_snippet
+from viewer.panels.url_panel import UrlPanel
 
 NOW = 1700000000  # 2023-11-14T22:13:20Z
 PROCESS = "image/resize,w_100/rotate,90"

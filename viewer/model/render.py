@@ -24,8 +24,8 @@ from core.engine import Engine, Result, Source, StepTiming
 from core.errors import Cancelled, OssError
 from core.picture import ObjectResolver
 
-from . import memory
-from .logs import is_unexpected, log_unexpected
+from .. import memory
+from ..logs import is_unexpected, log_unexpected
 
 # An animation preview holds decoded frames in memory; beyond this many only the first
 # frames are shown (the status bar still reports the full count).

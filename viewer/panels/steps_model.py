@@ -1,6 +1,6 @@
 """The steps list's model and delegate, and what a new step starts as.
 
-:class:`StepsModel` is a thin adapter over :class:`viewer.document.Document`: it reads
+:class:`StepsModel` is a thin adapter over :class:`viewer.model.document.Document`: it reads
 ``doc.steps`` and turns check-box toggles and drops into document intents; it never moves
 rows itself, so the document (and its undo stack) is the only place the order changes.
 :func:`starter_op` gives a new step of an action a valid, useful example value.
@@ -18,8 +18,8 @@ from core.cascade import parse
 from core.errors import OssError
 from core.params import REGISTRY, Kind, Operation
 
-from .document import Document
-from .forms import error_text
+from ..model.document import Document
+from ..model.texts import error_text
 
 MIME = "application/x-oss-style-viewer-step"
 ERROR_COLOR = QColor("#e5484d")

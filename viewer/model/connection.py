@@ -2,14 +2,14 @@
 
 A :class:`Connection` holds the endpoint, bucket, object key, HTTPS, path-style, custom
 domain, access mode (public or signed, V4 or V1, region, expiry) and the style name, plus
-the shared :class:`viewer.session.Session` for the credentials. The URL bar, the URLs,
+the shared :class:`viewer.model.session.Session` for the credentials. The URL bar, the URLs,
 Styles, Remote and Bucket panels all read it; the connection bar and its editor are the
 only places it is edited (``changed`` tells everyone).
 
 Named profiles ("default", "local serve", "prod" ...) are remembered in QSettings under
 ``connection/profiles/<name>/`` -- every field of :class:`Profile` and nothing else: no
 field of it can hold a secret. With "Remember the secret in the keychain" on, the access
-key id and secret go to the OS keychain (:mod:`viewer.keychain`); otherwise, or when no
+key id and secret go to the OS keychain (:mod:`viewer.model.keychain`); otherwise, or when no
 keychain exists, they live in the session only.
 """
 from __future__ import annotations

@@ -179,7 +179,7 @@ def read_mime(mime: QMimeData) -> Dropped:
         text = mime.text().strip()
         if re.match(r"https?://", text) and "\n" not in text:
             # A processed URL too: the window opens the stored object and loads the
-            # cascade (viewer/url_open.py), the same as "URL…".
+            # cascade (viewer/model/url_open.py), the same as "URL…".
             return Dropped(url=text)
         if text.startswith("file://"):
             return Dropped(path=unquote(urlsplit(text).path))

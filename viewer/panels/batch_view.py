@@ -5,7 +5,7 @@ A window of its own (File > Batch…): where the sources are (a folder, or
 Run / Cancel, then a table of every source -- thumbnail, bytes in and out, savings, the
 OSS error -- sortable by savings or by error, and the histograms of output bytes and of
 savings that the HTML report draws (pyqtgraph). Clicking a row opens that source in the
-main window. The run itself is :class:`viewer.batch_task.BatchTask` (never on the GUI
+main window. The run itself is :class:`viewer.model.batch_task.BatchTask` (never on the GUI
 thread); the figures come from :mod:`core.batch.stats`, like the report's.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ from core.batch.sources import OSS, Item, OssSpec, parse_oss, read_bytes
 from core.errors import OssError
 from core.storage import atomic_write
 
-from .batch_task import THUMB_SIDE, BatchRequest, BatchTask
+from ..model.batch_task import THUMB_SIDE, BatchRequest, BatchTask
 from .forms import message_label
 from .histogram import Histogram
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from core.oss.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, mask
 
-from .session import ENV, TYPED, Session
+from ..model.session import ENV, TYPED, Session
 
 
 def shrinkable_combo(combo: QComboBox, chars: int = 12) -> None:

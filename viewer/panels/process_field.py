@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QPlainTextEdit
 from core.cascade import parse
 from core.errors import OssError
 
-from .document import Document
-from .forms import error_text, message_label
-from .sources import process_from_text
+from ..model.document import Document
+from .forms import message_label
+from ..model.texts import error_text
+from ..model.sources import process_from_text
 
 PARSE_DELAY_MS = 250
 FIELD_LINES = 3          # the field's fixed height: it never grows (the canvas never jumps)

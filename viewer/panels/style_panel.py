@@ -8,10 +8,10 @@ file shared by every document, not the document, so they must not interleave wit
 edits on the document's stack. The main window puts both stacks in a ``QUndoGroup``
 whose active stack follows focus, so Ctrl+Z in this panel undoes library edits.
 
-The bucket section (:mod:`viewer.style_bucket`) talks to OSS (ListStyle / PutStyle /
+The bucket section (:mod:`viewer.panels.style_bucket`) talks to OSS (ListStyle / PutStyle /
 DeleteStyle) through :mod:`core.oss.client` on a ``QThreadPool``; each request carries a
 generation number and stale answers are dropped. Errors are shown in the section, never as dialogs. It signs with the
-shared :class:`viewer.session.Session`: credentials typed in the URLs panel work here too.
+shared :class:`viewer.model.session.Session`: credentials typed in the URLs panel work here too.
 """
 from __future__ import annotations
 
@@ -30,10 +30,10 @@ from core.cascade import validate_style_name
 from core.errors import OssError
 from core.style_library import LIMIT, ConflictPolicy, StyleLibrary
 
-from .document import UNDO_LIMIT, Document
+from ..model.document import UNDO_LIMIT, Document
 from .inline_message import InlineMessage, narrow_wrapping
-from .session import Session
-from .settings import to_bool
+from ..model.session import Session
+from ..model.settings import to_bool
 from .style_bucket import BucketSection, ClientFactory, message_of, BucketRelay, core_client
 
 LIBRARY_FILE = "styles.json"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QFormLayout, QLayout, QToolButton, QHBoxLayout, QWidget
 
-from .connection import Connection
+from ..model.connection import Connection
 from .elide import ElidedLabel
 from .style_bucket import CoreClientStyles
 
@@ -88,7 +88,7 @@ def bind_url_panel(panel, connection: Connection, edit) -> None:
 
 
 def bind_remote_panel(panel, connection: Connection, edit) -> None:
-    from .remote_fetch import RemoteForm
+    from ..model.remote_fetch import RemoteForm
 
     hide_rows(panel, (panel.endpoint, panel.bucket, panel.key, panel.https, panel.signing,
                       panel.region, panel.credentials_info))

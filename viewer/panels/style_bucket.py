@@ -1,6 +1,6 @@
 """The style panel's bucket section: ListStyle / PutStyle / DeleteStyle off the GUI thread.
 
-:class:`BucketSection` is a mix-in of :class:`viewer.style_panel.StyleLibraryPanel`: it
+:class:`BucketSection` is a mix-in of :class:`viewer.panels.style_panel.StyleLibraryPanel`: it
 builds the "Bucket" group (endpoint, bucket, region, credentials, the bucket's styles) and
 talks to OSS through a :class:`BucketStyles` client on the panel's one-thread pool. Each
 request carries a generation number and stale answers are dropped; errors are shown in the
@@ -23,7 +23,7 @@ from core.style_library import LIMIT, ConflictPolicy, validate_content
 
 from .credentials_form import CredentialFields, shrinkable_combo
 from .inline_message import narrow_wrapping
-from .url_model import ENDPOINTS
+from ..model.url_model import ENDPOINTS
 
 
 def message_of(error: BaseException) -> str:
@@ -201,7 +201,7 @@ class BucketSection:
                 if close is not None:
                     close()
         # A callable, not the QRunnable itself: PySide would keep a job that finished
-        # before start() returned for good (issue 17; see viewer.render.start_in_pool).
+        # before start() returned for good (issue 17; see viewer.model.render.start_in_pool).
         self.pool.start(BucketTask(self._relay, self._generation, op, job).run)
         return True
 

@@ -25,8 +25,8 @@ from core.ops.watermark_layout import VOFFSET_UP, anchor_origin
 from core.params import Operation
 from core.picture import Context, ObjectResolver
 
-from .forms import error_text
-from .render import LatestTask, qimage_from_pil
+from ..model.texts import error_text
+from ..model.render import LatestTask, qimage_from_pil
 
 EDITABLE = (Crop, Watermark, Circle, RoundedCorners)
 HANDLE_PX = 8          # handle size on screen

@@ -3,7 +3,7 @@
 The bar shows the profile and where URLs point, elided with the whole text in a tooltip.
 The editor is the one place the endpoint, bucket, key, HTTPS, path-style, custom domain,
 access mode, style and credentials are typed; every field writes to the
-:class:`viewer.connection.Connection` at once.
+:class:`viewer.model.connection.Connection` at once.
 """
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from core.oss.signing import V4_MAX_EXPIRES
 from core.oss.urls import SEPARATORS
 
-from .connection import Connection
+from ..model.connection import Connection
 from .credentials_form import CredentialFields, shrinkable_combo
 from .elide import ElidedLabel
-from .url_model import ENDPOINTS
+from ..model.url_model import ENDPOINTS
 
 
 class ConnectionEditor(QDialog):

@@ -1,6 +1,6 @@
 """The bucket browser: a bucket's objects by prefix, with thumbnails; open one as source.
 
-Reads the :class:`viewer.connection.Connection` (endpoint, bucket, access, credentials), so
+Reads the :class:`viewer.model.connection.Connection` (endpoint, bucket, access, credentials), so
 it works against OSS and against ``oss-img serve`` alike. Listing is ListObjects (V1),
 one page of :data:`PAGE` keys at a time ("More" asks for the next page with its marker);
 each listed image gets a thumbnail fetched in the background through
@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (QHBoxLayout, QLineEdit, QListView, QListWidget,
 from core.errors import OssError
 from core.oss.listing import ObjectListing
 
-from .connection import Connection
+from ..model.connection import Connection
 from .elide import ElidedLabel
-from .preview import human_bytes
-from .render import as_oss_error, start_in_pool
+from ..model.texts import human_bytes
+from ..model.render import as_oss_error, start_in_pool
 
 PAGE = 60
 THUMB = 72

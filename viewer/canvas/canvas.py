@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .render import Frames
+from ..model.render import Frames
 
 ZOOM_STOPS = (1 / 16, 1 / 8, 1 / 6, 1 / 4, 1 / 3, 1 / 2, 2 / 3, 1, 1.5, 2, 3, 4, 6, 8, 12, 16,
               24, 32)
@@ -144,7 +144,7 @@ class ImageCanvas(QWidget):
         self.labels = ("Before", "After")
         self.readouts = ("", "")       # per-side text drawn at the bottom of each image
         self.focus_side: int | None = None   # the side whose tag is highlighted
-        self.overlay = None            # canvas editing (viewer/canvas_edit.py), or None
+        self.overlay = None            # canvas editing (viewer/canvas/canvas_edit.py), or None
         self._drag: tuple[str, QPointF, float, float] | None = None
         self._checker = checker_brush(self.palette())
         self._scaled: dict[tuple[int, int, int], QPixmap] = {}

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPlainTextEdit
 
 from core.engine import Engine
 
-from .forms import error_text, message_label
-from .render import Inspection, LatestTask, inspect_image
+from .forms import message_label
+from ..model.texts import error_text
+from ..model.render import Inspection, LatestTask, inspect_image
 
 
 class Swatch(QLabel):

@@ -1,6 +1,6 @@
 """A step's form, generated from its operation's declarations (``cls.SPECS``).
 
-One editor per parameter kind (:mod:`viewer.param_editors`: spin box with the declared
+One editor per parameter kind (:mod:`viewer.panels.param_editors`: spin box with the declared
 range, combo box, colour picker, decoded text, check box, and a font picker for the
 watermark ``type``). Like Qt Designer's property editor, a parameter that is given is
 shown in bold with a reset button; a parameter that is not given shows its default and
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QToolButton, QVB
 from core.errors import OssError
 from core.params import Operation, ParamSpec
 
+from ..model.texts import error_text
 from .param_editors import describe, dim, make_editor
 
 
@@ -190,18 +191,10 @@ class StepForm(QWidget):
 
 def message_label(name: str, parent: QWidget | None = None) -> QLabel:
     """A hidden, wrapping, selectable label for an inline message; ``name`` picks its look
-    in the app style sheet (errors red, notes blue: see viewer.app.stylesheet)."""
+    in the app style sheet (errors red, notes blue: see viewer.theme.stylesheet)."""
     label = QLabel(parent)
     label.setObjectName(name)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setVisible(False)
     return label
-
-
-def error_text(error: OssError) -> str:
-    """One line in OSS terms: code, message, EC."""
-    text = f"{error.code}: {error.message}"
-    if error.ec:
-        text += f" (EC {error.ec})"
-    return text

@@ -1,6 +1,6 @@
 """The quality explorer: bytes and SSIM against quality for the current cascade, as a plot.
 
-A thin view over the Document: the sweep (viewer/quality.py) runs for the document's whole
+A thin view over the Document: the sweep (viewer/model/quality.py) runs for the document's whole
 cascade in a pool of its own, the latest request wins, points arrive one by one while it
 runs, and a click on a point writes that quality into the cascade (one undo step). The plot
 is pyqtgraph's: a real plotting widget for Qt that is fast with live updates and needs only
@@ -18,10 +18,11 @@ from core.errors import OssError
 from core.ops.output import Quality
 from core.picture import ObjectResolver
 
-from . import quality
-from .document import Document
-from .forms import error_text, message_label
-from .render import LatestTask
+from ..model import quality
+from ..model.document import Document
+from .forms import message_label
+from ..model.texts import error_text
+from ..model.render import LatestTask
 
 ACCENT = QColor("#2f7fd8")
 MARKER = QColor("#e0803a")

@@ -1,4 +1,4 @@
-"""One editor per parameter kind, for :class:`viewer.forms.StepForm`: a spin box with the
+"""One editor per parameter kind, for :class:`viewer.panels.forms.StepForm`: a spin box with the
 declared range, a check box for flags, a combo box for enums, a colour picker, decoded text,
 and a font picker for the watermark ``type`` (:func:`make_editor` picks one from a
 :class:`core.params.ParamSpec`); :func:`describe` is a parameter's tooltip.
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QHBoxLayout, 
 
 from core.params import Kind, Operation, ParamSpec
 
-from .bundled_fonts import with_cjk_fallback
+from ..bundled_fonts import with_cjk_fallback
 
 INT_LIMIT = 2**31 - 1
 UNSET = "—"

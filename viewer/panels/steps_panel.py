@@ -1,6 +1,6 @@
 """The cascade builder: the list of steps, the palette of actions, the selected step's form.
 
-The list's model (:mod:`viewer.steps_model`) is a thin adapter over :class:`Document`; the
+The list's model (:mod:`viewer.panels.steps_model`) is a thin adapter over :class:`Document`; the
 document (and its undo stack) is the only place the order changes.
 """
 from __future__ import annotations
@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QLa
 from core.errors import OssError
 from core.params import REGISTRY, Operation
 
-from .document import Document
+from ..model.document import Document
 from .forms import StepForm
 from .steps_model import GROUPS, StepDelegate, StepsModel, merge_id, starter_op
-from .widget_tree import within
+from ..widget_tree import within
 
 
 def _param_key(widget: QWidget | None) -> str | None:

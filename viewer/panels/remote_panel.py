@@ -2,15 +2,15 @@
 
 The server is real OSS or ``oss-img serve`` (any endpoint the URLs panel accepts, e.g.
 ``127.0.0.1:9000``). Fetch builds the URL exactly as the URLs panel does
-(:func:`viewer.remote_fetch.target_url` over :func:`viewer.url_model.build_urls`, signed
+(:func:`viewer.model.remote_fetch.target_url` over :func:`viewer.model.url_model.build_urls`, signed
 when asked and credentials exist), downloads it with ``requests`` and renders the same
-cascade locally with :class:`core.engine.Engine`, both in a worker (:class:`viewer.render.LatestTask`: the latest
+cascade locally with :class:`core.engine.Engine`, both in a worker (:class:`viewer.model.render.LatestTask`: the latest
 fetch wins). The GUI thread then shows both images with their dimensions and the pixel
 difference from :func:`core.compare.compare`.
 
 Endpoint, bucket, key and signing options start from what the URLs panel remembered
 (QSettings ``urls/*``) and are remembered under ``remote/*``. Credentials are the shared
-:class:`viewer.session.Session`'s (the environment, or typed in the URLs or Styles panel, or
+:class:`viewer.model.session.Session`'s (the environment, or typed in the URLs or Styles panel, or
 :meth:`RemotePanel.set_credentials`); they are never persisted or shown.
 """
 from __future__ import annotations
@@ -32,14 +32,14 @@ from core.errors import OssError
 from core.picture import ObjectResolver
 from core.oss.urls import encode_query_component
 
-from .document import Document
+from ..model.document import Document
 from .credentials_form import shrinkable_combo
-from .remote_fetch import (LOCAL_ENDPOINT, LOCAL_REGION, RemoteForm, RemoteOutcome, Side,
+from ..model.remote_fetch import (LOCAL_ENDPOINT, LOCAL_REGION, RemoteForm, RemoteOutcome, Side,
                            fetch_remote, render_local, target_url)
-from .render import LatestTask
-from .session import Session
-from .settings import to_bool
-from .url_model import ENDPOINTS
+from ..model.render import LatestTask
+from ..model.session import Session
+from ..model.settings import to_bool
+from ..model.url_model import ENDPOINTS
 
 SETTINGS_GROUP = "remote"
 URLS_GROUP = "urls"                 # the URLs panel's remembered fields (read as defaults)

@@ -4,8 +4,8 @@ Shown in full in a monospace, selectable view that wraps only after ``/ , ? & =`
 zero-width space follows each; copying leaves them out), with one-click copy for the
 plain, style and signed URL -- the signed one is signed afresh on click and its expiry
 shown -- and a "Code" button for ready-to-paste snippets (:mod:`core.oss.snippets`).
-Everything is computed by :func:`viewer.url_model.build_urls` from the
-:class:`viewer.connection.Connection` and the current document, again on every edit.
+Everything is computed by :func:`viewer.model.url_model.build_urls` from the
+:class:`viewer.model.connection.Connection` and the current document, again on every edit.
 
 ``set_document`` changes which document it follows (the A/B compare of issue 10 points it
 at the focused side).
@@ -27,11 +27,11 @@ from core.oss.credentials import mask
 from core.oss.snippets import LANGUAGES, TITLES, SnippetTarget, snippet
 from core.oss.urls import encode_query_component
 
-from .connection import Connection
-from .document import Document
+from ..model.connection import Connection
+from ..model.document import Document
 from .elide import ElidedLabel
 from .process_field import whole_lines_height
-from .url_model import UrlResults, build_urls
+from ..model.url_model import UrlResults, build_urls
 
 ZWSP = "\u200b"
 URL_BREAKS = "/,?&="

@@ -1,11 +1,11 @@
 """The URLs panel: where the current cascade lives on OSS, as plain, style and signed URLs.
 
-A thin view over :class:`viewer.document.Document` (the cascade and the source name) and
-:func:`viewer.url_model.build_urls` (over the pure builders in :mod:`core.oss.urls` and
+A thin view over :class:`viewer.model.document.Document` (the cascade and the source name) and
+:func:`viewer.model.url_model.build_urls` (over the pure builders in :mod:`core.oss.urls` and
 :mod:`core.oss.signing`); nothing here computes a URL or a signature itself.
 
 Secrets. The access key secret and the STS token live only in the shared
-:class:`viewer.session.Session` (typed into password fields here or in another panel, or
+:class:`viewer.model.session.Session` (typed into password fields here or in another panel, or
 read from the environment). They are not part of :class:`UrlForm`, which is the only thing
 persisted (QSettings), and they never reach a label, a tooltip, a log line or a generated
 snippet: snippets read the environment variables at run time.
@@ -29,10 +29,10 @@ from core.oss.signing import V4_MAX_EXPIRES
 from core.oss.urls import SEPARATORS, encode_query_component, resolve_region
 
 from .credentials_form import CredentialFields, shrinkable_combo
-from .document import Document
-from .session import Session
-from .settings import to_bool
-from .url_model import ENDPOINTS, OUTPUTS, V1_MAX_EXPIRES, UrlForm, UrlResults, build_urls
+from ..model.document import Document
+from ..model.session import Session
+from ..model.settings import to_bool
+from ..model.url_model import ENDPOINTS, OUTPUTS, V1_MAX_EXPIRES, UrlForm, UrlResults, build_urls
 
 SETTINGS_GROUP = "urls"
 

@@ -6,7 +6,7 @@ the error field are paste and drop targets; the report follows every edit. "Load
 and cascade" hands the URL's object and its x-oss-process to the main window
 (:attr:`ExplainDialog.loadRequested`), which opens them through its usual URL path.
 
-Credentials come from the shared :class:`viewer.session.Session`; the clock is a parameter
+Credentials come from the shared :class:`viewer.model.session.Session`; the clock is a parameter
 so tests never depend on the wall clock.
 """
 from __future__ import annotations
@@ -29,8 +29,9 @@ from core.oss.explain_causes import METHODS
 from core.oss.explain_render import render_text
 
 from .explain_view import report_html
-from .forms import error_text, message_label
-from .session import Session
+from .forms import message_label
+from ..model.texts import error_text
+from ..model.session import Session
 
 
 class _PasteField(QPlainTextEdit):

@@ -1,10 +1,9 @@
-"""The preview: a toolbar, the canvases (:mod:`viewer.canvas`: before/after compare with
+"""The preview: a toolbar, the canvases (:mod:`viewer.canvas.canvas`: before/after compare with
 synced zoom and pan, over a checkerboard), the inline error banner and the notes of one
 render output; animations play frame by frame.
 """
 from __future__ import annotations
 
-import math
 import re
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
@@ -14,9 +13,9 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, Q
 
 from .canvas import (MAX_ZOOM, MIN_ZOOM, ZOOM_STOPS, Animation, CompareMode, ImageCanvas,
                      ViewState)
-from .elide import ElidedLabel
-from .forms import message_label
-from .render import Frames
+from ..panels.elide import ElidedLabel
+from ..panels.forms import message_label
+from ..model.render import Frames
 
 class PreviewPanel(QWidget):
     """Toolbar + canvases + inline error banner + notes, for one render output."""
@@ -342,20 +341,3 @@ class PreviewPanel(QWidget):
     def _on_pause_toggled(self, paused: bool) -> None:
         self.act_play.setText("Play" if paused else "Pause")
         self._restart_animation()
-
-
-def human_bytes(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n / 1024 / 1024:.2f} MB"
-
-
-def ratio_text(out_bytes: int, src_bytes: int) -> str:
-    if src_bytes <= 0:
-        return ""
-    change = (out_bytes - src_bytes) / src_bytes * 100
-    if math.isclose(change, 0, abs_tol=0.05):
-        return "same size as the source"
-    return f"{change:+.0f}% vs source {human_bytes(src_bytes)}"

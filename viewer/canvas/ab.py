@@ -21,10 +21,9 @@ from core import codec
 from core.cascade import Cascade
 from core.errors import OssError
 
-from .document import Document, Step
-from .forms import error_text
-from .preview import human_bytes
-from .render import RenderOutput, RenderRequest, Renderer
+from ..model.document import Document, Step
+from ..model.texts import error_text, human_bytes
+from ..model.render import RenderOutput, RenderRequest, Renderer
 
 
 class Side(StrEnum):
