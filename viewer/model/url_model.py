@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from core.errors import OssError
 from core.oss.credentials import (ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SESSION_TOKEN,
@@ -60,6 +61,17 @@ class UrlResults:
     texts: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     expires_at: int | None = None
+
+    def copy_note(self, kind: str, label: str) -> str:
+        """The status line after copying ``kind`` (called ``label``): what was copied and, for
+        a signed URL, until when it works; or why there is nothing to copy."""
+        if kind not in self.texts:
+            return f"Cannot copy the {label}: {self.errors.get(kind, 'not available')}"
+        note = f"Copied the {label}"
+        if kind in ("signed", "curl") and self.expires_at is not None:
+            when = datetime.fromtimestamp(self.expires_at, timezone.utc)
+            note += f" (valid until {when:%Y-%m-%d %H:%M:%S} UTC)"
+        return note + "."
 
 
 def _message(error: Exception) -> str:

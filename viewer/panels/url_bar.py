@@ -13,7 +13,6 @@ at the focused side).
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -225,17 +224,11 @@ class UrlBar(QWidget):
     def copy(self, kind: str) -> bool:
         """Put one URL on the clipboard; a signed URL is signed afresh, now."""
         self.refresh()
+        self.status.setText(self.results.copy_note(kind, self.KINDS[kind]))
         text = self.results.texts.get(kind)
         if text is None:
-            self.status.setText(f"No {self.KINDS[kind]}: "
-                                f"{self.results.errors.get(kind, 'not available')}")
             return False
         QGuiApplication.clipboard().setText(text)
-        note = f"Copied the {self.KINDS[kind]}"
-        if kind == "signed" and self.results.expires_at is not None:
-            when = datetime.fromtimestamp(self.results.expires_at, timezone.utc)
-            note += f", valid until {when:%Y-%m-%d %H:%M:%S} UTC"
-        self.status.setText(note + ".")
         self.copied.emit(kind)
         return True
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, fields, replace
-from datetime import datetime, timezone
 from typing import Callable, Mapping
 
 from PySide6.QtCore import QEvent, QSettings, QSignalBlocker, QSize, Qt, Signal
@@ -318,17 +317,11 @@ class UrlPanel(QWidget):
     def copy(self, kind: str) -> bool:
         """Put one output on the clipboard; a signed URL is signed afresh, now."""
         self.refresh()
+        self.status.setText(self.results.copy_note(kind, self.LABELS[kind]))
         text = self.results.texts.get(kind)
         if text is None:
-            self.status.setText(f"Cannot copy the {self.LABELS[kind]}: "
-                                f"{self.results.errors.get(kind, 'not available')}")
             return False
         QGuiApplication.clipboard().setText(text)
-        note = f"Copied the {self.LABELS[kind]}"
-        if kind in ("signed", "curl") and self.results.expires_at is not None:
-            when = datetime.fromtimestamp(self.results.expires_at, timezone.utc)
-            note += f" (valid until {when:%Y-%m-%d %H:%M:%S} UTC)"
-        self.status.setText(note + ".")
         self.copied.emit(kind)
         return True
 
