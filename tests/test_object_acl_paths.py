@@ -4,8 +4,8 @@ AnonymousAuth, on a private server.
 Expected values from OSS's documentation ("Object ACL"): an object whose ACL is not
 ``default`` is governed by its own ACL, whatever its bucket's -- ``public-read`` lets anyone
 read it (GetObject, HeadObject, GetObjectMeta), ``public-read-write`` also write it
-(PutObject, AppendObject, DeleteObject); ``default`` means the bucket's ACL, and is what an upload without ``x-oss-object-acl``
-gives. "Image
+(PutObject, AppendObject, DeleteObject); ``default`` means the bucket's ACL, and is what
+an upload without ``x-oss-object-acl`` gives. "Image
 style" (shared/spec/oss-img.md section 18): ``<object><separator><style>`` is
 ``<object>?x-oss-process=style/<style>``, so it is the object's read, decided by the same
 ACL. CopyObject (OSS API reference): a source bucket that does not exist is 404
@@ -71,14 +71,15 @@ def test_public_read_object_in_a_private_bucket_is_read_but_not_written(env):
     _denied(anon.delete_object, "doc.txt")
     _denied(anon.append_object, "doc.txt", 8, b"more")
     assert owner.get_object("doc.txt").read() == b"document"
-    _denied(anon.get_object_acl, "doc.txt")                     # the ACL itself: the owner's
+    _denied(anon.get_object_acl, "doc.txt")            # the ACL itself: the owner's
     _denied(anon.put_object_acl, "doc.txt", oss2.OBJECT_ACL_PUBLIC_READ_WRITE)
     assert owner.get_object_acl("doc.txt").acl == "public-read"
 
 
 def test_public_read_write_object_in_a_private_bucket_is_written_and_deleted(env):
     owner, anon, _ = env
-    owner.append_object("log.txt", 0, b"a", headers={"x-oss-object-acl": "public-read-write"})
+    owner.append_object("log.txt", 0, b"a",
+                        headers={"x-oss-object-acl": "public-read-write"})
     assert anon.append_object("log.txt", 1, b"b").next_position == 2
     assert owner.get_object("log.txt").read() == b"ab"
     anon.put_object("log.txt", b"rewritten")
@@ -89,7 +90,7 @@ def test_public_read_write_object_in_a_private_bucket_is_written_and_deleted(env
     owner.put_object_acl("log.txt", oss2.OBJECT_ACL_PUBLIC_READ_WRITE)
     anon.delete_object("log.txt")
     assert not owner.object_exists("log.txt")
-    _denied(anon.put_object, "new.txt", b"n")                   # no such object: the bucket's
+    _denied(anon.put_object, "new.txt", b"n")          # no such object: the bucket's
     _denied(anon.list_objects)
 
 

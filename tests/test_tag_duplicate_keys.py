@@ -47,5 +47,6 @@ def test_a_key_given_twice_is_0010_00000210_and_changes_nothing(srv, pairs):
 
 
 def test_keys_differing_in_case_are_two_tags(srv):
-    assert call(srv, "PUT", f"/{BUCKET}/o.txt?tagging", _body(("A", "1"), ("a", "2")))[0] == 200
+    body = _body(("A", "1"), ("a", "2"))
+    assert call(srv, "PUT", f"/{BUCKET}/o.txt?tagging", body)[0] == 200
     assert _tags(srv) == [("A", "1"), ("a", "2")]

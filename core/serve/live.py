@@ -255,8 +255,10 @@ class LiveOps:
                 value = small_int(req.query.get(param), param, digits=12)
             except OssError:
                 value = None
-            if value is None:
-                raise _invalid(f"{param} must be a Unix time in seconds.",
+            if value is None:     # GetVodPlaylist's bad startTime: EC page 0044-00000304
+                get_start = (req.method, param) == ("GET", "startTime")
+                ec = "0044-00000304" if get_start else None
+                raise _invalid(f"{param} must be a Unix time in seconds.", ec,
                                ArgumentName=param)
             times.append(value)
         if not times[0] < times[1]:
