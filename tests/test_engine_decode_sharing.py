@@ -39,3 +39,17 @@ def test_a_jpeg_shrunk_first_is_decoded_reduced_so_another_cascade_decodes_again
     second = engine.process(src, "image/rotate,90")
     assert (second.timings[0].label, second.timings[0].cached) == ("decode", False)
     assert (second.width, second.height) == (300, 400)
+
+
+def test_an_animations_leading_steps_run_in_the_decoder_are_still_listed_by_name():
+    """The leading resize/crop of an animation that stays animated run frame by frame
+    inside the decode (docs/COMPATIBILITY.md, "Animations"); the timings still list each
+    step by its own text, as for any other step."""
+    frames = [Image.new("RGB", (80, 60), (40 * i, 90, 20)) for i in range(3)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=40)
+    result = Engine(cache_entries=0).process(out.getvalue(),
+                                             "image/resize,w_40/crop,w_20,h_10/format,gif")
+    assert [t.label for t in result.timings] == [
+        "decode", "resize,w_40", "crop,w_20,h_10", "format,gif", "encode"]
+    assert (result.width, result.height) == (20, 10)
