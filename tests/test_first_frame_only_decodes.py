@@ -102,3 +102,21 @@ def test_an_animated_watermark_object_is_stamped_with_its_first_frame_when_not_c
     with Image.open(io.BytesIO(result.data)) as out:
         assert out.convert("RGB").getpixel((10, 5)) == (255, 0, 0)     # frame 1: red
         assert out.convert("RGB").getpixel((40, 30)) == (255, 255, 255)
+
+
+@pytest.mark.parametrize("W, H", [(4096, 1000), (1000, 4096)])
+def test_a_jpeg_4096_px_a_side_is_processed_as_stored_whatever_its_orientation_tag(W, H):
+    """Spec (auto-orient): the EXIF Orientation applies only below 4096 px a side. At
+    4096 the tag is ignored everywhere -- also in the choice of a DCT-reduced decode -- so
+    the result is byte for byte that of the same picture without the tag."""
+    from tests.helpers import with_orientation
+
+    ramp = Image.linear_gradient("L").resize((W, H)).convert("RGB")
+    tagged = with_orientation(ramp, 6)
+    plain = io.BytesIO()
+    ramp.save(plain, "JPEG", quality=95)
+    process = "image/resize,w_500/format,png"
+    a = Engine(cache_entries=0).process(tagged, process)
+    b = Engine(cache_entries=0).process(plain.getvalue(), process)
+    assert (a.width, a.height) == (500, round(H * 500 / W))
+    assert Image.open(io.BytesIO(a.data)).tobytes() == Image.open(io.BytesIO(b.data)).tobytes()
