@@ -53,3 +53,31 @@ def test_rounded_corners_budget_on_an_odd_sided_picture(mode, per_pixel):
             data, "image/rounded-corners,r_4096/format,png")
     assert (info.value.code, info.value.ec, info.value.action) == (
         "ImageTooLarge", "0040-00000012", "rounded-corners")
+
+
+# docs/COMPATIBILITY.md, memory budget, for the other geometry steps: "crop its box",
+# "circle 26 bytes a masked pixel (its anti-aliasing mask is drawn at 4x4 over the
+# circle's square)", "one copy for every other action, e.g. watermark" -- each on top of
+# the step's input (4 bytes a pixel for RGB). Each step here needs more than the decode
+# (the picture plus a 3 KB frame object), so the step is what the budget refuses.
+W, H = 90, 70
+HELD = W * H * 4
+
+
+@pytest.mark.parametrize("process, working", [
+    ("image/crop,w_60,h_40,g_center", 60 * 40 * 4),
+    ("image/crop,x_40,y_30", 50 * 40 * 4),                   # to the edge: a 50 x 40 box
+    ("image/circle,r_10", 21 * 21 * 26),                     # a (2r+1) square
+    ("image/circle,r_100", 69 * 69 * 26),                    # capped: 2r+1 <= 70 -> r 34
+    ("image/indexcrop,x_40,i_1", HELD),                      # one copy
+    (f"image/watermark,text_{'SGk'}", HELD),                 # one copy
+])
+def test_a_geometry_step_must_fit_with_its_input_and_what_it_allocates(process, working):
+    data = _png((W, H))
+    need = HELD + working
+    out = Engine(cache_entries=0, decode_budget=need).process(data, process + "/format,png")
+    assert out.width <= W and out.height <= H
+    with pytest.raises(OssError) as info:
+        Engine(cache_entries=0, decode_budget=need - 1).process(data, process + "/format,png")
+    assert (info.value.code, info.value.ec, info.value.step) == (
+        "ImageTooLarge", "0040-00000012", 0)
