@@ -38,6 +38,7 @@ def client(tmp_path, monkeypatch):
 ])
 def test_a_streamed_object_file_is_closed_when_the_answer_ends(client, headers, status,
                                                                body):
+    gc.collect()    # earlier tests' garbage: its warnings are not this answer's
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         resp = client.get(f"/{B}/big.bin", headers={"Host": "127.0.0.1", **headers},
