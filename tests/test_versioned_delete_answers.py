@@ -1,0 +1,129 @@
+"""DeleteObject in a bucket with versioning, case by case, headers and what is left; from
+the service in process (no sockets).
+
+Expected values from the OSS API reference (DeleteObject, "versioning"; the same rules
+as S3's): without ``versionId`` an Enabled bucket adds a delete marker with a new id, a
+Suspended one a delete marker whose id is ``null`` (replacing the null version); the
+answer is 204 with ``x-oss-delete-marker: true`` and the marker's id in
+``x-oss-version-id``. With ``versionId`` that version is removed for good: the answer
+names it in ``x-oss-version-id``, and says ``x-oss-delete-marker: true`` only when it was
+a delete marker; when the current version goes, the newest remaining one becomes
+current; removing a previous version leaves the current one as it is. A key hidden by a
+delete marker answers 404 NoSuchKey with ``x-oss-delete-marker: true``.
+"""
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from core.serve.config import ServiceConfig
+from core.serve.messages import Request
+from core.serve.service import OssService
+
+BUCKET = "ver-deletes"
+
+
+@pytest.fixture
+def svc(tmp_path):
+    (tmp_path / BUCKET).mkdir()
+    service = OssService(ServiceConfig(tmp_path, acl="public-read-write"),
+                         clock=lambda: 1_700_000_000.0)
+    versioning(service, "Enabled")
+    return service
+
+
+def call(svc, method, key=None, query=None, body=b""):
+    return svc.handle(Request(method, BUCKET, key, dict(query or {}), {},
+                              io.BytesIO(body), len(body), host="127.0.0.1:9000"))
+
+
+def versioning(svc, status: str) -> None:
+    body = (f"<VersioningConfiguration><Status>{status}</Status>"
+            "</VersioningConfiguration>").encode()
+    assert call(svc, "PUT", None, {"versioning": ""}, body).status == 200
+
+
+def put(svc, key: str, data: bytes) -> str:
+    resp = call(svc, "PUT", key, None, data)
+    assert resp.status == 200, resp.body
+    return resp.headers["x-oss-version-id"]
+
+
+def delete(svc, key: str, version_id: str | None = None):
+    resp = call(svc, "DELETE", key, {"versionId": version_id} if version_id else None)
+    assert (resp.status, resp.body) == (204, b""), resp.body
+    return resp.headers.get("x-oss-version-id"), resp.headers.get("x-oss-delete-marker")
+
+
+def current(svc, key: str):
+    resp = call(svc, "GET", key)
+    if resp.status != 200:
+        return resp.status, resp.headers.get("x-oss-delete-marker")
+    body = b"".join(resp.stream) if resp.stream is not None else resp.body
+    return body, resp.headers["x-oss-version-id"]
+
+
+def listed(svc) -> list[tuple[str, str, str, str]]:
+    root = ET.fromstring(call(svc, "GET", None, {"versions": ""}).body)
+    return [(e.tag, e.findtext("Key"), e.findtext("VersionId"), e.findtext("IsLatest"))
+            for e in root if e.tag in ("Version", "DeleteMarker")]
+
+
+def test_a_delete_without_version_id_adds_a_marker(svc):
+    v1 = put(svc, "k", b"one")
+    marker, flag = delete(svc, "k")
+    assert flag == "true" and marker not in (None, "", "null", v1)
+    assert current(svc, "k") == (404, "true")
+    assert listed(svc) == [("DeleteMarker", "k", marker, "true"), ("Version", "k", v1, "false")]
+    # a second delete adds a second marker
+    second, flag = delete(svc, "k")
+    assert flag == "true" and second not in (marker, v1)
+    assert [e[2] for e in listed(svc)] == [second, marker, v1]
+
+
+def test_removing_a_previous_version_leaves_the_current_one(svc):
+    v1, v2, v3 = put(svc, "k", b"one"), put(svc, "k", b"two"), put(svc, "k", b"three")
+    assert delete(svc, "k", v2) == (v2, None)
+    assert current(svc, "k") == (b"three", v3)
+    assert listed(svc) == [("Version", "k", v3, "true"), ("Version", "k", v1, "false")]
+
+
+def test_removing_the_current_version_makes_the_newest_left_current(svc):
+    v1, v2 = put(svc, "k", b"one"), put(svc, "k", b"two")
+    assert delete(svc, "k", v2) == (v2, None)
+    assert current(svc, "k") == (b"one", v1)
+    assert delete(svc, "k", v1) == (v1, None)          # the last one: nothing left
+    assert current(svc, "k") == (404, None)
+    assert listed(svc) == []
+
+
+def test_removing_the_marker_brings_the_object_back(svc):
+    v1 = put(svc, "k", b"one")
+    marker, _ = delete(svc, "k")
+    assert delete(svc, "k", marker) == (marker, "true")
+    assert current(svc, "k") == (b"one", v1)
+    assert listed(svc) == [("Version", "k", v1, "true")]
+
+
+def test_removing_an_older_marker_keeps_the_newer_one(svc):
+    v1 = put(svc, "k", b"one")
+    old, _ = delete(svc, "k")
+    new, _ = delete(svc, "k")
+    assert delete(svc, "k", old) == (old, "true")
+    assert current(svc, "k") == (404, "true")
+    assert listed(svc) == [("DeleteMarker", "k", new, "true"), ("Version", "k", v1, "false")]
+
+
+def test_a_suspended_bucket_deletes_with_a_null_marker(svc):
+    kept = put(svc, "k", b"enabled")
+    versioning(svc, "Suspended")
+    assert call(svc, "PUT", "k", None, b"null one").status == 200
+    assert delete(svc, "k") == ("null", "true")
+    assert current(svc, "k") == (404, "true")
+    # the null version was replaced by the marker; the Enabled version is kept
+    assert listed(svc) == [("DeleteMarker", "k", "null", "true"),
+                           ("Version", "k", kept, "false")]
+    assert delete(svc, "k", "null") == ("null", "true")
+    assert current(svc, "k") == (b"enabled", kept)
