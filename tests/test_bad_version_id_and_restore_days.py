@@ -15,7 +15,11 @@ Expected values from outside the code:
   carry ``ArgumentName`` for an InvalidArgument; a RestoreObject without a body
   restores for 1 day (RestoreObject: "Days ... default 1") at the default priority
   Standard for a cold class (RestoreObject: JobParameters left out), answered in
-  ``x-oss-object-restore-priority``; a restore changes nothing when refused.
+  ``x-oss-object-restore-priority``; a restore changes nothing when refused;
+- a RestoreRequest that parses but is not the documented one (another root, an element
+  it does not have, JobParameters for Archive) is 400 MalformedXML with OSS's message
+  "The XML you provided was not well-formed or did not validate against our published
+  schema." (asserted whole by aliyun-oss-java-sdk's BucketHttpsConfigTest against OSS).
 """
 from __future__ import annotations
 
@@ -119,3 +123,20 @@ def test_a_restore_without_a_body_takes_the_defaults(srv, cls, priority):
     answer = _restore(srv, key)
     err = error_answer(answer, 409, "RestoreAlreadyInProgress")
     assert answer[1]["x-oss-ec"] == "0016-00000701"
+
+
+@pytest.mark.parametrize("cls,body", [
+    ("ColdArchive", b"<RestoreRequest><Days>2</Days><Unknown/></RestoreRequest>"),
+    ("ColdArchive", b"<Restore><Days>2</Days></Restore>"),
+    ("ColdArchive", b"<RestoreRequest><JobParameters><Tier>Bulk</Tier><Days>2</Days>"
+                    b"</JobParameters></RestoreRequest>"),
+    ("Archive", b"<RestoreRequest><Days>2</Days><JobParameters><Tier>Bulk</Tier>"
+                b"</JobParameters></RestoreRequest>"),
+])
+def test_a_restore_request_off_the_schema_is_malformed_xml(srv, cls, body):
+    key = f"schema-{cls}.bin"
+    _put(srv, key, cls)
+    err = error_answer(_restore(srv, key, body), 400, "MalformedXML")
+    assert err["Message"] == ("The XML you provided was not well-formed or did not "
+                              "validate against our published schema.")
+    assert "x-oss-restore" not in call(srv, "HEAD", f"/{BUCKET}/{key}")[1]
