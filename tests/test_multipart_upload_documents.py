@@ -196,3 +196,46 @@ def test_an_upload_recorded_without_a_class_is_standard(svc, tmp_path):
              "CompleteMultipartUploadResult")
     head = call(svc, "HEAD", "old.bin")
     assert (head.status, head.headers["x-oss-storage-class"]) == (200, "Standard")
+
+
+def test_an_empty_listing_names_no_next_marker(svc):
+    root = listing(svc)
+    assert [root.findtext(t) for t in HEAD] == [BUCKET, "", "", "", "", "", "", "1000",
+                                                "false"]
+    assert uploads(root) == []
+
+
+@pytest.mark.parametrize("value", ["0", "1001", "x"])
+def test_a_bad_max_parts_is_invalid_argument_naming_it(svc, value):
+    uid = initiate(svc, "m.bin")
+    resp = call(svc, "GET", "m.bin", {"uploadId": uid, "max-parts": value})
+    assert resp.status == 400
+    err = {c.tag: c.text for c in ET.fromstring(resp.body)}
+    assert (err["Code"], err["ArgumentName"]) == ("InvalidArgument", "max-parts")
+
+
+def test_what_initiate_names_the_completed_object_carries(svc):
+    """InitiateMultipartUpload takes the object's Content-Type, x-oss-meta-*,
+    x-oss-object-acl, x-oss-storage-class and x-oss-tagging (OSS API reference); the
+    object made by Complete has them."""
+    headers = {"Content-Type": "text/plain", "x-oss-meta-owner": "ann",
+               "x-oss-object-acl": "public-read", "x-oss-storage-class": "IA",
+               "x-oss-tagging": "team=img&stage=beta"}
+    resp = svc.handle(Request("POST", BUCKET, "carried.txt", {"uploads": ""}, headers,
+                              io.BytesIO(b""), 0, host="127.0.0.1:9000"))
+    uid = document(resp, "InitiateMultipartUploadResult").findtext("UploadId")
+    etag = call(svc, "PUT", "carried.txt", {"partNumber": "1", "uploadId": uid},
+                b"text").headers["ETag"]
+    body = (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag>"
+            "</Part></CompleteMultipartUpload>").encode()
+    document(call(svc, "POST", "carried.txt", {"uploadId": uid}, body),
+             "CompleteMultipartUploadResult")
+    head = call(svc, "HEAD", "carried.txt")
+    assert (head.headers["Content-Type"], head.headers["x-oss-meta-owner"],
+            head.headers["x-oss-storage-class"], head.headers["x-oss-object-type"]) == (
+        "text/plain", "ann", "IA", "Multipart")
+    acl = document(call(svc, "GET", "carried.txt", {"acl": ""}), "AccessControlPolicy")
+    assert acl.findtext("AccessControlList/Grant") == "public-read"
+    tags = document(call(svc, "GET", "carried.txt", {"tagging": ""}), "Tagging")
+    assert sorted((t.findtext("Key"), t.findtext("Value"))
+                  for t in tags.findall("TagSet/Tag")) == [("stage", "beta"), ("team", "img")]

@@ -9,7 +9,10 @@ answer is 204 with ``x-oss-delete-marker: true`` and the marker's id in
 names it in ``x-oss-version-id``, and says ``x-oss-delete-marker: true`` only when it was
 a delete marker; when the current version goes, the newest remaining one becomes
 current; removing a previous version leaves the current one as it is. A key hidden by a
-delete marker answers 404 NoSuchKey with ``x-oss-delete-marker: true``.
+delete marker answers 404 NoSuchKey with ``x-oss-delete-marker: true``. A delete
+marker is listed with the time it was made as LastModified (ISO 8601, ``.000Z``).
+ListObjectVersions reads the bucket like ListObjects: anonymous users may list a
+public-read bucket's versions, not a private one's (403 AccessDenied).
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from core.oss.credentials import Credentials
 from core.serve.config import ServiceConfig
 from core.serve.messages import Request
 from core.serve.service import OssService
@@ -127,3 +131,32 @@ def test_a_suspended_bucket_deletes_with_a_null_marker(svc):
                            ("Version", "k", kept, "false")]
     assert delete(svc, "k", "null") == ("null", "true")
     assert current(svc, "k") == (b"enabled", kept)
+
+
+def test_a_marker_is_listed_with_the_time_it_was_made(tmp_path):
+    now = [1_700_000_000.0]
+    (tmp_path / BUCKET).mkdir()
+    svc = OssService(ServiceConfig(tmp_path, acl="public-read-write"), clock=lambda: now[0])
+    versioning(svc, "Enabled")
+    put(svc, "k", b"one")
+    now[0] += 3661
+    marker, _ = delete(svc, "k")
+    root = ET.fromstring(call(svc, "GET", None, {"versions": ""}).body)
+    (listed_marker,) = root.findall("DeleteMarker")
+    assert (listed_marker.findtext("VersionId"), listed_marker.findtext("LastModified")) == (
+        marker, "2023-11-14T23:14:21.000Z")
+
+
+@pytest.mark.parametrize("acl,status", [("public-read", 200), ("private", 403)])
+def test_anonymous_listing_of_versions_follows_the_bucket_acl(tmp_path, acl, status):
+    (tmp_path / BUCKET).mkdir()
+    creds = (Credentials("LTAI5tVersionsAcl001", "Versions+Secret"),)
+    svc = OssService(ServiceConfig(tmp_path, acl=acl, credentials=creds),
+                     clock=lambda: 1_700_000_000.0)
+    resp = call(svc, "GET", None, {"versions": ""})
+    assert resp.status == status, resp.body
+    root = ET.fromstring(resp.body)
+    if status == 200:
+        assert (root.tag, root.findtext("Name")) == ("ListVersionsResult", BUCKET)
+    else:
+        assert root.findtext("Code") == "AccessDenied"
