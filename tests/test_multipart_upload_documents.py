@@ -239,3 +239,26 @@ def test_what_initiate_names_the_completed_object_carries(svc):
     tags = document(call(svc, "GET", "carried.txt", {"tagging": ""}), "Tagging")
     assert sorted((t.findtext("Key"), t.findtext("Value"))
                   for t in tags.findall("TagSet/Tag")) == [("stage", "beta"), ("team", "img")]
+
+
+def test_complete_takes_an_acl_and_no_tags_of_its_own(svc):
+    """CompleteMultipartUpload may set the object's ACL (x-oss-object-acl); x-oss-tagging
+    is no header of it (the tags are Initiate's), so even a malformed one changes
+    nothing."""
+    resp = svc.handle(Request("POST", BUCKET, "acl.bin", {"uploads": ""},
+                              {"x-oss-tagging": "team=img"}, io.BytesIO(b""), 0,
+                              host="127.0.0.1:9000"))
+    uid = document(resp, "InitiateMultipartUploadResult").findtext("UploadId")
+    etag = call(svc, "PUT", "acl.bin", {"partNumber": "1", "uploadId": uid},
+                b"x").headers["ETag"]
+    body = (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag>"
+            "</Part></CompleteMultipartUpload>").encode()
+    resp = svc.handle(Request("POST", BUCKET, "acl.bin", {"uploadId": uid},
+                              {"x-oss-object-acl": "public-read", "x-oss-tagging": "a=b=c"},
+                              io.BytesIO(body), len(body), host="127.0.0.1:9000"))
+    document(resp, "CompleteMultipartUploadResult")
+    acl = document(call(svc, "GET", "acl.bin", {"acl": ""}), "AccessControlPolicy")
+    assert acl.findtext("AccessControlList/Grant") == "public-read"
+    tags = document(call(svc, "GET", "acl.bin", {"tagging": ""}), "Tagging")
+    assert [(t.findtext("Key"), t.findtext("Value"))
+            for t in tags.findall("TagSet/Tag")] == [("team", "img")]

@@ -12,7 +12,9 @@ current; removing a previous version leaves the current one as it is. A key hidd
 delete marker answers 404 NoSuchKey with ``x-oss-delete-marker: true``. A delete
 marker is listed with the time it was made as LastModified (ISO 8601, ``.000Z``).
 ListObjectVersions reads the bucket like ListObjects: anonymous users may list a
-public-read bucket's versions, not a private one's (403 AccessDenied).
+public-read bucket's versions, not a private one's (403 AccessDenied). ``max-keys``
+caps a page's versions, delete markers and common prefixes together; a page cut short
+says IsTruncated true and names the last item as NextKeyMarker.
 """
 from __future__ import annotations
 
@@ -160,3 +162,19 @@ def test_anonymous_listing_of_versions_follows_the_bucket_acl(tmp_path, acl, sta
         assert (root.tag, root.findtext("Name")) == ("ListVersionsResult", BUCKET)
     else:
         assert root.findtext("Code") == "AccessDenied"
+
+
+def test_max_keys_counts_common_prefixes_too(svc):
+    put(svc, "a", b"a")
+    for key in ("b/1", "c/1", "d/1"):
+        put(svc, key, b"x")
+    root = ET.fromstring(call(svc, "GET", None, {"versions": "", "delimiter": "/",
+                                                 "max-keys": "2"}).body)
+    items = [(e.tag, e.findtext("Key") or e.findtext("Prefix"))
+             for e in root if e.tag in ("Version", "CommonPrefixes")]
+    assert items == [("Version", "a"), ("CommonPrefixes", "b/")]
+    assert (root.findtext("IsTruncated"), root.findtext("NextKeyMarker")) == ("true", "b/")
+    rest = ET.fromstring(call(svc, "GET", None, {"versions": "", "delimiter": "/",
+                                                 "max-keys": "2", "key-marker": "b/"}).body)
+    assert [p.findtext("Prefix") for p in rest.findall("CommonPrefixes")] == ["c/", "d/"]
+    assert rest.findtext("IsTruncated") == "false"
