@@ -8,6 +8,8 @@ its own bytes, ETag and length, and each answer names it in ``x-oss-version-id``
 versioning Suspended a write is the ``null`` version, read with ``versionId=null``;
 ListObjects / ListObjectVersions take ``encoding-type`` with the one value ``url``:
 anything else is 400 InvalidArgument naming the argument (``encoding-type``).
+A method a sub-resource does not take (``?versioning``: PUT and GET; ``?versions``: GET)
+is 405 MethodNotAllowed naming the method in ``Method`` (OSS's error document).
 """
 from __future__ import annotations
 
@@ -91,3 +93,13 @@ def test_an_encoding_type_other_than_url_is_invalid_argument_naming_it(svc, quer
     assert resp.status == 400
     fields = {c.tag: c.text for c in ET.fromstring(resp.body)}
     assert (fields["Code"], fields["ArgumentName"]) == ("InvalidArgument", "encoding-type")
+
+
+@pytest.mark.parametrize("sub,method", [("versioning", "POST"), ("versioning", "DELETE"),
+                                        ("versions", "PUT"), ("versions", "POST"),
+                                        ("versions", "DELETE")])
+def test_a_method_a_versioning_resource_does_not_take_is_405(svc, sub, method):
+    resp = call(svc, method, None, {sub: ""})
+    assert resp.status == 405
+    fields = {c.tag: c.text for c in ET.fromstring(resp.body)}
+    assert (fields["Code"], fields["Method"]) == ("MethodNotAllowed", method)
