@@ -14,6 +14,8 @@ what OSS answers --
 - alibabacloud-oss-v2, tests/integration/test_client.py (a second RestoreObject while
   the first runs): RestoreAlreadyInProgress "The restore operation is in progress.",
   409 (ali-oss's README error table: the same code, status and message).
+A RestoreRequest without Days restores for 1 day (RestoreObject: Days defaults to 1), at
+the priority its JobParameters names (answered in ``x-oss-object-restore-priority``).
 """
 from __future__ import annotations
 
@@ -118,3 +120,25 @@ def test_a_second_restore_while_the_first_runs(svc, cls):
     err = error(resp, 409, "RestoreAlreadyInProgress")
     assert (err["Message"], err["EC"]) == ("The restore operation is in progress.",
                                            "0016-00000701")
+
+
+@pytest.mark.parametrize("cls,body,tier", [
+    ("ColdArchive", b"<RestoreRequest><JobParameters><Tier>Expedited</Tier></JobParameters>"
+                    b"</RestoreRequest>", "Expedited"),
+    ("Archive", b"<RestoreRequest/>", None),
+])
+def test_a_restore_request_without_days_restores_for_one_day(tmp_path, cls, body, tier):
+    from email.utils import formatdate
+
+    now = [1_700_000_000.0]
+    (tmp_path / BUCKET).mkdir()
+    svc = OssService(ServiceConfig(tmp_path, acl="public-read-write", restore_seconds=60),
+                     clock=lambda: now[0])
+    assert call(svc, "PUT", "d.bin", None, b"x", {"x-oss-storage-class": cls}).status == 200
+    resp = call(svc, "POST", "d.bin", {"restore": ""}, body)
+    assert resp.status == 202, resp.body
+    assert resp.headers.get("x-oss-object-restore-priority") == tier
+    now[0] += 60
+    expiry = formatdate(1_700_000_000 + 60 + 86400, usegmt=True)
+    assert call(svc, "HEAD", "d.bin").headers["x-oss-restore"] == (
+        f'ongoing-request="false", expiry-date="{expiry}"')
