@@ -104,8 +104,8 @@ def test_bad_restore_days_are_invalid_argument_naming_days(srv, cls, days, ec):
 def test_the_longest_restore_of_each_class_is_taken(srv, cls, top):
     key = f"top-{cls}.bin"
     _put(srv, key, cls)
-    status, headers, _ = _restore(srv, key, f"<RestoreRequest><Days>{top}</Days>"
-                                  "</RestoreRequest>".encode())
+    status, _, _ = _restore(srv, key, f"<RestoreRequest><Days>{top}</Days>"
+                            "</RestoreRequest>".encode())
     assert status == 202
     assert call(srv, "HEAD", f"/{BUCKET}/{key}")[1]["x-oss-restore"] == \
         'ongoing-request="true"'
@@ -121,7 +121,7 @@ def test_a_restore_without_a_body_takes_the_defaults(srv, cls, priority):
     assert headers.get("x-oss-object-restore-priority") == priority
     # a second request while it runs: 409 RestoreAlreadyInProgress, EC 0016-00000701
     answer = _restore(srv, key)
-    err = error_answer(answer, 409, "RestoreAlreadyInProgress")
+    error_answer(answer, 409, "RestoreAlreadyInProgress")
     assert answer[1]["x-oss-ec"] == "0016-00000701"
 
 
