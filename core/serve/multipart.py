@@ -226,16 +226,16 @@ class MultipartOps:
             raise error("InvalidPart", "One or more of the specified parts could not be "
                         "found.", 400)
         if [n for n, _ in chosen] != sorted({n for n, _ in chosen}):
-            raise error("InvalidPartOrder", "The list of parts was not in ascending order.",
-                        400)
+            raise error("InvalidPartOrder", "The list of parts was not in ascending order. "
+                        "Parts list must specified in order by part number.", 400)
         for i, (n, etag) in enumerate(chosen):
             if n not in uploaded or etag.strip('"').upper() != uploaded[n][1].strip('"'):
                 raise error("InvalidPart", "One or more of the specified parts could not be "
                             "found or the specified entity tag might not have matched the "
                             "part's entity tag.", 400, PartNumber=str(n))
             if i < len(chosen) - 1 and uploaded[n][0] < MIN_PART:
-                raise error("EntityTooSmall", "Your proposed upload is smaller than the "
-                            "minimum allowed size.", 400, PartNumber=str(n),
+                raise error("EntityTooSmall", "Your proposed upload smaller than the minimum "
+                            "allowed size.", 400, PartNumber=str(n),
                             MinSizeAllowed=str(MIN_PART))
         digest = hashlib.md5(b"".join(bytes.fromhex(uploaded[n][1].strip('"'))
                                       for n, _ in chosen))

@@ -1,0 +1,105 @@
+"""GetObject / HeadObject with a ``versionId`` naming the current version, a previous one
+or the null version, and the ``encoding-type`` argument of the bucket listings; from the
+service in process (no sockets).
+
+Expected values from the OSS API reference: GetObject "versionId: the version of the
+object to get" -- the current version by its id is the object itself, a previous one
+its own bytes, ETag and length, and each answer names it in ``x-oss-version-id``; with
+versioning Suspended a write is the ``null`` version, read with ``versionId=null``;
+ListObjects / ListObjectVersions take ``encoding-type`` with the one value ``url``:
+anything else is 400 InvalidArgument naming the argument (``encoding-type``).
+A method a sub-resource does not take (``?versioning``: PUT and GET; ``?versions``: GET)
+is 405 MethodNotAllowed naming the method in ``Method`` (OSS's error document).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from core.serve.config import ServiceConfig
+from core.serve.messages import Request
+from core.serve.service import OssService
+
+BUCKET = "read-by-id"
+
+
+@pytest.fixture
+def svc(tmp_path):
+    (tmp_path / BUCKET).mkdir()
+    return OssService(ServiceConfig(tmp_path, acl="public-read-write"),
+                      clock=lambda: 1_700_000_000.0)
+
+
+def call(svc, method, key=None, query=None, body=b""):
+    return svc.handle(Request(method, BUCKET, key, dict(query or {}), {},
+                              io.BytesIO(body), len(body), host="127.0.0.1:9000"))
+
+
+def versioning(svc, status: str) -> None:
+    body = (f"<VersioningConfiguration><Status>{status}</Status>"
+            "</VersioningConfiguration>").encode()
+    assert call(svc, "PUT", None, {"versioning": ""}, body).status == 200
+
+
+def put(svc, key: str, data: bytes) -> str:
+    resp = call(svc, "PUT", key, None, data)
+    assert resp.status == 200, resp.body
+    return resp.headers.get("x-oss-version-id", "")
+
+
+def read(svc, method, key, version_id):
+    resp = call(svc, method, key, {"versionId": version_id})
+    assert resp.status == 200, resp.body
+    body = b"".join(resp.stream) if resp.stream is not None else resp.body
+    return body, resp.headers
+
+
+def etag(data: bytes) -> str:
+    return f'"{hashlib.md5(data).hexdigest().upper()}"'
+
+
+def test_every_version_is_read_by_its_id_the_current_one_too(svc):
+    versioning(svc, "Enabled")
+    ids = [put(svc, "k.txt", data) for data in (b"first", b"second!", b"third..")]
+    assert len(set(ids)) == 3 and all(ids)
+    for vid, data in zip(ids, (b"first", b"second!", b"third..")):
+        body, headers = read(svc, "GET", "k.txt", vid)
+        assert (body, headers["x-oss-version-id"], headers["ETag"]) == (data, vid, etag(data))
+        _, headers = read(svc, "HEAD", "k.txt", vid)
+        assert (headers["x-oss-version-id"], headers["ETag"]) == (vid, etag(data))
+        assert int(headers["Content-Length"]) == len(data)
+
+
+def test_the_null_version_is_read_by_null(svc):
+    put(svc, "n.txt", b"before versioning")        # the null version, later kept
+    versioning(svc, "Enabled")
+    vid = put(svc, "n.txt", b"enabled write")
+    body, headers = read(svc, "GET", "n.txt", "null")
+    assert (body, headers["x-oss-version-id"]) == (b"before versioning", "null")
+    versioning(svc, "Suspended")
+    assert put(svc, "n.txt", b"suspended write") in ("", "null")
+    body, headers = read(svc, "GET", "n.txt", "null")      # now the current one
+    assert (body, headers["x-oss-version-id"]) == (b"suspended write", "null")
+    assert read(svc, "GET", "n.txt", vid)[0] == b"enabled write"
+
+
+@pytest.mark.parametrize("query", [{"versions": ""}, {}, {"list-type": "2"}])
+@pytest.mark.parametrize("value", ["base64", "URL", "urls"])
+def test_an_encoding_type_other_than_url_is_invalid_argument_naming_it(svc, query, value):
+    resp = call(svc, "GET", None, {**query, "encoding-type": value})
+    assert resp.status == 400
+    fields = {c.tag: c.text for c in ET.fromstring(resp.body)}
+    assert (fields["Code"], fields["ArgumentName"]) == ("InvalidArgument", "encoding-type")
+
+
+@pytest.mark.parametrize("sub,method", [("versioning", "POST"), ("versioning", "DELETE"),
+                                        ("versions", "PUT"), ("versions", "POST"),
+                                        ("versions", "DELETE")])
+def test_a_method_a_versioning_resource_does_not_take_is_405(svc, sub, method):
+    resp = call(svc, method, None, {sub: ""})
+    assert resp.status == 405
+    fields = {c.tag: c.text for c in ET.fromstring(resp.body)}
+    assert (fields["Code"], fields["Method"]) == ("MethodNotAllowed", method)
