@@ -139,6 +139,7 @@ def test_append_without_position_is_missing_argument(bucket):
 def test_append_with_a_position_that_is_not_a_number_is_invalid(bucket, position):
     err = server_error(lambda: append_raw(bucket, "ap/nan", {"position": position}))
     assert (err.status, err.code, err.ec) == (400, "InvalidArgument", "0016-00000502")
+    assert err.details["ArgumentName"] == "position"
     assert not bucket.object_exists("ap/nan")
 
 
