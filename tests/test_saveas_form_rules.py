@@ -139,6 +139,7 @@ def test_a_form_encoded_body_is_decoded(bucket):
     assert b"%7Csys%2Fsaveas%2Co_" in body
     resp = post_form(bucket, body + b"\r\n")      # trailing line break of a form post
     assert resp.status == 200
+    assert b'"status": "OK"' in resp.read()
     assert decode(bucket.get_object("form/encoded.png").read()).size == (20, 13)
 
 
