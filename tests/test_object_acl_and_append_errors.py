@@ -13,7 +13,11 @@ Expected values:
   length is 409 PositionNotEqualToLength, 0026-00000016 -- "position 0 succeeds when there
   is no appendable object of that name or it is empty; otherwise this error" -- and the
   answer's ``x-oss-next-append-position`` is the position to use; appending to an object
-  that is not appendable is 409 ObjectNotAppendable, 0026-00000017.
+  that is not appendable is 409 ObjectNotAppendable, 0026-00000017. The message of
+  PositionNotEqualToLength is OSS's "Position is not equal to file length": ali-oss's
+  object tests (test/node/object.test.js, "should throw error when position not match")
+  assert it whole against OSS, and alibabacloud-oss-go-sdk-v2's tests quote the same
+  error body (EC 0026-00000016).
 - AppendObject answers ``x-oss-next-append-position`` and the CRC-64 of the whole object
   so far (API reference; computed here with alibabacloud-oss-v2's CRC-64).
 """
@@ -157,6 +161,7 @@ def test_append_at_another_position_than_the_length_is_refused(bucket, position)
     bucket.append_object(key, 0, b"four")
     err = server_error(lambda: bucket.append_object(key, position, b"!"))
     assert (err.status, err.code, err.ec) == (409, "PositionNotEqualToLength", "0026-00000016")
+    assert err.message == "Position is not equal to file length"
     assert err.headers["x-oss-next-append-position"] == "4"
     assert bucket.get_object(key).read() == b"four"
 

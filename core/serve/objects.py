@@ -338,8 +338,9 @@ class ObjectOps:
                     raise error("ObjectNotAppendable", "The object is not appendable.", 409,
                                 "0026-00000017")
             if position != size:
+                # OSS's words: ali-oss's object tests assert them whole, without a period
                 raise error("PositionNotEqualToLength", "Position is not equal to file "
-                            "length.", 409, "0026-00000016",
+                            "length", 409, "0026-00000016",
                             **{"x-oss-next-append-position": str(size)})
             old = _file_chunks(existing) if existing is not None else ()
             meta.etag = ""
