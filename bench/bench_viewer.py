@@ -22,7 +22,7 @@ timed from the first edit to the last one's result.
 
 ``--load N`` runs N busy-looping processes meanwhile (a machine doing other work).
 
-``--quality`` measures the quality explorer's sweep instead (viewer/quality.py, headless:
+``--quality`` measures the quality explorer's sweep instead (viewer/model/quality.py, headless:
 the same function the panel runs on its worker thread): q/Q 10..100 in steps of 5, each
 point encoded, decoded and scored with SSIM against the output at 100, on example.jpg
 (400x267) and on a deterministic 12 MP JPEG (4000x3000, bench_core.photo_like), with a
@@ -213,7 +213,7 @@ class Bench:
 def quality_sweeps() -> None:
     from core.cascade import parse
     from core.engine import Engine, Source
-    from viewer import quality
+    from viewer.model import quality
 
     big = Source.of(photo_like(4000, 3000))
     small = Source.of(EXAMPLE)

@@ -77,7 +77,7 @@ class Inputs:
     def op(self, name: str | None = None):
         """A valid operation: the palette's starter with a few keys changed."""
         from core.errors import OssError
-        from viewer.steps_model import starter_op
+        from viewer.panels.steps_model import starter_op
 
         name = name or self.rng.choice(self.names)
         op = starter_op(name)

@@ -1,5 +1,5 @@
-"""core has no import circles: the graph of its modules' imports (top-level and inside
-functions alike, read with ast) is acyclic."""
+"""core and viewer have no import circles: the graph of their modules' imports (top-level
+and inside functions alike, read with ast) is acyclic; and viewer's rooms depend one way."""
 from __future__ import annotations
 
 import ast
@@ -7,6 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = ROOT / "core"
+VIEWER = ROOT / "viewer"
 
 
 def module_name(path: Path) -> str:
@@ -16,8 +17,8 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def import_graph() -> dict[str, set[str]]:
-    modules = {module_name(p): p for p in CORE.rglob("*.py")}
+def import_graph(top: Path = CORE) -> dict[str, set[str]]:
+    modules = {module_name(p): p for p in top.rglob("*.py")}
     graph: dict[str, set[str]] = {m: set() for m in modules}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -82,3 +83,37 @@ def test_the_graph_sees_relative_and_lazy_imports():
 def test_core_has_no_import_circles():
     cycle = find_cycle(import_graph())
     assert cycle is None, " -> ".join(cycle)
+
+
+def test_viewer_has_no_import_circles():
+    cycle = find_cycle(import_graph(VIEWER))
+    assert cycle is None, " -> ".join(cycle)
+
+
+# viewer's rooms, lowest first: a module may import from its own room and the rooms below.
+# model (no widgets) < panels (the views around the canvas) < canvas < the window itself
+# (viewer.* at the top: app, main window, menus, and the process-wide helpers they use).
+ROOMS = ("viewer.model", "viewer.panels", "viewer.canvas")
+TOP_HELPERS = {"viewer.logs", "viewer.memory", "viewer.bundled_fonts", "viewer.widget_tree",
+               "viewer.refcounts", "viewer"}
+
+
+def room_of(module: str) -> int:
+    for rank, room in enumerate(ROOMS):
+        if module == room or module.startswith(room + "."):
+            return rank
+    return len(ROOMS)
+
+
+def test_viewer_rooms_depend_downwards_only():
+    graph = import_graph(VIEWER)
+    assert "viewer.model.render" in graph["viewer.canvas.preview"]    # the graph is read
+    upward = [f"{m} -> {t}" for m, targets in graph.items() for t in sorted(targets)
+              if t not in TOP_HELPERS and room_of(t) > room_of(m)]
+    assert not upward, upward
+
+
+def test_the_viewer_model_has_no_widgets():
+    for path in (VIEWER / "model").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "QtWidgets" not in text, path.name

@@ -3,8 +3,8 @@ and the VOD playlist arguments, on an open in-process service.
 
 Expected values from the OSS API reference:
 - PutLiveChannel: Description at most 128 bytes; Status enabled|disabled; Target Type
-  HLS (else 0044-00000013); FragDuration and FragCount integers 1-100 (FragCount out of
-  range 0044-00000015); PlaylistName 6-128 characters ending in ``.m3u8`` without '/'
+  HLS (else 0044-00000013); FragDuration and FragCount integers 1-100 (out of range
+  0044-00000014 and 0044-00000015); PlaylistName 6-128 characters ending in ``.m3u8`` without '/'
   (0044-00000016 for '/', -17 over 128, -18 otherwise); defaults FragDuration 5,
   FragCount 3, PlaylistName playlist.m3u8, Type HLS, Status enabled. The answer
   ``CreateLiveChannelResult``: ``PublishUrls/Url`` ``rtmp://<bucket>.<endpoint>/live/
@@ -80,9 +80,9 @@ def test_a_description_of_128_bytes_is_kept_one_more_is_refused(svc):
 
 
 @pytest.mark.parametrize("target, ec", [
-    ("<FragDuration>101</FragDuration>", None),
-    ("<FragDuration>abc</FragDuration>", None),
-    ("<FragDuration>-5</FragDuration>", None),
+    ("<FragDuration>101</FragDuration>", "0044-00000014"),
+    ("<FragDuration>abc</FragDuration>", "0044-00000014"),
+    ("<FragDuration>-5</FragDuration>", "0044-00000014"),
     ("<FragCount>1000</FragCount>", "0044-00000015"),
     ("<FragCount>x</FragCount>", "0044-00000015"),
     ("<Type>hls</Type>", "0044-00000013"),

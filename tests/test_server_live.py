@@ -116,7 +116,7 @@ def test_vod_playlists_find_no_segments(bucket):
     ({"type": "DASH"}, "0044-00000013"),
     ({"frag_count": 0}, "0044-00000015"),
     ({"frag_count": 101}, "0044-00000015"),
-    ({"frag_duration": 0}, None),
+    ({"frag_duration": 0}, "0044-00000014"),
     ({"playlist_name": "my/playlist.m3u8"}, "0044-00000016"),
     ({"playlist_name": "x" * 125 + ".m3u8"}, "0044-00000017"),
     ({"playlist_name": "abc.text"}, "0044-00000018"),

@@ -9,8 +9,8 @@ from urllib.parse import quote
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from viewer.ab import Pair, Side
-from viewer.canvas import CompareMode
+from viewer.canvas.ab import Pair, Side
+from viewer.canvas.canvas import CompareMode
 
 WAIT = 15_000
 A = "image/resize,m_fill,w_320,h_240/format,webp"

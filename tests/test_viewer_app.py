@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.helpers import EXAMPLE, decode, solid
 from viewer.mainwindow import STARTER_CASCADES
-from viewer.sources import SAMPLES, sample_path
+from viewer.model.sources import SAMPLES, sample_path
 
 WAIT = 15_000
 
@@ -260,7 +260,7 @@ def test_url_errors_are_inline(qtbot, win, server):
 
 
 def test_url_timeout_is_inline(qtbot, win, server, monkeypatch):
-    import viewer.sources as sources
+    import viewer.model.sources as sources
 
     monkeypatch.setattr(sources, "FETCH_TIMEOUT", (2, 0.3))
     with qtbot.waitSignal(win.fetcher.failed, timeout=WAIT) as blocker:
@@ -401,7 +401,7 @@ def _contrast(a: QColor, b: QColor) -> float:
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_palettes_are_readable(qtbot, win, theme):
-    from viewer.app import apply_theme
+    from viewer.theme import apply_theme
 
     app = QApplication.instance()
     old_palette, old_sheet, old_style = app.palette(), app.styleSheet(), app.style().name()
@@ -451,7 +451,7 @@ def test_a_missing_or_broken_panel_never_stops_the_app(main_window, monkeypatch)
 
     monkeypatch.setattr(mw, "OPTIONAL_DOCKS", (
         ("viewer.not_written_yet", "Panel", "Later", "laterDock"),
-        ("viewer.sources", "NoSuchPanel", "Broken", "brokenDock"),
+        ("viewer.model.sources", "NoSuchPanel", "Broken", "brokenDock"),
     ))
     w = main_window()
     assert not w.extra_docks

@@ -7,13 +7,12 @@ import json
 import shutil
 
 import pytest
-from PySide6.QtCore import Qt
 
 from core.oss.credentials import Credentials
 from core.serve.runner import serve
-from viewer.batch_view import BatchView
-from viewer.document import Document
-from viewer.session import Session
+from viewer.panels.batch_view import BatchView
+from viewer.model.document import Document
+from viewer.model.session import Session
 
 from .batch_fixtures import make_sources
 from .viewer_windows import track

@@ -9,9 +9,9 @@ from PySide6.QtCore import QMimeData
 from core.oss.credentials import Credentials
 from core.serve.runner import serve
 from tests.helpers import encode, quadrants
-from viewer import bucket_browser
-from viewer.session import Session
-from viewer.url_open import plan_url
+from viewer.panels import bucket_browser
+from viewer.model.session import Session
+from viewer.model.url_open import plan_url
 
 CREDS = Credentials("LTAI5tBrowserKey00001", "Browser+Secret/0001=")
 BUCKET = "browse"

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from core.cascade import parse
-from viewer.canvas import CompareMode
+from viewer.canvas.canvas import CompareMode
 
 WAIT = 15_000
 W, H = 400, 267          # resources/samples/example.jpg

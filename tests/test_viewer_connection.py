@@ -10,9 +10,9 @@ from PySide6.QtCore import QSettings
 
 from core.oss.credentials import Credentials
 from core.oss.urls import AddressStyle
-from viewer.connection import LOCAL_SERVE, Connection
-from viewer.keychain import SERVICE, Keychain
-from viewer.session import TYPED, Session
+from viewer.model.connection import LOCAL_SERVE, Connection
+from viewer.model.keychain import SERVICE, Keychain
+from viewer.model.session import TYPED, Session
 
 CREDS = Credentials("LTAI5tConnectionKey01", "Connection+Secret/01=")
 

@@ -15,8 +15,8 @@ from core.errors import OssError
 from core.params import REGISTRY
 from tests.helpers import EXAMPLE
 from viewer import logs
-from viewer.render import Renderer, RenderRequest, render
-from viewer.session import Session
+from viewer.model.render import Renderer, RenderRequest, render
+from viewer.model.session import Session
 
 WAIT = 15_000
 

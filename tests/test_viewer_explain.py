@@ -16,9 +16,9 @@ from core.oss.credentials import Credentials, static_lookup
 from core.oss.verify import verify_presigned_v4, verify_request
 from core.oss.urls import parse_query
 from tests.sdk_clock import freeze_sdk_clocks
-from viewer.explain_dialog import ExplainDialog, parse_headers
-from viewer.explain_view import MARK_OURS, MARK_SERVER
-from viewer.session import Session
+from viewer.panels.explain_dialog import ExplainDialog, parse_headers
+from viewer.panels.explain_view import MARK_OURS, MARK_SERVER
+from viewer.model.session import Session
 
 NOW = 1700000000
 CREDS = Credentials("LTAI5tViewerExplain01", "Viewer+Explain/Secret=1")

@@ -9,13 +9,13 @@ from PySide6.QtWidgets import QApplication, QRadioButton, QWidget, QVBoxLayout
 
 from core.cascade import parse
 from core.errors import OssError
-from viewer.app import apply_theme
+from viewer.theme import apply_theme
 from viewer.bundled_fonts import cjk_families
-from viewer.document import Document
-from viewer.forms import error_text
-from viewer.remote_fetch import Side
-from viewer.session import Session
-from viewer.steps_panel import StepsPanel
+from viewer.model.document import Document
+from viewer.model.texts import error_text
+from viewer.model.remote_fetch import Side
+from viewer.model.session import Session
+from viewer.panels.steps_panel import StepsPanel
 
 from tests.theme_helpers import theme_restored
 

@@ -9,12 +9,12 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
 from core.params import REGISTRY, Kind, b64encode_text
-from viewer.document import Document
-from viewer.forms import StepForm
-from viewer.param_editors import (ColorEditor, EnumEditor, FlagEditor, FontEditor, IntEditor,
+from viewer.model.document import Document
+from viewer.panels.forms import StepForm
+from viewer.panels.param_editors import (ColorEditor, EnumEditor, FlagEditor, FontEditor, IntEditor,
                                   TextEditor)
-from viewer.steps_model import starter_op
-from viewer.steps_panel import StepsPanel
+from viewer.panels.steps_model import starter_op
+from viewer.panels.steps_panel import StepsPanel
 
 EDITOR_FOR_KIND = {Kind.INT: IntEditor, Kind.FLAG: FlagEditor, Kind.ENUM: EnumEditor,
                    Kind.COLOR: ColorEditor, Kind.BASE64: TextEditor}
@@ -59,7 +59,7 @@ def test_every_action_gets_a_form_from_its_declarations(qtbot, name):
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_every_action_has_a_valid_example_without_a_curated_one(name):
-    from viewer.steps_model import generic_starter
+    from viewer.panels.steps_model import generic_starter
 
     op = generic_starter(REGISTRY[name])
     op.check()

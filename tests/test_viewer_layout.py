@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QCheckBox, QDockWi
                                QLabel, QLineEdit, QPushButton, QRadioButton, QScrollArea,
                                QToolButton, QWidget)
 
-from viewer.app import apply_theme
-from viewer.elide import ElidedLabel
-from viewer.session import Session
+from viewer.theme import apply_theme
+from viewer.panels.elide import ElidedLabel
+from viewer.model.session import Session
 
 from tests.theme_helpers import theme_restored
 

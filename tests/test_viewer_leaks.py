@@ -16,9 +16,9 @@ import shiboken6
 from PySide6.QtCore import QThreadPool
 
 from core.cascade import parse
-from viewer.document import UNDO_LIMIT, Document, Step, _SetSteps
-from viewer.render import LatestTask, RenderRequest
-from viewer.steps_model import merge_id
+from viewer.model.document import UNDO_LIMIT, Document, Step, _SetSteps
+from viewer.model.render import LatestTask, RenderRequest
+from viewer.panels.steps_model import merge_id
 
 WAIT = 15_000
 

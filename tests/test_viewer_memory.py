@@ -13,7 +13,7 @@ import pytest
 
 from viewer import memory
 from tests.helpers import mappings_of
-from viewer.render import Renderer
+from viewer.model.render import Renderer
 
 ROOT = Path(__file__).resolve().parent.parent
 

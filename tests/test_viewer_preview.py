@@ -9,9 +9,9 @@ from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from tests.helpers import solid
-from viewer.canvas import CompareMode
-from viewer.preview import PreviewPanel
-from viewer.render import decode_for_display
+from viewer.canvas.canvas import CompareMode
+from viewer.canvas.preview import PreviewPanel
+from viewer.model.render import decode_for_display
 
 
 @pytest.fixture

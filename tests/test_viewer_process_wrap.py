@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from viewer.document import Document
+from viewer.model.document import Document
 
 
 @pytest.fixture
@@ -13,7 +13,7 @@ def doc():
 
 def _lines(field):
     """The text of each visual line of the field, zero-width spaces removed."""
-    from viewer.process_field import strip_breaks
+    from viewer.panels.process_field import strip_breaks
     out = []
     block = field.edit.document().firstBlock()
     while block.isValid():
@@ -27,7 +27,7 @@ def _lines(field):
 
 
 def test_process_string_wraps_only_at_separators(qtbot, doc):
-    from viewer.process_field import ProcessField
+    from viewer.panels.process_field import ProcessField
     field = ProcessField(doc)
     qtbot.addWidget(field)
     field.resize(420, 80)   # every token fits a line
@@ -54,7 +54,7 @@ def test_process_string_wraps_only_at_separators(qtbot, doc):
 def test_zero_width_breaks_are_invisible_to_the_user(qtbot, doc):
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QTextCursor
-    from viewer.process_field import ProcessField, ZWSP
+    from viewer.panels.process_field import ProcessField, ZWSP
     field = ProcessField(doc)
     qtbot.addWidget(field)
     field.set_text("image/resize,w_100")

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QApplication
 from core.cascade import parse
 from core.engine import Engine, Source
 from core.errors import OssError
-from viewer import quality
-from viewer.document import Document
-from viewer.quality_panel import QualityPanel
+from viewer.model import quality
+from viewer.model.document import Document
+from viewer.panels.quality_panel import QualityPanel
 
 from tests.viewer_windows import track
 

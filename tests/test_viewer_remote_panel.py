@@ -11,10 +11,10 @@ from core.engine import Source
 from core.serve.runner import serve
 from tests.helpers import encode, quadrants, solid
 from tests.viewer_windows import track
-from viewer.document import Document
-from viewer.remote_fetch import RemoteForm, target_url
-from viewer.remote_panel import RemotePanel
-from viewer.sources import ObjectsResolver, sample_path
+from viewer.model.document import Document
+from viewer.model.remote_fetch import RemoteForm, target_url
+from viewer.panels.remote_panel import RemotePanel
+from viewer.model.sources import ObjectsResolver, sample_path
 
 CREDS = Credentials("LTAI5tRemotePanelKey1", "Remote+Panel/Secret=1")
 STS = Credentials("STS.NRemotePanelKey02", "StsRemotePanelSecret02", "CAIS+panel/Token=2")

@@ -12,7 +12,7 @@ from core.cascade import parse
 from core.engine import Engine, Source
 from core.errors import OssError
 from tests.helpers import EXAMPLE, solid
-from viewer.render import LatestTask, Renderer, RenderRequest, decode_for_display
+from viewer.model.render import LatestTask, Renderer, RenderRequest, decode_for_display
 
 WAIT = 10_000  # ms; generous for slow CI, never actually waited on success
 

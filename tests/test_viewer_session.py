@@ -12,13 +12,13 @@ from core.oss.credentials import Credentials
 from core.engine import Source
 from core.serve.runner import serve
 from tests.helpers import encode, quadrants
-from viewer.document import Document
-from viewer.remote_fetch import RemoteForm
-from viewer.remote_panel import RemotePanel
-from viewer.session import ENV, TYPED, Session
-from viewer.style_panel import StyleLibraryPanel
-from viewer.url_model import UrlForm
-from viewer.url_panel import UrlPanel
+from viewer.model.document import Document
+from viewer.model.remote_fetch import RemoteForm
+from viewer.panels.remote_panel import RemotePanel
+from viewer.model.session import ENV, TYPED, Session
+from viewer.panels.style_panel import StyleLibraryPanel
+from viewer.model.url_model import UrlForm
+from viewer.panels.url_panel import UrlPanel
 
 CREDS = Credentials("LTAI5tSessionKeyId01", "Session+Secret/Typed=Once01")
 TOKEN = "CAIS+session/Token=0123"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from viewer.settings import to_bool
+from viewer.model.settings import to_bool
 
 VIEWER = Path(__file__).resolve().parent.parent / "viewer"
 
@@ -33,7 +33,7 @@ def test_a_flag_read_from_an_ini_file_is_a_string(tmp_path):
 
 
 def test_no_viewer_module_imports_another_ones_private_names():
-    for path in VIEWER.glob("*.py"):
+    for path in VIEWER.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.level or 0) > 0:
                 private = [a.name for a in node.names if a.name.startswith("_")]

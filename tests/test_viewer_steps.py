@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
-from viewer.document import Document
-from viewer.process_field import ProcessField
-from viewer.steps_panel import StepsPanel
+from viewer.model.document import Document
+from viewer.panels.process_field import ProcessField
+from viewer.panels.steps_panel import StepsPanel
 
 
 @pytest.fixture

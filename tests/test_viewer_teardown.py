@@ -17,8 +17,8 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from tests import viewer_windows
-from viewer.document import Document
-from viewer.quality_panel import QualityPanel
+from viewer.model.document import Document
+from viewer.panels.quality_panel import QualityPanel
 
 pytest_plugins = ["pytester"]
 

@@ -9,11 +9,11 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 
 from core.oss.credentials import Credentials
-from viewer.connection import Connection
-from viewer.document import Document
-from viewer.keychain import Keychain
-from viewer.session import Session
-from viewer.url_bar import ZWSP, UrlBar
+from viewer.model.connection import Connection
+from viewer.model.document import Document
+from viewer.model.keychain import Keychain
+from viewer.model.session import Session
+from viewer.panels.url_bar import ZWSP, UrlBar
 
 CREDS = Credentials("LTAI5tUrlBarKey000001", "UrlBar+Secret/0001=")
 NOW = 1_700_000_000    # 2023-11-14 22:13:20 UTC

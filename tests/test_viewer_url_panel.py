@@ -20,9 +20,9 @@ from core.oss.signing import V4_MAX_EXPIRES
 from core.oss.verify import verify_presigned_v1, verify_presigned_v4
 from core.oss.urls import parse_query
 from tests.sdk_clock import freeze_sdk_clocks
-from viewer.document import Document
-from viewer.url_model import ENDPOINTS, UrlForm, build_urls, curl_snippet
-from viewer.url_panel import UrlPanel
+from viewer.model.document import Document
+from viewer.model.url_model import ENDPOINTS, UrlForm, UrlResults, build_urls, curl_snippet
+from viewer.panels.url_panel import UrlPanel
 
 NOW = 1700000000  # 2023-11-14T22:13:20Z
 PROCESS = "image/resize,w_100/rotate,90"
@@ -177,6 +177,22 @@ def test_public_snippets(qtbot, doc, settings):
     argv = shlex.split(QGuiApplication.clipboard().text())
     assert argv[0] == "curl" and argv[-1] == panel.results.texts["plain"]
     assert argv[argv.index("-o") + 1] == "it's a \"key\".jpg"
+
+
+def test_copy_note_says_what_was_copied_until_when_or_why_not():
+    # 1700000000 s after the epoch is 2023-11-14 22:13:20 UTC; a signed URL and the curl
+    # line that carries it expire, the plain URL does not.
+    results = UrlResults(texts={"plain": "http://b/k", "signed": "http://b/k?Signature=x",
+                                "curl": "curl ..."},
+                         errors={"style": "Name a style first."}, expires_at=1_700_000_000)
+    assert results.copy_note("plain", "URL") == "Copied the URL."
+    for kind in ("signed", "curl"):
+        assert results.copy_note(kind, kind) == (
+            f"Copied the {kind} (valid until 2023-11-14 22:13:20 UTC).")
+    assert results.copy_note("style", "Style URL") == (
+        "Cannot copy the Style URL: Name a style first.")
+    assert results.copy_note("python", "Python (oss2)") == (
+        "Cannot copy the Python (oss2): not available")
 
 
 def test_curl_snippet_quotes():

@@ -87,7 +87,7 @@ def test_wheel_ships_the_resources_under_their_own_package_name(wheel):
 def test_installed_copy_uses_its_own_files(outside, installed):
     cwd, env = outside
     proc = _run([sys.executable, "-c",
-                 "import core, core.fonts as f, viewer.sources as s;"
+                 "import core, core.fonts as f, viewer.model.sources as s;"
                  "print(core.__file__); print(f.font_dir()); print(s.sample_path('logo.png'))"],
                 cwd=cwd, env=env)
     for line in proc.stdout.splitlines():

@@ -36,7 +36,7 @@ def stop_background(widget: QWidget, timeout_ms: int = WAIT_MS) -> None:
     forget their pending and running jobs, its timers stop, and each thread pool it owns
     (and the global one, which the URL fetcher and the info panel use) is waited for.
     Fails (AssertionError) if a job is still running after ``timeout_ms``."""
-    from viewer.render import LatestTask
+    from viewer.model.render import LatestTask
 
     if not shiboken6.isValid(widget):
         return
@@ -163,7 +163,7 @@ def documents_deleted():
     deleted that command again (QUndoStack::clear in ~QUndoStack, a segfault in
     ``gc.collect()``, or whenever it ran, depending on the order of the cycle). Deleted
     here, through Qt, every wrapper is invalidated first and the cycle is harmless."""
-    from viewer.document import Document
+    from viewer.model.document import Document
 
     made: list[weakref.ref] = []
     init = Document.__init__

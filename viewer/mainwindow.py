@@ -23,27 +23,28 @@ from core.errors import OssError
 from core.resources import resource_path
 from core.storage import atomic_write
 
-from .ab import CompareController
-from .canvas_edit import CanvasEditor
-from .bucket_browser import BucketBrowser
-from .connection import Connection
-from .connection_bar import ConnectionBar
-from .document import Document
-from .elide import ElidedLabel
-from .forms import error_text
-from .info_panel import InfoPanel
+from .canvas.ab import CompareController
+from .canvas.canvas_edit import CanvasEditor
+from .panels.bucket_browser import BucketBrowser
+from .model.connection import Connection
+from .panels.connection_bar import ConnectionBar
+from .model.document import Document
+from .panels.elide import ElidedLabel
+from .model.texts import error_text, human_bytes, ratio_text
+from .panels.info_panel import InfoPanel
 from .menus import APP_NAME, build_actions, build_menus, make_action
-from .canvas import CompareMode
-from .preview import PreviewPanel, human_bytes, ratio_text
-from .process_field import ProcessField
-from .render import RenderOutput, RenderRequest, Renderer
-from .session import Session
-from .source_bar import SourceBar
-from .sources import DEFAULT_SAMPLE, SAMPLES, ObjectsResolver, UrlFetcher, sample_path
-from .panel_binding import bind_panels
-from .steps_panel import StepsPanel
-from .url_bar import UrlBar
-from .url_open import UrlPlan
+from .canvas.canvas import CompareMode
+from .canvas.preview import PreviewPanel
+from .panels.process_field import ProcessField
+from .model.render import RenderOutput, RenderRequest, Renderer
+from .model.session import Session
+from .panels.source_bar import SourceBar
+from .model.sources import DEFAULT_SAMPLE, SAMPLES, ObjectsResolver, UrlFetcher, sample_path
+from .panels.panel_binding import bind_panels
+from .panels.steps_panel import StepsPanel
+from .panels.url_bar import UrlBar
+from .model.url_open import UrlPlan
+from .theme import apply_theme
 from .widget_tree import within
 from .window_sources import WindowSources
 
@@ -63,10 +64,10 @@ STARTER_CASCADES = (
 # share one tab bar. A module that is not there yet is skipped; any other import error is
 # shown in the status bar, never raised.
 OPTIONAL_DOCKS = (
-    ("viewer.url_panel", "UrlPanel", "URLs", "urlDock"),
-    ("viewer.style_panel", "StyleLibraryPanel", "Styles", "styleDock"),
-    ("viewer.remote_panel", "RemotePanel", "Remote", "remoteDock"),
-    ("viewer.quality_panel", "QualityPanel", "Quality", "qualityDock"),
+    ("viewer.panels.url_panel", "UrlPanel", "URLs", "urlDock"),
+    ("viewer.panels.style_panel", "StyleLibraryPanel", "Styles", "styleDock"),
+    ("viewer.panels.remote_panel", "RemotePanel", "Remote", "remoteDock"),
+    ("viewer.panels.quality_panel", "QualityPanel", "Quality", "qualityDock"),
 )
 
 
@@ -149,7 +150,7 @@ class MainWindow(WindowSources, QMainWindow):
         self._build_undo_group()
         self._build_actions()
         self._build_menus()
-        # A/B cascades and what the preview pairs (viewer/ab.py).
+        # A/B cascades and what the preview pairs (viewer/canvas/ab.py).
         self.compare = CompareController(self)
         self.canvas_editor = CanvasEditor(self)       # drag crops, watermarks, radii
         self._wire()
@@ -471,8 +472,6 @@ class MainWindow(WindowSources, QMainWindow):
         s.sync()
 
     def set_theme(self, name: str) -> None:
-        from .app import apply_theme
-
         apply_theme(QApplication.instance(), name)
         self.settings.setValue("view/theme", name)
 

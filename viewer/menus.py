@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
-from .canvas import CompareMode
-from .sources import SAMPLES, sample_path
+from .canvas.canvas import CompareMode
+from .model.sources import SAMPLES, sample_path
 
 APP_NAME = "oss-style-viewer"
 
@@ -52,7 +52,7 @@ def build_actions(win) -> None:
                                       "Ctrl+L", "Put the cursor in the process string")
     win.act_add = make_action(win, "&Add step…", win._show_palette, "Ctrl+Shift+A")
     win.act_clear = make_action(win, "Clear all steps", lambda: win.doc.set_steps((), "Clear steps"))
-    from .explain_dialog import ExplainTool
+    from .panels.explain_dialog import ExplainTool
     win.explain_tool = ExplainTool(win)  # Tools > Explain URL, and a paste target
     for a in (win.act_open, win.act_open_url, win.act_save, win.act_undo, win.act_redo,
               win.act_paste, win.act_copy_process, win.act_edit_process, win.act_add):

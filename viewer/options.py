@@ -46,7 +46,7 @@ def run(argv: list[str]) -> int | None:
             print("No desktop entry was installed.")
         return 0
     if args.list_samples:
-        from .sources import SAMPLES, sample_path
+        from .model.sources import SAMPLES, sample_path
 
         for s in SAMPLES:
             sys.stdout.write(f"{sample_path(s)}\t{s.title} ({s.note})\n")

@@ -15,12 +15,11 @@ from PySide6.QtWidgets import QFileDialog
 from core.engine import Source
 from core.errors import OssError
 
-from .forms import error_text
+from .model.texts import error_text, human_bytes
 from .menus import APP_NAME
-from .preview import human_bytes
-from .sources import (ObjectsResolver, load_bytes, load_file, process_from_text, read_mime,
+from .model.sources import (ObjectsResolver, load_bytes, load_file, process_from_text, read_mime,
                       recent_files, remember_file, sample_path)
-from .url_open import plan_url
+from .model.url_open import plan_url
 
 IMAGE_FILTER = ("Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.heic *.heif "
                 "*.avif);;All files (*)")
@@ -30,10 +29,10 @@ class WindowSources:
     """Where the main window's picture comes from (a mix-in; see the module's docstring)."""
 
     def show_batch(self) -> None:
-        """The Batch view (viewer/batch_view.py), made on first use; a clicked result
+        """The Batch view (viewer/panels/batch_view.py), made on first use; a clicked result
         opens here as the source."""
         if getattr(self, "batch_view", None) is None:
-            from .batch_view import BatchView
+            from .panels.batch_view import BatchView
 
             self.batch_view = BatchView(self.doc, self, session=self.session,
                                         settings=self.settings)
@@ -99,7 +98,7 @@ class WindowSources:
 
     def open_url(self, url: str) -> None:
         """Fetch ``url`` as the source. An OSS URL with processing opens the stored
-        object and loads its cascade (viewer/url_open.py), opened or pasted alike."""
+        object and loads its cascade (viewer/model/url_open.py), opened or pasted alike."""
         url = url.strip()
         if not url:
             return

@@ -15,6 +15,8 @@ from .store import identity
 from .styles import StyleEntry
 from .xmlio import el, owner, read_xml, xml_doc, xml_safe
 
+NOT_EMPTY = "The bucket you tried to delete is not empty. "
+
 
 class BucketOps:
     """Mixed into :class:`core.serve.service.OssService`."""
@@ -143,14 +145,15 @@ class BucketOps:
         return Response(200, {"Location": f"/{req.bucket}"})
 
     def _delete_bucket(self, req: Request) -> Response:
+        # OSS's message first, whatever keeps the bucket (ossutil's rm matches it)
         if self.uploads.any(req.bucket):
-            raise error("BucketNotEmpty", "The bucket has multipart uploads in progress; "
-                        "abort them first.", 409, BucketName=req.bucket)
+            raise error("BucketNotEmpty", NOT_EMPTY + "It has multipart uploads in "
+                        "progress; abort them first.", 409, BucketName=req.bucket)
         if self.versions.any(req.bucket):
-            raise error("BucketNotEmpty", "The bucket has previous object versions or "
+            raise error("BucketNotEmpty", NOT_EMPTY + "It has previous object versions or "
                         "delete markers; delete them first.", 409, BucketName=req.bucket)
         if self.live.list(req.bucket):
-            raise error("BucketNotEmpty", "The bucket has live channels; delete them "
+            raise error("BucketNotEmpty", NOT_EMPTY + "It has live channels; delete them "
                         "first.", 409, BucketName=req.bucket)
         self.store.delete_bucket(req.bucket)
         self.versions.drop_bucket(req.bucket)

@@ -55,18 +55,19 @@ def parse_configuration(req: Request) -> dict:
     if description is not None:
         conf["Description"] = xml_safe(description, "Description")
         if len(description.encode("utf-8")) > 128:
-            raise _invalid("Description is at most 128 bytes.")
+            raise _invalid("Description is at most 128 bytes.", "0044-00000001")
     status = root.findtext("Status")
     if status:
         if status not in STATUSES:
-            raise _invalid("Status must be enabled or disabled.")
+            raise _invalid("Status must be enabled or disabled.", "0044-00000002")
         conf["Status"] = status
     target = root.find("Target")
     if target is not None:
         kind = target.findtext("Type")
         if kind and kind != "HLS":
             raise _invalid("The Target Type must be HLS.", "0044-00000013")
-        for name, ec in (("FragDuration", None), ("FragCount", "0044-00000015")):
+        for name, ec in (("FragDuration", "0044-00000014"),
+                         ("FragCount", "0044-00000015")):
             text = target.findtext(name)
             if not text:
                 continue
@@ -254,8 +255,10 @@ class LiveOps:
                 value = small_int(req.query.get(param), param, digits=12)
             except OssError:
                 value = None
-            if value is None:
-                raise _invalid(f"{param} must be a Unix time in seconds.",
+            if value is None:     # GetVodPlaylist's bad startTime: EC page 0044-00000304
+                get_start = (req.method, param) == ("GET", "startTime")
+                ec = "0044-00000304" if get_start else None
+                raise _invalid(f"{param} must be a Unix time in seconds.", ec,
                                ArgumentName=param)
             times.append(value)
         if not times[0] < times[1]:

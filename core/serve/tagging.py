@@ -3,7 +3,8 @@ and the ``x-oss-tagging`` header of PutObject, AppendObject (first append), Copy
 (``x-oss-tagging-directive: Replace``), PutSymlink and InitiateMultipartUpload.
 
 Tags are kept in the object's metadata record (:mod:`core.serve.meta`), so they go away
-with the object. OSS's rules (docs "Object tagging", error pages 0010-00000209 ... 219):
+with the object. OSS's rules (docs "Object tagging", error pages 0010-00000209 ... 219;
+a key given twice is 0010-00000210):
 at most 10 tags, unique keys of 1-128 characters, values of 0-256 characters, made of
 letters, digits, spaces and ``+ - = . _ : /``; in the header, URL-encoded
 ``k1=v1&k2=v2``. The docs list ASCII letters, but OSS stores Chinese ones (oss2's own
@@ -50,7 +51,7 @@ def validate_tags(pairs: list[tuple[str, str]]) -> dict[str, str]:
                         ec="0010-00000217", TagKey=key)
         if key in tags:
             raise error("InvalidTag", "Cannot provide multiple Tags with the same key.",
-                        400, ec="0010-00000217", TagKey=key)
+                        400, ec="0010-00000210", TagKey=key)
         tags[key] = value
     if len(tags) > MAX_TAGS:
         raise error("BadRequest", f"Object tags cannot be greater than {MAX_TAGS}.", 400,

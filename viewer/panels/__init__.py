@@ -1,0 +1,1 @@
+"""The panels and bars around the canvas: thin views over the one document."""
