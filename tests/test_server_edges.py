@@ -60,6 +60,8 @@ def get(server, path, headers=None, method="GET"):
     ("bytes=-1", 99, 99),
     ("bytes=-100", 0, 99),
     ("bytes=-150", 0, 99),         # suffix longer than the object: the whole object, as 206
+    ("bytes=0-", 0, 99),           # open-ended (RFC 9110 14.1.2): from the first byte on
+    ("bytes=50-", 50, 99),
 ])
 def test_satisfiable_ranges_are_partial(web, spec, first, last):
     status, headers, body = get(web, "/bkt/r.bin", {"Range": spec})

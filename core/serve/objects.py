@@ -311,9 +311,15 @@ class ObjectOps:
                               **self._version_header(req.bucket, meta)})
 
     def _append_object(self, req: Request) -> Response:
-        position = small_int(req.query.get("position"), "position")
-        if position is None:
-            raise error("MissingArgument", "AppendObject needs position.", 400)
+        # the ECs are OSS's (its EC pages 0016-00000501/502, 0026-00000016/17)
+        if "position" not in req.query:
+            raise error("MissingArgument", "AppendObject needs position.", 400,
+                        "0016-00000501")
+        try:
+            position = small_int(req.query["position"], "position")
+        except OssError as e:
+            e.ec = "0016-00000502"
+            raise
         limit = self.config.max_body_bytes
         if req.content_length is not None and req.content_length > limit:
             raise entity_too_large(limit)
@@ -329,10 +335,13 @@ class ObjectOps:
                 size = st.st_size
                 meta = self._object_meta(bucket, key, existing, st)
                 if meta.type != "Appendable":
-                    raise error("ObjectNotAppendable", "The object is not appendable.", 409)
+                    raise error("ObjectNotAppendable", "The object is not appendable.", 409,
+                                "0026-00000017")
             if position != size:
+                # OSS's words: ali-oss's object tests assert them whole, without a period
                 raise error("PositionNotEqualToLength", "Position is not equal to file "
-                            "length.", 409, **{"x-oss-next-append-position": str(size)})
+                            "length", 409, "0026-00000016",
+                            **{"x-oss-next-append-position": str(size)})
             old = _file_chunks(existing) if existing is not None else ()
             meta.etag = ""
             info = self._write(req, bucket, key, itertools.chain(old, _file_chunks(req.body)),
@@ -385,9 +394,11 @@ class ObjectOps:
 
     def _put_object_acl(self, req: Request) -> Response:
         acl = req.headers.get("x-oss-object-acl")
-        if acl not in OBJECT_ACLS:
+        if acl not in OBJECT_ACLS:      # ECs: OSS's pages 0017-00000105 (none) and 104
             raise error("InvalidArgument", "x-oss-object-acl must be one of "
-                        + ", ".join(OBJECT_ACLS) + ".", 400, ArgumentName="x-oss-object-acl")
+                        + ", ".join(OBJECT_ACLS) + ".", 400,
+                        "0017-00000104" if acl else "0017-00000105",
+                        ArgumentName="x-oss-object-acl")
         f, st = self.store.open(req.bucket, req.key)
         with f:
             meta = self._object_meta(req.bucket, req.key, f, st)

@@ -283,10 +283,6 @@ class ObjectStore:
         with f:
             return self.md5_of(f, st2)
 
-    def keys(self, bucket: str, prefix: str = "") -> list[str]:
-        """Every object key under ``prefix``, in OSS order (UTF-8 byte order)."""
-        return [key for key, _ in self.listing(bucket, prefix)]
-
     def listing(self, bucket: str, prefix: str = "") -> list[tuple[str, str]]:
         """(key, file path) of every object under ``prefix``, in OSS order."""
         base = self.bucket_dir(bucket)
