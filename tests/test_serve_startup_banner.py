@@ -113,3 +113,13 @@ def test_banner_of_an_https_server(tmp_path, env, capsys, tmp_path_factory):
     port = server.port
     assert lines[0].endswith(f"https://127.0.0.1:{port}")
     assert f"https://<bucket>.localhost:{port}/" in line_with(lines, "<bucket>")
+
+
+def test_private_without_a_whole_key_names_what_is_missing_and_does_not_start(
+        tmp_path, env, capsys, monkeypatch):
+    monkeypatch.setenv("OSS_ACCESS_KEY_ID", KEY_ID)          # the secret is not set
+    assert cli_main(["serve", str(tmp_path), "--port", "0", "--acl", "private"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("MissingArgument: ")
+    assert "OSS_ACCESS_KEY_SECRET" in err and "OSS_ACCESS_KEY_ID" not in err
+    assert KEY_ID not in err and env == []                   # no server was built
