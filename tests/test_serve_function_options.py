@@ -95,3 +95,19 @@ def test_a_key_file_needs_its_certificate(root, tmp_path):
     with pytest.raises(OssError) as e:
         serve(root, "127.0.0.1", 0, keyfile=tmp_path / "key.pem")
     assert (e.value.code, e.value.key) == ("MissingArgument", "certfile")
+
+
+def test_create_app_needs_a_root_from_its_argument_or_the_environment(root, monkeypatch):
+    from core.serve.wsgi import create_app
+
+    for name in ("OSS_IMG_ROOT", "OSS_IMG_WORKERS"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(OssError) as e:
+        create_app()
+    assert (e.value.code, e.value.key) == ("MissingArgument", "root")
+    monkeypatch.setenv("OSS_IMG_WORKERS", "0")
+    app = create_app(str(root))                  # the argument, without the variable
+    try:
+        assert app.service.config.root == root.resolve()
+    finally:
+        app.service.close()
