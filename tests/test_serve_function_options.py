@@ -111,3 +111,27 @@ def test_create_app_needs_a_root_from_its_argument_or_the_environment(root, monk
         assert app.service.config.root == root.resolve()
     finally:
         app.service.close()
+
+
+@pytest.mark.parametrize("entries", [1, 8])
+def test_cache_entries_bounds_the_in_process_engines_cache(tmp_path, entries):
+    """ServiceConfig.cache_entries is the in-process engine's cache size (workers=0), as
+    it is each worker's: with one entry only the last source's result stays cached."""
+    from core.serve.config import ServiceConfig
+    from core.serve.service import OssService
+    from tests.helpers import solid
+
+    (tmp_path / B).mkdir()
+    svc = OssService(ServiceConfig(tmp_path, acl="public-read-write", workers=0,
+                                   cache_entries=entries))
+    try:
+        for i in range(3):                     # three different sources, 50-52 x 40
+            svc.process(B, solid(50 + i, 40, (60 * i, 0, 0)), "image/resize,w_20")
+        held = svc.images._engine.cache_bytes
+        biggest_source = 52 * 40 * 4
+        if entries == 1:
+            assert 0 < held <= biggest_source
+        else:
+            assert held > 2 * biggest_source   # every source's decode is still cached
+    finally:
+        svc.close()
