@@ -126,3 +126,23 @@ def test_a_content_length_that_is_no_number_is_invalid_argument(app, caplog):
     assert request_lines(caplog) == [
         [headers["x-oss-request-id"], "PUT", f"/{B}/p.txt", "400", "12.5ms"]]
     assert not (app.service.config.root / B / "p.txt").exists()
+
+
+def test_an_unexpected_failure_in_a_call_is_logged_with_its_request(app, caplog,
+                                                                    monkeypatch):
+    """A failure inside an operation: 500 InternalError, and one ERROR record with the
+    traceback that names the request id the client got, the method and /bucket/key."""
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(app.service.store, "open", boom)
+    with caplog.at_level(logging.INFO, "core.serve"):
+        status, headers, body = call(app, "GET", f"/{B}/a.txt")
+    assert status == 500 and ET.fromstring(body).findtext("Code") == "InternalError"
+    assert b"disk on fire" not in body
+    rid = headers["x-oss-request-id"]
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info[0] is RuntimeError
+    words = errors[0].getMessage().replace("(", " ").replace(")", " ").split()
+    assert rid in words and "GET" in words and f"/{B}/a.txt" in words
+    assert request_lines(caplog) == [[rid, "GET", f"/{B}/a.txt", "500", "12.5ms"]]
