@@ -146,3 +146,16 @@ def test_an_unexpected_failure_in_a_call_is_logged_with_its_request(app, caplog,
     words = errors[0].getMessage().replace("(", " ").replace(")", " ").split()
     assert rid in words and "GET" in words and f"/{B}/a.txt" in words
     assert request_lines(caplog) == [[rid, "GET", f"/{B}/a.txt", "500", "12.5ms"]]
+
+
+def test_an_unexpected_failure_in_a_bucket_call_names_the_bucket(app, caplog, monkeypatch):
+    def boom(*a, **k):
+        raise RuntimeError("index on fire")
+
+    monkeypatch.setattr(app.service, "_list_objects", boom)
+    with caplog.at_level(logging.INFO, "core.serve"):
+        status, headers, _ = call(app, "GET", f"/{B}?prefix=a")
+    assert status == 500
+    (error,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    words = error.getMessage().replace("(", " ").replace(")", " ").split()
+    assert headers["x-oss-request-id"] in words and f"/{B}/" in words
