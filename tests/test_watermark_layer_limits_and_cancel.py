@@ -95,3 +95,13 @@ def test_a_deadline_during_the_watermark_preprocessing_is_the_timeout_itself():
         load_watermark_image(obj, (100, 100), ctx)
     assert err.value.code == "RequestTimeout"
     assert "marks/logo.png" not in err.value.message
+
+
+def test_a_percent_resize_past_the_layer_limit_is_image_too_large_of_the_image():
+    """resize,P_100 of a 1 x 7000 watermark on a 10000 px wide image asks for 10000 x 70
+    million pixels: refused before anything is drawn, naming the ``image`` parameter."""
+    obj = parse_image_value("tall.png?x-oss-process=image/resize,P_100")
+    ctx = Context(resolver=lambda key: _png((1, 7000)))
+    with pytest.raises(OssError) as err:
+        load_watermark_image(obj, (10000, 10), ctx)
+    assert (err.value.code, err.value.key) == ("ImageTooLarge", "image")
