@@ -105,3 +105,23 @@ def test_a_percent_resize_past_the_layer_limit_is_image_too_large_of_the_image()
     with pytest.raises(OssError) as err:
         load_watermark_image(obj, (10000, 10), ctx)
     assert (err.value.code, err.value.key) == ("ImageTooLarge", "image")
+
+
+@pytest.mark.parametrize("through_engine", [True, False], ids=["engine", "bare-context"])
+def test_a_watermark_object_that_is_not_an_image_is_bad_request_of_the_image(through_engine):
+    """Spec section 20: a source that is not an image is BadRequest 400, EC 0040-00000005,
+    "This image format is not supported."; for a watermark object the error names the
+    ``image`` parameter, whether the engine's decoder or the bare fallback reads it."""
+    from core.engine import process
+    with pytest.raises(OssError) as err:
+        if through_engine:
+            process(_png((40, 30)), f"image/watermark,image_{b64encode_text('notes.txt')}",
+                    resolver=lambda key: b"hello")
+        else:
+            load_watermark_image(parse_image_value("notes.txt"), (40, 30),
+                                 Context(resolver=lambda key: b"hello"))
+    e = err.value
+    assert (e.code, e.status, e.ec, e.key) == ("BadRequest", 400, "0040-00000005", "image")
+    assert e.message == "This image format is not supported."
+    if through_engine:
+        assert (e.step, e.action) == (0, "watermark")
