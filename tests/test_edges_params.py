@@ -221,6 +221,13 @@ def test_base64_padding_is_optional(raw):
     assert b64encode_text("中a") == "5LitYQ"
 
 
+@pytest.mark.parametrize("raw", ["5Lit", "5Lit=", "5Lit=="])
+def test_up_to_two_trailing_equals_are_ignored_whatever_the_length(raw):
+    # "中" is 5Lit (4 characters, no padding due); one or two "=" after it are padding
+    # too many but still only padding: the decoder strips them (three are refused below).
+    assert b64decode_text(raw) == "中"
+
+
 @pytest.mark.parametrize("raw", ["", "5LitY", "5L+tYQ", "5L/tYQ", "5LitYQ===", "_w"])
 def test_bad_base64_is_refused(raw):
     with pytest.raises(OssError) as err:

@@ -33,7 +33,7 @@ from tests.verify_env import (  # noqa: F401 (frozen_sdk_clocks: the autouse fix
 def test_v4_url_without_or_with_bad_parameters(change, ec):
     e = denied(ec, query=change(url_query("v4")))
     missing = {"0002-00000217": "x-oss-credential", "0002-00000215": "x-oss-expires",
-               "0002-00000219": "x-oss-signature"}
+               "0002-00000219": "x-oss-signature", "0002-00000066": "x-oss-signature-version"}
     if ec in missing:
         assert names(e.message, missing[ec])
     if ec == "0002-00000070":             # names the parameter and its documented range

@@ -114,10 +114,10 @@ def load_watermark_image(obj: WatermarkObject, main_size: tuple[int, int],
                        details={"Key": obj.key})
     try:
         data = ctx.resolver(obj.key)
-    except OssError as e:
+        pic = (ctx.decode or _decode)(data)
+    except OssError as e:       # the object is missing, unreadable or not an image
         e.key = e.key or "image"
         raise
-    pic = (ctx.decode or _decode)(data)
     if pic.animated:
         pic = pic.with_image(pic.image)
     steps = tuple(s.bound(main_size[0]) if isinstance(s, PercentScale) else s
