@@ -403,7 +403,8 @@ class Engine:
         t = StepTiming("decode", time.perf_counter() - t0)
         t0 = time.perf_counter()
         body = average_hue_json(pic.image)
-        return Result(body, "json", pic.width, pic.height, is_json=True,
+        # The source's size, as image/info reports it: not the reduced decode's.
+        return Result(body, "json", *pic.source_size, is_json=True,
                       timings=(t, StepTiming("average-hue", time.perf_counter() - t0)))
 
 

@@ -120,6 +120,18 @@ def test_the_average_hue_result_is_the_documented_colour_with_two_timings():
     assert sum(t.seconds for t in result.timings) <= elapsed
 
 
+def test_average_hue_of_a_large_jpeg_reports_the_source_size_as_info_does():
+    # The colour comes from a reduced (DCT-scaled) decode; the result's size is still the
+    # source's, the width and height image/info states for the same object.
+    buf = io.BytesIO()
+    Image.new("RGB", (1024, 768), (92, 120, 59)).save(buf, "JPEG", quality=95)
+    engine = Engine()
+    hue = engine.process(buf.getvalue(), "image/average-hue")
+    facts = json.loads(engine.process(buf.getvalue(), "image/info").data)
+    assert (hue.width, hue.height) == (1024, 768)
+    assert (int(facts["ImageWidth"]["value"]), int(facts["ImageHeight"]["value"])) == (1024, 768)
+
+
 # ----------------------------------------------------------------------------- sources
 
 def _sparse(tmp_path, size: int):
