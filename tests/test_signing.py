@@ -124,6 +124,21 @@ def test_v4_additional_host_header_matches_oss2(triple):
     assert decoded(ours.url)[3]["x-oss-additional-headers"] == "host"
 
 
+@pytest.mark.parametrize("triple", [PLAIN, STS], ids=["ak", "sts"])
+def test_v4_two_additional_headers_are_listed_with_a_semicolon_like_oss2(triple):
+    """Several additional headers: sorted, lower-case, joined by ";" in the URL and in the
+    string to sign (spec 2.2), as oss2 presigns them."""
+    host = f"{BUCKET}.oss-cn-hangzhou.aliyuncs.com"
+    headers = {"Host": host, "Range": "bytes=0-9"}
+    ours = presign_v4(our_address("virtual-https"), "a b.jpg", creds_of(triple), now=NOW,
+                      params={"x-oss-process": "image/resize,w_10"},
+                      headers=headers, additional_headers=["range", "host"])
+    theirs = oss2_presign("virtual-https", triple, "v4", "a b.jpg", "image/resize,w_10",
+                          headers=headers, additional_headers=["range", "host"])
+    assert decoded(ours.url) == decoded(theirs)
+    assert decoded(ours.url)[3]["x-oss-additional-headers"] == "host;range"
+
+
 @pytest.mark.parametrize("expires", [1, 60, 604800])
 def test_v4_expiry_bounds_match_sdks(expires):
     ours = presign_v4(our_address("virtual-https"), "k.jpg", creds_of(PLAIN), expires=expires, now=NOW)
