@@ -166,3 +166,27 @@ def test_connection_editor_and_snippets_are_not_clipped(qtbot, window, theme):
     QApplication.processEvents()
     assert not problems(editor), "\n".join(problems(editor))
     editor.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_tabbed_docks_show_whole_titles(qtbot, window, size):
+    # Six panels share the right dock area: at 1280 px Qt used to cut their titles to
+    # "U...", "St...". Each tab must be wide enough for its whole title; tabs that do not
+    # fit are reached with the tab bar's arrows.
+    from PySide6.QtWidgets import QTabBar
+
+    apply_theme(QApplication.instance(), "light")
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    bars = [b for b in window.findChildren(QTabBar) if b.parent() is window and b.isVisible()]
+    assert bars, "the default layout tabs the side panels"
+    titles = []
+    for bar in bars:
+        assert bar.elideMode() == Qt.TextElideMode.ElideNone and bar.usesScrollButtons()
+        metrics = bar.fontMetrics()
+        for i in range(bar.count()):
+            titles.append(bar.tabText(i))
+            assert bar.tabRect(i).width() >= metrics.horizontalAdvance(bar.tabText(i)), \
+                bar.tabText(i)
+    assert {"URLs", "Styles"} <= set(titles)

@@ -58,7 +58,9 @@ def is_dark(name: str) -> bool:
 
 
 def stylesheet(dark: bool) -> str:
-    """Inline messages: one look for every error in the app, readable on both palettes."""
+    """Inline messages: one look for every error in the app, readable on both palettes.
+    Tabbed docks show whole titles ("URLs", not "U..."), with scroll arrows when the
+    dock is too narrow for all of them."""
     err_fg, err_bg = ("#ff8a8a", "rgba(229,72,77,0.16)") if dark else ("#b4232a",
                                                                       "rgba(229,72,77,0.10)")
     note_fg, note_bg = ("#9ecbff", "rgba(80,150,255,0.14)") if dark else ("#1d4f91",
@@ -83,6 +85,8 @@ def stylesheet(dark: bool) -> str:
         background:{note_bg}; {box} }}
     QLabel#fieldError {{ color:{err_fg}; }}
     QLabel#previewCaption {{ padding:2px 0; }}
+    QMainWindow > QTabBar {{ qproperty-elideMode: ElideNone; qproperty-usesScrollButtons: true; }}
+    QMainWindow > QTabBar::scroller {{ width: 48px; }}   /* both arrows, 24 px each */
     """
 
 
