@@ -18,7 +18,7 @@ import pytest
 
 from tests.helpers import one_bucket_server
 from tests.server_http_helpers import call
-from tests.test_server_callback import CallbackServer
+from tests.callback_env import callback_server  # noqa: F401 (fixture)
 
 BUCKET = "cb-size"
 LIMIT = 3 * 1024 * 1024
@@ -28,13 +28,6 @@ LIMIT = 3 * 1024 * 1024
 def server(tmp_path_factory):
     with one_bucket_server(tmp_path_factory, BUCKET, callback_timeout=10) as (srv, _):
         yield srv
-
-
-@pytest.fixture
-def callback_server():
-    srv = CallbackServer()
-    yield srv
-    srv.close()
 
 
 def json_of_size(size: int) -> bytes:

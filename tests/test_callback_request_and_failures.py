@@ -25,7 +25,8 @@ import pytest
 
 from tests.helpers import one_bucket_server, running_server, rsa_key_pem
 from tests.server_http_helpers import call, error_answer
-from tests.test_server_callback import CallbackServer
+from tests.callback_env import CallbackServer
+from tests.callback_env import callback_server  # noqa: F401 (fixture)
 
 BUCKET = "cb-request"
 
@@ -34,13 +35,6 @@ BUCKET = "cb-request"
 def server(tmp_path_factory):
     with one_bucket_server(tmp_path_factory, BUCKET, callback_timeout=2) as (srv, _):
         yield srv
-
-
-@pytest.fixture
-def callback_server():
-    srv = CallbackServer()
-    yield srv
-    srv.close()
 
 
 def b64json(obj) -> str:

@@ -15,22 +15,14 @@ import hashlib
 import json
 from urllib.parse import parse_qs, unquote
 
-import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from tests.helpers import running_server, rsa_key_pem
 from tests.server_http_helpers import call
-from tests.test_server_callback import CallbackServer
+from tests.callback_env import callback_server  # noqa: F401 (fixture)
 
 BUCKET = "cb-vars"
-
-
-@pytest.fixture
-def callback_server():
-    srv = CallbackServer()
-    yield srv
-    srv.close()
 
 
 def b64json(obj: dict) -> str:
