@@ -18,38 +18,27 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from core.serve.config import ServiceConfig
 from core.serve.live import LiveChannelStore
-from core.serve.messages import Request
-from core.serve.service import OssService
+
+from tests.service_env import SettableClock, handle, one_bucket_service
 
 BUCKET = "live-status"
 T0 = 1_700_000_000            # 2023-11-14T22:13:20Z
 T1 = T0 + 3 * 3600 + 7        # 2023-11-15T01:13:27Z
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = float(T0)
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return SettableClock(T0)
 
 
 @pytest.fixture
 def svc(tmp_path, clock):
-    (tmp_path / BUCKET).mkdir()
-    return OssService(ServiceConfig(tmp_path, acl="public-read-write"), clock=clock)
+    return one_bucket_service(tmp_path, BUCKET, clock=clock)
 
 
 def ask(svc, method, key=None, query=None, body=b"", host=None):
-    resp = svc.handle(Request(method, BUCKET, key, dict(query or {}), {},
-                              io.BytesIO(body), len(body), host or ""))
+    resp = handle(svc, method, BUCKET, key, query, body, host=host or "")
     return resp.status, resp.headers, resp.body
 
 

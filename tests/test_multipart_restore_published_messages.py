@@ -19,14 +19,12 @@ the priority its JobParameters names (answered in ``x-oss-object-restore-priorit
 """
 from __future__ import annotations
 
-import io
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from core.serve.config import ServiceConfig
-from core.serve.messages import Request
-from core.serve.service import OssService
+from tests.service_env import SettableClock, handle, one_bucket_service
+
 
 BUCKET = "published-messages"
 PART = 100 * 1024
@@ -42,14 +40,11 @@ NO_SUCH_UPLOAD = ("The specified upload does not exist. The upload ID may be inv
 
 @pytest.fixture
 def svc(tmp_path):
-    (tmp_path / BUCKET).mkdir()
-    return OssService(ServiceConfig(tmp_path, acl="public-read-write"),
-                      clock=lambda: 1_700_000_000.0)
+    return one_bucket_service(tmp_path, BUCKET)
 
 
 def call(svc, method, key=None, query=None, body=b"", headers=None):
-    return svc.handle(Request(method, BUCKET, key, dict(query or {}), dict(headers or {}),
-                              io.BytesIO(body), len(body), host="127.0.0.1:9000"))
+    return handle(svc, method, BUCKET, key, query, body, headers)
 
 
 def error(resp, status: int, code: str) -> dict[str, str]:
@@ -130,15 +125,13 @@ def test_a_second_restore_while_the_first_runs(svc, cls):
 def test_a_restore_request_without_days_restores_for_one_day(tmp_path, cls, body, tier):
     from email.utils import formatdate
 
-    now = [1_700_000_000.0]
-    (tmp_path / BUCKET).mkdir()
-    svc = OssService(ServiceConfig(tmp_path, acl="public-read-write", restore_seconds=60),
-                     clock=lambda: now[0])
+    clock = SettableClock()
+    svc = one_bucket_service(tmp_path, BUCKET, clock=clock, restore_seconds=60)
     assert call(svc, "PUT", "d.bin", None, b"x", {"x-oss-storage-class": cls}).status == 200
     resp = call(svc, "POST", "d.bin", {"restore": ""}, body)
     assert resp.status == 202, resp.body
     assert resp.headers.get("x-oss-object-restore-priority") == tier
-    now[0] += 60
+    clock.now += 60
     expiry = formatdate(1_700_000_000 + 60 + 86400, usegmt=True)
     assert call(svc, "HEAD", "d.bin").headers["x-oss-restore"] == (
         f'ongoing-request="false", expiry-date="{expiry}"')

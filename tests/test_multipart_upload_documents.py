@@ -18,43 +18,31 @@ test of it (tests/unit/models/test_object_basic.py, ``ListMultipartUploadsResult
 """
 from __future__ import annotations
 
-import io
 import re
 import time
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from core.serve.config import ServiceConfig
-from core.serve.messages import Request
-from core.serve.service import OssService
+
+from tests.service_env import SettableClock, handle, one_bucket_service
 
 BUCKET = "mp-docs"
 T0 = 1_700_000_000                    # 2023-11-14T22:13:20Z
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = float(T0)
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return SettableClock(T0)
 
 
 @pytest.fixture
 def svc(tmp_path, clock):
-    (tmp_path / BUCKET).mkdir()
-    return OssService(ServiceConfig(tmp_path, acl="public-read-write"), clock=clock)
+    return one_bucket_service(tmp_path, BUCKET, clock=clock)
 
 
-def call(svc, method, key=None, query=None, body=b""):
-    return svc.handle(Request(method, BUCKET, key, dict(query or {}), {},
-                              io.BytesIO(body), len(body), host="127.0.0.1:9000"))
+def call(svc, method, key=None, query=None, body=b"", headers=None):
+    return handle(svc, method, BUCKET, key, query, body, headers)
 
 
 def document(resp, tag: str) -> ET.Element:
@@ -221,8 +209,7 @@ def test_what_initiate_names_the_completed_object_carries(svc):
     headers = {"Content-Type": "text/plain", "x-oss-meta-owner": "ann",
                "x-oss-object-acl": "public-read", "x-oss-storage-class": "IA",
                "x-oss-tagging": "team=img&stage=beta"}
-    resp = svc.handle(Request("POST", BUCKET, "carried.txt", {"uploads": ""}, headers,
-                              io.BytesIO(b""), 0, host="127.0.0.1:9000"))
+    resp = call(svc, "POST", "carried.txt", {"uploads": ""}, b"", headers)
     uid = document(resp, "InitiateMultipartUploadResult").findtext("UploadId")
     etag = call(svc, "PUT", "carried.txt", {"partNumber": "1", "uploadId": uid},
                 b"text").headers["ETag"]
@@ -245,17 +232,14 @@ def test_complete_takes_an_acl_and_no_tags_of_its_own(svc):
     """CompleteMultipartUpload may set the object's ACL (x-oss-object-acl); x-oss-tagging
     is no header of it (the tags are Initiate's), so even a malformed one changes
     nothing."""
-    resp = svc.handle(Request("POST", BUCKET, "acl.bin", {"uploads": ""},
-                              {"x-oss-tagging": "team=img"}, io.BytesIO(b""), 0,
-                              host="127.0.0.1:9000"))
+    resp = call(svc, "POST", "acl.bin", {"uploads": ""}, b"", {"x-oss-tagging": "team=img"})
     uid = document(resp, "InitiateMultipartUploadResult").findtext("UploadId")
     etag = call(svc, "PUT", "acl.bin", {"partNumber": "1", "uploadId": uid},
                 b"x").headers["ETag"]
     body = (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag>"
             "</Part></CompleteMultipartUpload>").encode()
-    resp = svc.handle(Request("POST", BUCKET, "acl.bin", {"uploadId": uid},
-                              {"x-oss-object-acl": "public-read", "x-oss-tagging": "a=b=c"},
-                              io.BytesIO(body), len(body), host="127.0.0.1:9000"))
+    resp = call(svc, "POST", "acl.bin", {"uploadId": uid}, body,
+                {"x-oss-object-acl": "public-read", "x-oss-tagging": "a=b=c"})
     document(resp, "CompleteMultipartUploadResult")
     acl = document(call(svc, "GET", "acl.bin", {"acl": ""}), "AccessControlPolicy")
     assert acl.findtext("AccessControlList/Grant") == "public-read"

@@ -19,7 +19,6 @@ Expected values from the OSS API reference:
 """
 from __future__ import annotations
 
-import io
 import shutil
 import xml.etree.ElementTree as ET
 
@@ -27,8 +26,9 @@ import pytest
 
 from core.oss.credentials import Credentials
 from core.serve.config import BUCKET_ACL_DIR, ServiceConfig
-from core.serve.messages import Request
 from core.serve.service import OssService
+
+from tests.service_env import handle, one_bucket_service
 
 OPEN, CLOSED = "mp-open", "mp-private"
 LIMIT = 1000                          # the server's largest body, bytes
@@ -50,9 +50,7 @@ def svc(tmp_path):
 def call(svc, method, key=None, query=None, body=b"", headers=None, *, bucket=OPEN,
          length="auto"):
     """An unsigned request (the bucket's ACL decides)."""
-    length = len(body) if length == "auto" else length
-    return svc.handle(Request(method, bucket, key, dict(query or {}), dict(headers or {}),
-                              io.BytesIO(body), length, host="127.0.0.1:9000"))
+    return handle(svc, method, bucket, key, query, body, headers, length=length)
 
 
 def xml(resp, tag: str, status: int = 200) -> ET.Element:
@@ -177,9 +175,7 @@ def test_listing_uploads_of_a_private_bucket_is_denied_to_anyone(svc):
 
 @pytest.fixture
 def open_svc(tmp_path):
-    (tmp_path / OPEN).mkdir()
-    return OssService(ServiceConfig(tmp_path, acl="public-read-write"),
-                      clock=lambda: 1_700_000_000.0)
+    return one_bucket_service(tmp_path, OPEN)
 
 
 def test_every_part_but_the_last_is_at_least_100_kib(open_svc):

@@ -18,20 +18,13 @@ import pytest
 import alibabacloud_oss_v2 as osv2
 
 from tests.helpers import running_server
+from tests.service_env import SettableClock
 
 REGION = "cn-hangzhou"
 B = "stylebkt"
 T = 1_700_000_000
 T_HTTP = "Tue, 14 Nov 2023 22:13:20 GMT"          # T
 T2_HTTP = "Tue, 14 Nov 2023 22:15:00 GMT"         # T + 100
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = float(T)
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def client_for(url: str) -> osv2.Client:
@@ -64,7 +57,7 @@ def service_error(call) -> osv2.exceptions.ServiceError:
 
 
 def test_times_category_and_persistence(root):
-    clock = Clock()
+    clock = SettableClock(T)
     with running_server(root, "public-read-write", region=REGION,
                         clock=clock) as srv:
         c = client_for(srv.url)
@@ -99,7 +92,7 @@ def test_times_category_and_persistence(root):
 
 def test_at_most_50_styles_per_bucket(root):
     with running_server(root, "public-read-write", region=REGION,
-                        clock=Clock()) as srv:
+                        clock=SettableClock(T)) as srv:
         c = client_for(srv.url)
         for i in range(50):
             put(c, f"s{i:02d}", "image/resize,w_10")
@@ -119,7 +112,7 @@ def test_a_plain_styles_file_dropped_in_is_served(root):
     path.write_text(json.dumps({"small": "image/resize,w_8", "ignored": 5}), "utf-8")
     os.utime(path, (T, T))
     with running_server(root, "public-read-write", region=REGION,
-                        clock=Clock()) as srv:
+                        clock=SettableClock(T)) as srv:
         c = client_for(srv.url)
         s = get(c, "small")
         assert (s.name, s.content, s.category) == ("small", "image/resize,w_8", "image")
@@ -143,7 +136,7 @@ def test_an_unreadable_styles_file_is_an_internal_error_and_kept(root, text):
     folder.mkdir()
     (folder / f"{B}.json").write_text(text, "utf-8")
     with running_server(root, "public-read-write", region=REGION,
-                        clock=Clock()) as srv:
+                        clock=SettableClock(T)) as srv:
         c = client_for(srv.url)
         err = service_error(lambda: get(c, "x"))
         assert (err.status_code, err.code) == (500, "InternalError")

@@ -15,16 +15,14 @@ for UploadPart), as application/xml, and ``ETag`` is also a header.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import time
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from core.serve.config import ServiceConfig
-from core.serve.messages import Request
-from core.serve.service import OssService
+from tests.service_env import handle, one_bucket_service
+
 
 BUCKET = "part-copy"
 T = 1_700_000_000
@@ -39,17 +37,14 @@ def etag(data: bytes) -> str:
 
 @pytest.fixture
 def svc(tmp_path):
-    (tmp_path / BUCKET).mkdir()
-    service = OssService(ServiceConfig(tmp_path, acl="public-read-write"),
-                         clock=lambda: float(T + 3600))
+    service = one_bucket_service(tmp_path, BUCKET, clock=lambda: float(T + 3600))
     assert call(service, "PUT", "src.bin", None, SOURCE).status == 200
     os.utime(tmp_path / BUCKET / "src.bin", (T, T))
     return service
 
 
 def call(svc, method, key=None, query=None, body=b"", headers=None):
-    return svc.handle(Request(method, BUCKET, key, dict(query or {}), dict(headers or {}),
-                              io.BytesIO(body), len(body), host="127.0.0.1:9000"))
+    return handle(svc, method, BUCKET, key, query, body, headers)
 
 
 def start(svc) -> str:

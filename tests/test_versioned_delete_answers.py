@@ -18,37 +18,26 @@ says IsTruncated true and names the last item as NextKeyMarker.
 """
 from __future__ import annotations
 
-import io
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from core.oss.credentials import Credentials
-from core.serve.config import ServiceConfig
-from core.serve.messages import Request
-from core.serve.service import OssService
+
+from tests.service_env import SettableClock, handle, one_bucket_service, set_versioning
 
 BUCKET = "ver-deletes"
 
 
 @pytest.fixture
 def svc(tmp_path):
-    (tmp_path / BUCKET).mkdir()
-    service = OssService(ServiceConfig(tmp_path, acl="public-read-write"),
-                         clock=lambda: 1_700_000_000.0)
-    versioning(service, "Enabled")
+    service = one_bucket_service(tmp_path, BUCKET)
+    set_versioning(service, BUCKET, "Enabled")
     return service
 
 
-def call(svc, method, key=None, query=None, body=b""):
-    return svc.handle(Request(method, BUCKET, key, dict(query or {}), {},
-                              io.BytesIO(body), len(body), host="127.0.0.1:9000"))
-
-
-def versioning(svc, status: str) -> None:
-    body = (f"<VersioningConfiguration><Status>{status}</Status>"
-            "</VersioningConfiguration>").encode()
-    assert call(svc, "PUT", None, {"versioning": ""}, body).status == 200
+def call(svc, method, key=None, query=None, body=b"", headers=None):
+    return handle(svc, method, BUCKET, key, query, body, headers)
 
 
 def put(svc, key: str, data: bytes) -> str:
@@ -124,7 +113,7 @@ def test_removing_an_older_marker_keeps_the_newer_one(svc):
 
 def test_a_suspended_bucket_deletes_with_a_null_marker(svc):
     kept = put(svc, "k", b"enabled")
-    versioning(svc, "Suspended")
+    set_versioning(svc, BUCKET, "Suspended")
     assert call(svc, "PUT", "k", None, b"null one").status == 200
     assert delete(svc, "k") == ("null", "true")
     assert current(svc, "k") == (404, "true")
@@ -136,12 +125,11 @@ def test_a_suspended_bucket_deletes_with_a_null_marker(svc):
 
 
 def test_a_marker_is_listed_with_the_time_it_was_made(tmp_path):
-    now = [1_700_000_000.0]
-    (tmp_path / BUCKET).mkdir()
-    svc = OssService(ServiceConfig(tmp_path, acl="public-read-write"), clock=lambda: now[0])
-    versioning(svc, "Enabled")
+    clock = SettableClock()
+    svc = one_bucket_service(tmp_path, BUCKET, clock=clock)
+    set_versioning(svc, BUCKET, "Enabled")
     put(svc, "k", b"one")
-    now[0] += 3661
+    clock.now += 3661
     marker, _ = delete(svc, "k")
     root = ET.fromstring(call(svc, "GET", None, {"versions": ""}).body)
     (listed_marker,) = root.findall("DeleteMarker")
@@ -151,10 +139,8 @@ def test_a_marker_is_listed_with_the_time_it_was_made(tmp_path):
 
 @pytest.mark.parametrize("acl,status", [("public-read", 200), ("private", 403)])
 def test_anonymous_listing_of_versions_follows_the_bucket_acl(tmp_path, acl, status):
-    (tmp_path / BUCKET).mkdir()
     creds = (Credentials("LTAI5tVersionsAcl001", "Versions+Secret"),)
-    svc = OssService(ServiceConfig(tmp_path, acl=acl, credentials=creds),
-                     clock=lambda: 1_700_000_000.0)
+    svc = one_bucket_service(tmp_path, BUCKET, acl=acl, credentials=creds)
     resp = call(svc, "GET", None, {"versions": ""})
     assert resp.status == status, resp.body
     root = ET.fromstring(resp.body)

@@ -14,34 +14,23 @@ is 405 MethodNotAllowed naming the method in ``Method`` (OSS's error document).
 from __future__ import annotations
 
 import hashlib
-import io
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from core.serve.config import ServiceConfig
-from core.serve.messages import Request
-from core.serve.service import OssService
+from tests.service_env import handle, one_bucket_service, set_versioning
+
 
 BUCKET = "read-by-id"
 
 
 @pytest.fixture
 def svc(tmp_path):
-    (tmp_path / BUCKET).mkdir()
-    return OssService(ServiceConfig(tmp_path, acl="public-read-write"),
-                      clock=lambda: 1_700_000_000.0)
+    return one_bucket_service(tmp_path, BUCKET)
 
 
-def call(svc, method, key=None, query=None, body=b""):
-    return svc.handle(Request(method, BUCKET, key, dict(query or {}), {},
-                              io.BytesIO(body), len(body), host="127.0.0.1:9000"))
-
-
-def versioning(svc, status: str) -> None:
-    body = (f"<VersioningConfiguration><Status>{status}</Status>"
-            "</VersioningConfiguration>").encode()
-    assert call(svc, "PUT", None, {"versioning": ""}, body).status == 200
+def call(svc, method, key=None, query=None, body=b"", headers=None):
+    return handle(svc, method, BUCKET, key, query, body, headers)
 
 
 def put(svc, key: str, data: bytes) -> str:
@@ -62,7 +51,7 @@ def etag(data: bytes) -> str:
 
 
 def test_every_version_is_read_by_its_id_the_current_one_too(svc):
-    versioning(svc, "Enabled")
+    set_versioning(svc, BUCKET, "Enabled")
     ids = [put(svc, "k.txt", data) for data in (b"first", b"second!", b"third..")]
     assert len(set(ids)) == 3 and all(ids)
     for vid, data in zip(ids, (b"first", b"second!", b"third..")):
@@ -75,11 +64,11 @@ def test_every_version_is_read_by_its_id_the_current_one_too(svc):
 
 def test_the_null_version_is_read_by_null(svc):
     put(svc, "n.txt", b"before versioning")        # the null version, later kept
-    versioning(svc, "Enabled")
+    set_versioning(svc, BUCKET, "Enabled")
     vid = put(svc, "n.txt", b"enabled write")
     body, headers = read(svc, "GET", "n.txt", "null")
     assert (body, headers["x-oss-version-id"]) == (b"before versioning", "null")
-    versioning(svc, "Suspended")
+    set_versioning(svc, BUCKET, "Suspended")
     assert put(svc, "n.txt", b"suspended write") in ("", "null")
     body, headers = read(svc, "GET", "n.txt", "null")      # now the current one
     assert (body, headers["x-oss-version-id"]) == (b"suspended write", "null")
