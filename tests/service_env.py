@@ -3,6 +3,7 @@ each request handed to ``OssService.handle`` directly (the bucket's ACL decides:
 from __future__ import annotations
 
 import io
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,3 +45,20 @@ def set_versioning(svc: OssService, bucket: str, status: str) -> None:
     body = (f"<VersioningConfiguration><Status>{status}</Status>"
             "</VersioningConfiguration>").encode()
     assert handle(svc, "PUT", bucket, None, {"versioning": ""}, body).status == 200
+
+
+def xml_document(resp: Response, tag: str, status: int = 200) -> ET.Element:
+    """The XML body of an answer, checked: status, Content-Type application/xml (OSS's for
+    every XML body), root element ``tag``."""
+    assert resp.status == status, resp.body
+    assert resp.headers["Content-Type"] == "application/xml"
+    root = ET.fromstring(resp.body)
+    assert root.tag == tag
+    return root
+
+
+def error_fields(resp: Response, status: int, code: str) -> dict[str, str]:
+    """The elements of an OSS error answer, after checking its HTTP status and Code."""
+    fields = {child.tag: child.text or "" for child in xml_document(resp, "Error", status)}
+    assert fields["Code"] == code, fields
+    return fields

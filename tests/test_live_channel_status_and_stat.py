@@ -14,13 +14,12 @@ on one is 501 NotImplemented naming that operation.
 from __future__ import annotations
 
 import io
-import xml.etree.ElementTree as ET
 
 import pytest
 
 from core.serve.live import LiveChannelStore
 
-from tests.service_env import SettableClock, handle, one_bucket_service
+from tests.service_env import SettableClock, error_fields, handle, one_bucket_service, xml_document
 
 BUCKET = "live-status"
 T0 = 1_700_000_000            # 2023-11-14T22:13:20Z
@@ -38,40 +37,22 @@ def svc(tmp_path, clock):
 
 
 def ask(svc, method, key=None, query=None, body=b"", host=None):
-    resp = handle(svc, method, BUCKET, key, query, body, host=host or "")
-    return resp.status, resp.headers, resp.body
-
-
-def xml_of(answer, tag, status=200):
-    got, headers, body = answer
-    assert got == status, body
-    assert headers["Content-Type"] == "application/xml"
-    root = ET.fromstring(body)
-    assert root.tag == tag
-    return root
-
-
-def error_of(answer, status, code):
-    root = xml_of(answer, "Error", status)
-    fields = {child.tag: child.text or "" for child in root}
-    assert fields["Code"] == code, fields
-    return fields
+    return handle(svc, method, BUCKET, key, query, body, host=host or "")
 
 
 def create(svc, name):
-    status, _, body = ask(svc, "PUT", name, {"live": ""},
-                          b"<LiveChannelConfiguration/>")
-    assert status == 200, body
+    resp = ask(svc, "PUT", name, {"live": ""}, b"<LiveChannelConfiguration/>")
+    assert resp.status == 200, resp.body
 
 
 def listed(svc):
-    root = xml_of(ask(svc, "GET", None, {"live": ""}), "ListLiveChannelResult")
+    root = xml_document(ask(svc, "GET", None, {"live": ""}), "ListLiveChannelResult")
     return {c.findtext("Name"): (c.findtext("Status"), c.findtext("LastModified"))
             for c in root.findall("LiveChannel")}
 
 
 def stat(svc, name):
-    root = xml_of(ask(svc, "GET", name, {"live": "", "comp": "stat"}), "LiveChannelStat")
+    root = xml_document(ask(svc, "GET", name, {"live": "", "comp": "stat"}), "LiveChannelStat")
     assert [child.tag for child in root] == ["Status"]
     return root.findtext("Status")
 
@@ -80,12 +61,12 @@ def test_a_status_change_is_200_without_a_body_and_is_the_last_modification(svc,
     create(svc, "cam")
     assert listed(svc) == {"cam": ("enabled", "2023-11-14T22:13:20.000Z")}
     clock.now = T1
-    status, _, body = ask(svc, "PUT", "cam", {"live": "", "status": "disabled"})
-    assert (status, body) == (200, b"")
+    resp = ask(svc, "PUT", "cam", {"live": "", "status": "disabled"})
+    assert (resp.status, resp.body) == (200, b"")
     assert listed(svc) == {"cam": ("disabled", "2023-11-15T01:13:27.000Z")}
     assert stat(svc, "cam") == "Disabled"
     clock.now = T1 + 60
-    assert ask(svc, "PUT", "cam", {"live": "", "status": "enabled"})[0] == 200
+    assert ask(svc, "PUT", "cam", {"live": "", "status": "enabled"}).status == 200
     assert listed(svc) == {"cam": ("enabled", "2023-11-15T01:14:27.000Z")}
     assert stat(svc, "cam") == "Idle"
 
@@ -93,17 +74,17 @@ def test_a_status_change_is_200_without_a_body_and_is_the_last_modification(svc,
 @pytest.mark.parametrize("value", ["", "Enabled", "paused"])
 def test_a_status_other_than_enabled_or_disabled_names_the_status_parameter(svc, value):
     create(svc, "cam")
-    err = error_of(ask(svc, "PUT", "cam", {"live": "", "status": value}), 400,
+    err = error_fields(ask(svc, "PUT", "cam", {"live": "", "status": value}), 400,
                    "InvalidArgument")
     assert err["ArgumentName"] == "status"
     assert listed(svc)["cam"][0] == "enabled"
 
 
 def test_the_status_of_a_missing_channel_is_no_such_live_channel(svc):
-    err = error_of(ask(svc, "PUT", "nope", {"live": "", "status": "disabled"}), 404,
+    err = error_fields(ask(svc, "PUT", "nope", {"live": "", "status": "disabled"}), 404,
                    "NoSuchLiveChannel")
     assert err["ChannelName"] == "nope"
-    err = error_of(ask(svc, "GET", "nope", {"live": "", "comp": "stat"}), 404,
+    err = error_fields(ask(svc, "GET", "nope", {"live": "", "comp": "stat"}), 404,
                    "NoSuchLiveChannel")
     assert err["ChannelName"] == "nope"
 
@@ -119,7 +100,7 @@ def test_the_status_of_a_missing_channel_is_no_such_live_channel(svc):
 def test_a_version_id_on_a_channel_is_not_implemented_for_that_operation(svc, method, query,
                                                                          operation):
     create(svc, "cam")
-    err = error_of(ask(svc, method, "cam", {"live": "", **query, "versionId": "v1"},
+    err = error_fields(ask(svc, method, "cam", {"live": "", **query, "versionId": "v1"},
                        b"<LiveChannelConfiguration/>" if method == "PUT" else b""),
                    501, "NotImplemented")
     assert err["Message"].split()[0] == operation
@@ -130,7 +111,7 @@ def test_a_version_id_on_a_channel_is_not_implemented_for_that_operation(svc, me
                                                ("POST", "PostVodPlaylist")])
 def test_a_version_id_on_a_vod_playlist_names_its_operation(svc, method, operation):
     create(svc, "cam")
-    err = error_of(ask(svc, method, "cam" if method == "GET" else "cam/v.m3u8",
+    err = error_fields(ask(svc, method, "cam" if method == "GET" else "cam/v.m3u8",
                        {"vod": "", "startTime": "1", "endTime": "2", "versionId": "v1"}),
                    501, "NotImplemented")
     assert err["Message"].split()[0] == operation

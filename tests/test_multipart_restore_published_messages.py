@@ -23,7 +23,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.service_env import SettableClock, handle, one_bucket_service
+from tests.service_env import SettableClock, error_fields as error, handle, one_bucket_service
 
 
 BUCKET = "published-messages"
@@ -45,13 +45,6 @@ def svc(tmp_path):
 
 def call(svc, method, key=None, query=None, body=b"", headers=None):
     return handle(svc, method, BUCKET, key, query, body, headers)
-
-
-def error(resp, status: int, code: str) -> dict[str, str]:
-    assert resp.status == status, resp.body
-    fields = {c.tag: c.text or "" for c in ET.fromstring(resp.body)}
-    assert fields["Code"] == code, fields
-    return fields
 
 
 def start(svc, key: str) -> str:

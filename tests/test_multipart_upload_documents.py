@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 
-from tests.service_env import SettableClock, handle, one_bucket_service
+from tests.service_env import SettableClock, handle, one_bucket_service, xml_document
 
 BUCKET = "mp-docs"
 T0 = 1_700_000_000                    # 2023-11-14T22:13:20Z
@@ -45,20 +45,12 @@ def call(svc, method, key=None, query=None, body=b"", headers=None):
     return handle(svc, method, BUCKET, key, query, body, headers)
 
 
-def document(resp, tag: str) -> ET.Element:
-    assert resp.status == 200, resp.body
-    assert resp.headers["Content-Type"] == "application/xml"
-    root = ET.fromstring(resp.body)
-    assert root.tag == tag
-    return root
-
-
 def iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(ts))
 
 
 def initiate(svc, key: str) -> str:
-    root = document(call(svc, "POST", key, {"uploads": ""}), "InitiateMultipartUploadResult")
+    root = xml_document(call(svc, "POST", key, {"uploads": ""}), "InitiateMultipartUploadResult")
     assert [c.tag for c in root] == ["Bucket", "Key", "UploadId"]
     assert (root.findtext("Bucket"), root.findtext("Key")) == (BUCKET, key)
     uid = root.findtext("UploadId")
@@ -72,7 +64,7 @@ HEAD = ["Bucket", "KeyMarker", "UploadIdMarker", "NextKeyMarker", "NextUploadIdM
 
 def listing(svc, **query) -> ET.Element:
     query = {"uploads": "", **query}
-    root = document(call(svc, "GET", None, query), "ListMultipartUploadsResult")
+    root = xml_document(call(svc, "GET", None, query), "ListMultipartUploadsResult")
     tags = [c.tag for c in root]
     assert tags[:len(HEAD)] == HEAD
     assert set(tags[len(HEAD):]) <= {"Upload", "CommonPrefixes"}
@@ -176,12 +168,12 @@ def test_an_upload_recorded_without_a_class_is_standard(svc, tmp_path):
     info_path.write_text(json.dumps(info))
     etag = call(svc, "PUT", "old.bin", {"partNumber": "1", "uploadId": uid},
                 b"old").headers["ETag"]
-    parts = document(call(svc, "GET", "old.bin", {"uploadId": uid}), "ListPartsResult")
+    parts = xml_document(call(svc, "GET", "old.bin", {"uploadId": uid}), "ListPartsResult")
     assert parts.findtext("StorageClass") == "Standard"
     body = (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag>"
             "</Part></CompleteMultipartUpload>").encode()
-    document(call(svc, "POST", "old.bin", {"uploadId": uid}, body),
-             "CompleteMultipartUploadResult")
+    xml_document(call(svc, "POST", "old.bin", {"uploadId": uid}, body),
+                 "CompleteMultipartUploadResult")
     head = call(svc, "HEAD", "old.bin")
     assert (head.status, head.headers["x-oss-storage-class"]) == (200, "Standard")
 
@@ -210,20 +202,20 @@ def test_what_initiate_names_the_completed_object_carries(svc):
                "x-oss-object-acl": "public-read", "x-oss-storage-class": "IA",
                "x-oss-tagging": "team=img&stage=beta"}
     resp = call(svc, "POST", "carried.txt", {"uploads": ""}, b"", headers)
-    uid = document(resp, "InitiateMultipartUploadResult").findtext("UploadId")
+    uid = xml_document(resp, "InitiateMultipartUploadResult").findtext("UploadId")
     etag = call(svc, "PUT", "carried.txt", {"partNumber": "1", "uploadId": uid},
                 b"text").headers["ETag"]
     body = (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag>"
             "</Part></CompleteMultipartUpload>").encode()
-    document(call(svc, "POST", "carried.txt", {"uploadId": uid}, body),
-             "CompleteMultipartUploadResult")
+    xml_document(call(svc, "POST", "carried.txt", {"uploadId": uid}, body),
+                 "CompleteMultipartUploadResult")
     head = call(svc, "HEAD", "carried.txt")
     assert (head.headers["Content-Type"], head.headers["x-oss-meta-owner"],
             head.headers["x-oss-storage-class"], head.headers["x-oss-object-type"]) == (
         "text/plain", "ann", "IA", "Multipart")
-    acl = document(call(svc, "GET", "carried.txt", {"acl": ""}), "AccessControlPolicy")
+    acl = xml_document(call(svc, "GET", "carried.txt", {"acl": ""}), "AccessControlPolicy")
     assert acl.findtext("AccessControlList/Grant") == "public-read"
-    tags = document(call(svc, "GET", "carried.txt", {"tagging": ""}), "Tagging")
+    tags = xml_document(call(svc, "GET", "carried.txt", {"tagging": ""}), "Tagging")
     assert sorted((t.findtext("Key"), t.findtext("Value"))
                   for t in tags.findall("TagSet/Tag")) == [("stage", "beta"), ("team", "img")]
 
@@ -233,16 +225,16 @@ def test_complete_takes_an_acl_and_no_tags_of_its_own(svc):
     is no header of it (the tags are Initiate's), so even a malformed one changes
     nothing."""
     resp = call(svc, "POST", "acl.bin", {"uploads": ""}, b"", {"x-oss-tagging": "team=img"})
-    uid = document(resp, "InitiateMultipartUploadResult").findtext("UploadId")
+    uid = xml_document(resp, "InitiateMultipartUploadResult").findtext("UploadId")
     etag = call(svc, "PUT", "acl.bin", {"partNumber": "1", "uploadId": uid},
                 b"x").headers["ETag"]
     body = (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag>"
             "</Part></CompleteMultipartUpload>").encode()
     resp = call(svc, "POST", "acl.bin", {"uploadId": uid}, body,
                 {"x-oss-object-acl": "public-read", "x-oss-tagging": "a=b=c"})
-    document(resp, "CompleteMultipartUploadResult")
-    acl = document(call(svc, "GET", "acl.bin", {"acl": ""}), "AccessControlPolicy")
+    xml_document(resp, "CompleteMultipartUploadResult")
+    acl = xml_document(call(svc, "GET", "acl.bin", {"acl": ""}), "AccessControlPolicy")
     assert acl.findtext("AccessControlList/Grant") == "public-read"
-    tags = document(call(svc, "GET", "acl.bin", {"tagging": ""}), "Tagging")
+    tags = xml_document(call(svc, "GET", "acl.bin", {"tagging": ""}), "Tagging")
     assert [(t.findtext("Key"), t.findtext("Value"))
             for t in tags.findall("TagSet/Tag")] == [("team", "img")]

@@ -20,7 +20,6 @@ Expected values from the OSS API reference:
 from __future__ import annotations
 
 import shutil
-import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -28,6 +27,7 @@ from core.oss.credentials import Credentials
 from core.serve.config import BUCKET_ACL_DIR, ServiceConfig
 from core.serve.service import OssService
 
+from tests.service_env import error_fields as error, xml_document as xml
 from tests.service_env import handle, one_bucket_service
 
 OPEN, CLOSED = "mp-open", "mp-private"
@@ -51,19 +51,6 @@ def call(svc, method, key=None, query=None, body=b"", headers=None, *, bucket=OP
          length="auto"):
     """An unsigned request (the bucket's ACL decides)."""
     return handle(svc, method, bucket, key, query, body, headers, length=length)
-
-
-def xml(resp, tag: str, status: int = 200) -> ET.Element:
-    assert resp.status == status, resp.body
-    root = ET.fromstring(resp.body)
-    assert root.tag == tag
-    return root
-
-
-def error(resp, status: int, code: str) -> dict[str, str]:
-    fields = {c.tag: c.text or "" for c in xml(resp, "Error", status)}
-    assert fields["Code"] == code, fields
-    return fields
 
 
 def start(svc, key: str, bucket: str = OPEN) -> str:
