@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_live_channel_status_and_stat import (BUCKET, ask, clock,  # noqa: F401
-                                                     error_of, svc, xml_of)
+from tests.service_env import error_fields, xml_document
+from tests.test_live_channel_status_and_stat import BUCKET, ask, clock, svc  # noqa: F401
 
 
 def put(svc, name, config: str = "", target: str = "", host: str | None = None):
@@ -31,7 +31,7 @@ def put(svc, name, config: str = "", target: str = "", host: str | None = None):
 
 
 def info(svc, name):
-    root = xml_of(ask(svc, "GET", name, {"live": ""}), "LiveChannelConfiguration")
+    root = xml_document(ask(svc, "GET", name, {"live": ""}), "LiveChannelConfiguration")
     assert [c.tag for c in root] == ["Description", "Status", "Target"]
     target = root.find("Target")
     assert [c.tag for c in target] == ["Type", "FragDuration", "FragCount", "PlaylistName"]
@@ -40,31 +40,31 @@ def info(svc, name):
 
 
 def test_an_empty_configuration_gets_every_default(svc):
-    root = xml_of(put(svc, "cam"), "CreateLiveChannelResult")
+    root = xml_document(put(svc, "cam"), "CreateLiveChannelResult")
     assert [c.tag for c in root] == ["PublishUrls", "PlayUrls"]
     assert info(svc, "cam") == ["", "enabled", "HLS", "5", "3", "playlist.m3u8"]
 
 
 def test_every_setting_is_kept(svc):
-    xml_of(put(svc, "cam", "<Description>door</Description><Status>disabled</Status>",
+    xml_document(put(svc, "cam", "<Description>door</Description><Status>disabled</Status>",
                "<Type>HLS</Type><FragDuration>100</FragDuration><FragCount>1</FragCount>"
                "<PlaylistName>a.m3u8</PlaylistName>"), "CreateLiveChannelResult")
     assert info(svc, "cam") == ["door", "disabled", "HLS", "100", "1", "a.m3u8"]
-    xml_of(put(svc, "cam2", "", "<FragDuration>1</FragDuration><FragCount>100</FragCount>"
+    xml_document(put(svc, "cam2", "", "<FragDuration>1</FragDuration><FragCount>100</FragCount>"
                "<PlaylistName>" + "p" * 123 + ".m3u8</PlaylistName>"),
            "CreateLiveChannelResult")
     assert info(svc, "cam2")[3:] == ["1", "100", "p" * 123 + ".m3u8"]
 
 
 def test_the_urls_name_the_bucket_on_the_endpoint_the_client_used(svc):
-    root = xml_of(put(svc, "cam", target="<PlaylistName>x.m3u8</PlaylistName>",
+    root = xml_document(put(svc, "cam", target="<PlaylistName>x.m3u8</PlaylistName>",
                       host=f"{BUCKET}.oss-cn-hangzhou.aliyuncs.com"),
                   "CreateLiveChannelResult")
     assert root.findtext("PublishUrls/Url") == \
         f"rtmp://{BUCKET}.oss-cn-hangzhou.aliyuncs.com/live/cam"
     assert root.findtext("PlayUrls/Url") == \
         f"http://{BUCKET}.oss-cn-hangzhou.aliyuncs.com/cam/x.m3u8"
-    root = xml_of(put(svc, "cam3", host="127.0.0.1:8123"), "CreateLiveChannelResult")
+    root = xml_document(put(svc, "cam3", host="127.0.0.1:8123"), "CreateLiveChannelResult")
     assert root.findtext("PublishUrls/Url") == f"rtmp://{BUCKET}.127.0.0.1:8123/live/cam3"
     assert root.findtext("PlayUrls/Url") == \
         f"http://{BUCKET}.127.0.0.1:8123/cam3/playlist.m3u8"
@@ -72,11 +72,11 @@ def test_the_urls_name_the_bucket_on_the_endpoint_the_client_used(svc):
 
 def test_a_description_of_128_bytes_is_kept_one_more_is_refused(svc):
     text = "\u00e9" * 64                                  # 128 bytes in UTF-8
-    xml_of(put(svc, "cam", f"<Description>{text}</Description>"), "CreateLiveChannelResult")
+    xml_document(put(svc, "cam", f"<Description>{text}</Description>"), "CreateLiveChannelResult")
     assert info(svc, "cam")[0] == text
-    error_of(put(svc, "cam2", f"<Description>{text}x</Description>"), 400,
+    error_fields(put(svc, "cam2", f"<Description>{text}x</Description>"), 400,
              "InvalidArgument")
-    error_of(ask(svc, "GET", "cam2", {"live": ""}), 404, "NoSuchLiveChannel")
+    error_fields(ask(svc, "GET", "cam2", {"live": ""}), 404, "NoSuchLiveChannel")
 
 
 @pytest.mark.parametrize("target, ec", [
@@ -91,18 +91,18 @@ def test_a_description_of_128_bytes_is_kept_one_more_is_refused(svc):
     ("<PlaylistName>playlist.m3u</PlaylistName>", "0044-00000018"),
 ])
 def test_a_target_out_of_range_is_refused_with_its_ec(svc, target, ec):
-    status, headers, body = put(svc, "cam", target=target)
-    error_of((status, headers, body), 400, "InvalidArgument")
-    assert headers.get("x-oss-ec") == ec
-    error_of(ask(svc, "GET", "cam", {"live": ""}), 404, "NoSuchLiveChannel")
+    resp = put(svc, "cam", target=target)
+    error_fields(resp, 400, "InvalidArgument")
+    assert resp.headers.get("x-oss-ec") == ec
+    error_fields(ask(svc, "GET", "cam", {"live": ""}), 404, "NoSuchLiveChannel")
 
 
 def test_the_history_of_a_channel_nobody_pushed_to_is_empty(svc):
     put(svc, "cam")
-    root = xml_of(ask(svc, "GET", "cam", {"live": "", "comp": "history"}),
+    root = xml_document(ask(svc, "GET", "cam", {"live": "", "comp": "history"}),
                   "LiveChannelHistory")
     assert list(root) == [] and (root.text or "").strip() == ""     # no LiveRecord
-    err = error_of(ask(svc, "GET", "gone", {"live": "", "comp": "history"}), 404,
+    err = error_fields(ask(svc, "GET", "gone", {"live": "", "comp": "history"}), 404,
                    "NoSuchLiveChannel")
     assert err["ChannelName"] == "gone"
 
@@ -118,26 +118,27 @@ def test_the_history_of_a_channel_nobody_pushed_to_is_empty(svc):
 def test_vod_playlist_times_name_the_bad_argument(svc, method, times, argument):
     put(svc, "cam")
     key = "cam" if method == "GET" else "cam/vod.m3u8"
-    err = error_of(ask(svc, method, key, {"vod": "", **times}), 400, "InvalidArgument")
+    err = error_fields(ask(svc, method, key, {"vod": "", **times}), 400, "InvalidArgument")
     assert err["ArgumentName"] == argument
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_a_vod_range_is_checked_once_the_channel_exists(svc, method):
     key = "cam" if method == "GET" else "cam/vod.m3u8"
-    err = error_of(ask(svc, method, key, {"vod": "", "startTime": "1", "endTime": "2"}),
+    err = error_fields(ask(svc, method, key, {"vod": "", "startTime": "1", "endTime": "2"}),
                    404, "NoSuchLiveChannel")
     assert err["ChannelName"] == "cam"
     put(svc, "cam")
-    err = error_of(ask(svc, method, key, {"vod": "", "startTime": "1", "endTime": "2"}),
+    err = error_fields(ask(svc, method, key, {"vod": "", "startTime": "1", "endTime": "2"}),
                    400, "InvalidArgument")
     assert "ArgumentName" not in err
 
 
 def test_a_deleted_channel_is_gone_and_a_second_delete_is_no_such_channel(svc):
     put(svc, "cam")
-    assert ask(svc, "DELETE", "cam", {"live": ""})[:3:2] == (204, b"")
-    err = error_of(ask(svc, "DELETE", "cam", {"live": ""}), 404, "NoSuchLiveChannel")
+    resp = ask(svc, "DELETE", "cam", {"live": ""})
+    assert (resp.status, resp.body) == (204, b"")
+    err = error_fields(ask(svc, "DELETE", "cam", {"live": ""}), 404, "NoSuchLiveChannel")
     assert err["ChannelName"] == "cam"
 
 
@@ -146,7 +147,7 @@ def test_a_page_exactly_as_long_as_max_keys_is_not_truncated(svc):
         put(svc, name)
 
     def page(**query):
-        root = xml_of(ask(svc, "GET", None, {"live": "", **query}), "ListLiveChannelResult")
+        root = xml_document(ask(svc, "GET", None, {"live": "", **query}), "ListLiveChannelResult")
         return ([c.findtext("Name") for c in root.findall("LiveChannel")],
                 root.findtext("IsTruncated"), root.findtext("NextMarker"),
                 root.findtext("MaxKeys"), root.findtext("Prefix"))
@@ -167,6 +168,6 @@ def test_a_page_exactly_as_long_as_max_keys_is_not_truncated(svc):
 def test_a_control_character_is_refused_naming_the_element(svc, config, target, element):
     """An XML answer could not hold it (GetLiveChannelInfo would break): refused when it
     arrives, naming the element of the PutLiveChannel body."""
-    err = error_of(put(svc, "cam", config, target), 400, "InvalidArgument")
+    err = error_fields(put(svc, "cam", config, target), 400, "InvalidArgument")
     assert err["ArgumentName"] == element
-    error_of(ask(svc, "GET", "cam", {"live": ""}), 404, "NoSuchLiveChannel")
+    error_fields(ask(svc, "GET", "cam", {"live": ""}), 404, "NoSuchLiveChannel")

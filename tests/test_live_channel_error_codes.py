@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from tests.test_live_channel_configuration import info, put
-from tests.test_live_channel_status_and_stat import (ask, clock,  # noqa: F401
-                                                     error_of, svc)
+from tests.service_env import error_fields
+from tests.test_live_channel_status_and_stat import ask, clock, svc  # noqa: F401
 
 
 @pytest.mark.parametrize("config, target, ec", [
@@ -25,10 +25,10 @@ from tests.test_live_channel_status_and_stat import (ask, clock,  # noqa: F401
     ("", "<FragDuration>101</FragDuration><FragCount>3</FragCount>", "0044-00000014"),
 ])
 def test_each_refusal_has_its_pages_ec(svc, config, target, ec):
-    status, headers, body = put(svc, "test-channel", config, target)
-    error_of((status, headers, body), 400, "InvalidArgument")
-    assert headers.get("x-oss-ec") == ec
-    error_of(ask(svc, "GET", "test-channel", {"live": ""}), 404, "NoSuchLiveChannel")
+    resp = put(svc, "test-channel", config, target)
+    error_fields(resp, 400, "InvalidArgument")
+    assert resp.headers.get("x-oss-ec") == ec
+    error_fields(ask(svc, "GET", "test-channel", {"live": ""}), 404, "NoSuchLiveChannel")
 
 
 def test_the_limits_themselves_are_kept(svc):
@@ -45,6 +45,6 @@ def test_the_limits_themselves_are_kept(svc):
 ])
 def test_get_vod_playlist_with_a_bad_start_time_is_0044_00000304(svc, query):
     put(svc, "test-channel")
-    status, headers, body = ask(svc, "GET", "test-channel", {"vod": "", **query})
-    err = error_of((status, headers, body), 400, "InvalidArgument")
-    assert (headers.get("x-oss-ec"), err["ArgumentName"]) == ("0044-00000304", "startTime")
+    resp = ask(svc, "GET", "test-channel", {"vod": "", **query})
+    err = error_fields(resp, 400, "InvalidArgument")
+    assert (resp.headers.get("x-oss-ec"), err["ArgumentName"]) == ("0044-00000304", "startTime")
