@@ -272,7 +272,7 @@ def main() -> None:
         bench = Bench()
         big = os.path.join(bench.tmp, "photo-4000x2670.jpg")
         Path(big).write_bytes(photo_like(4000, 2670))
-        from viewer.mainwindow import STARTER_CASCADES
+        from viewer.window_settings import STARTER_CASCADES
 
         rows = []
         bench.setup(str(EXAMPLE), STARTER_CASCADES[0])

@@ -1,9 +1,15 @@
 """The viewer soak's figures (bench/soak_viewer.py): the live objects it counts, one line
 per report interval, the memory growth fitted to them with its 95% interval, and the
-summary at the end."""
+summary at the end, read back from the child process the soak runs in."""
 from __future__ import annotations
 
 import gc
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 LIVE_TYPES = ("RenderRequest", "_SetSteps", "Source", "RenderOutput", "StepForm",
               "FreeTypeFont")   # open Pillow font faces: each maps its font file
@@ -114,3 +120,24 @@ def print_summary(summary: dict) -> None:
     for u in summary["unexpected"]:
         print(f"- {u['kind']} at gesture {u['edit']} ({u['action']}), source {u['source']}, "
               f"process {u['process']}:\n{u['text']}")
+
+
+def run_in_child(script: Path, args, argv: list[str]) -> int:
+    """Run the soak in a child process so a crash is reported, not just suffered."""
+    out_json = args.json or os.path.join(tempfile.mkdtemp(prefix="soak-"), "summary.json")
+    cmd = [sys.executable, str(script), "--child", "--json", out_json,
+           *[a for a in argv if a != "--child"]]
+    stderr_path = out_json + ".stderr"
+    with open(stderr_path, "w") as err:
+        proc = subprocess.run(cmd, stderr=err)
+    stderr = Path(stderr_path).read_text(errors="replace")
+    if proc.returncode != 0 or not os.path.exists(out_json):
+        rc = proc.returncode
+        what = f"signal {-rc}" if rc < 0 else f"exit status {rc}"
+        print(f"CRASH: the soak process died ({what}). Its last output:\n{stderr[-6000:]}")
+        summary = {"crash": what, "stderr": stderr[-6000:]}
+        Path(out_json).write_text(json.dumps(summary, indent=1))
+        return 2
+    summary = json.loads(Path(out_json).read_text())
+    print_summary(summary)
+    return 1 if summary["unexpected"] else 0

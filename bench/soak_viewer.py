@@ -38,7 +38,6 @@ import logging
 import os
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -53,7 +52,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from bench.soak_memory import malloc_stats, rss_bytes, rss_parts  # noqa: E402
 from bench import soak_memory  # noqa: E402
 from bench.soak_inputs import Inputs, type_text  # noqa: E402
-from bench.soak_report import fmt_row, live_counts, print_summary, slope_fit  # noqa: E402
+from bench.soak_report import fmt_row, live_counts, run_in_child, slope_fit  # noqa: E402
 
 HEARTBEAT_MS = 5
 IDLE_TIMEOUT_S = 60.0
@@ -407,8 +406,6 @@ def run_child(args) -> int:
     def sample(t: float) -> dict:
         row = soak.sample(t)
         if args.trim_probe:   # what an explicit malloc_trim(0) would give back now
-            from viewer import memory
-
             before = soak_memory.snapshot()
             memory.trim()
             row["rss_trimmed_mb"] = round(rss_bytes() / 2**20, 1)
@@ -466,27 +463,6 @@ def run_child(args) -> int:
     return 0
 
 
-def run_parent(args, argv: list[str]) -> int:
-    """Run the soak in a child process so a crash is reported, not just suffered."""
-    out_json = args.json or os.path.join(tempfile.mkdtemp(prefix="soak-"), "summary.json")
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--json", out_json,
-           *[a for a in argv if a != "--child"]]
-    stderr_path = out_json + ".stderr"
-    with open(stderr_path, "w") as err:
-        proc = subprocess.run(cmd, stderr=err)
-    stderr = Path(stderr_path).read_text(errors="replace")
-    if proc.returncode != 0 or not os.path.exists(out_json):
-        rc = proc.returncode
-        what = f"signal {-rc}" if rc < 0 else f"exit status {rc}"
-        print(f"CRASH: the soak process died ({what}). Its last output:\n{stderr[-6000:]}")
-        summary = {"crash": what, "stderr": stderr[-6000:]}
-        Path(out_json).write_text(json.dumps(summary, indent=1))
-        return 2
-    summary = json.loads(Path(out_json).read_text())
-    print_summary(summary)
-    return 1 if summary["unexpected"] else 0
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -514,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     args.report_edits = args.edits is not None
     if args.report_every is None:
         args.report_every = max(1, args.edits // 5) if args.report_edits else 15.0
-    return run_child(args) if args.child else run_parent(args, argv)
+    return run_child(args) if args.child else run_in_child(Path(__file__).resolve(), args, argv)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""core.inspect: image/info, average-hue and the JPEG quality estimate.
+"""core.inspect: image/info and average-hue (the JPEG quality estimate: test_jpeg_quality_estimate.py).
 
 Golden values come from the OSS documentation and SDK tests (vectors 1, 12, 13, 14 of
 shared/spec/oss-img-vectors.md); the rest are properties, not snapshots.
@@ -24,12 +24,10 @@ from core.inspect import (
     PILLOW_TO_EXIV2,
     average_hue,
     average_hue_json,
-    estimate_jpeg_quality,
     image_info,
     info_json,
     print_degrees,
 )
-from core.jpeg_quality import _STD_CHROMA, _STD_LUMA, _ZIGZAG, _ijg_table
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "resources" / "samples" / "example.jpg"
 
@@ -485,37 +483,3 @@ def test_average_hue_of_a_large_image_is_its_dominant_colour():
     assert average_hue(im) == "0x00ff00"
     im.paste((0, 0, 255), (0, 0, 4000, 2100))
     assert average_hue(im) == "0x0000ff"
-
-
-# --- JPEG quality estimate -------------------------------------------------------------------
-
-@pytest.mark.parametrize("quality", [10, 50, 75, 90, 95, 100])
-def test_quality_estimate_exact_for_pillow_encodes(quality):
-    src = Image.radial_gradient("L").convert("RGB").resize((64, 64))
-    with Image.open(io.BytesIO(_save(src, "JPEG", quality=quality))) as im:
-        assert estimate_jpeg_quality(im.quantization) == quality
-
-
-def test_quality_estimate_every_ijg_quality_both_orders():
-    for q in range(1, 101):
-        tables = {0: list(_ijg_table(_STD_LUMA, q)), 1: list(_ijg_table(_STD_CHROMA, q))}
-        assert estimate_jpeg_quality(tables) == q
-        zigzag = {k: [t[i] for i in _ZIGZAG] for k, t in tables.items()}
-        assert estimate_jpeg_quality(zigzag) == q
-
-
-def test_quality_estimate_grayscale_and_bad_input():
-    with Image.open(io.BytesIO(_save(Image.new("L", (16, 16)), "JPEG", quality=33))) as im:
-        assert estimate_jpeg_quality(im.quantization) == 33
-    assert estimate_jpeg_quality({}) is None
-    assert estimate_jpeg_quality(None) is None
-    assert estimate_jpeg_quality({0: [1, 2, 3]}) is None
-
-
-def test_quality_estimate_example_jpg_is_an_ijg_table():
-    with Image.open(EXAMPLE) as im:
-        q = estimate_jpeg_quality(im.quantization)
-        print(f"example.jpg estimated IJG quality: {q}")
-        # The SDK image was written by libjpeg: its tables are the IJG tables at q.
-        assert im.quantization[0] == list(_ijg_table(_STD_LUMA, q))
-        assert im.quantization[1] == list(_ijg_table(_STD_CHROMA, q))

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
 from tests.helpers import EXAMPLE, decode, solid
-from viewer.mainwindow import STARTER_CASCADES
+from viewer.window_settings import STARTER_CASCADES
 from viewer.model.sources import SAMPLES, sample_path
 
 WAIT = 15_000

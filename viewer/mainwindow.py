@@ -18,7 +18,6 @@ from PySide6.QtGui import QAction, QIcon, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
-from core.cascade import parse
 from core.errors import OssError
 from core.resources import resource_path
 from core.storage import atomic_write
@@ -33,31 +32,21 @@ from .panels.elide import ElidedLabel
 from .model.texts import error_text, human_bytes, ratio_text
 from .panels.info_panel import InfoPanel
 from .menus import APP_NAME, build_actions, build_menus, make_action
-from .canvas.canvas import CompareMode
 from .canvas.preview import PreviewPanel
 from .panels.process_field import ProcessField
 from .model.render import RenderOutput, RenderRequest, Renderer
 from .model.session import Session
 from .panels.source_bar import SourceBar
-from .model.sources import DEFAULT_SAMPLE, SAMPLES, ObjectsResolver, UrlFetcher, sample_path
+from .model.sources import SAMPLES, ObjectsResolver, UrlFetcher
 from .panels.panel_binding import bind_panels
 from .panels.steps_panel import StepsPanel
 from .panels.url_bar import UrlBar
 from .model.url_open import UrlPlan
-from .theme import apply_theme
 from .widget_tree import within
+from .window_settings import WindowSettings
 from .window_sources import WindowSources
 
 ICON_PATH = resource_path("icons", "app.svg")
-
-# The first of these that the engine accepts opens with the app (watermark is newer).
-# Written in canonical order, so the process field shows them exactly as here.
-STARTER_CASCADES = (
-    "image/resize,m_fill,w_320,h_240/rounded-corners,r_24"
-    "/watermark,g_se,x_14,y_12,text_T1NTIFN0eWxlIFZpZXdlcg,color_FFFFFF,size_18,shadow_60"
-    "/format,png",
-    "image/resize,m_fill,w_320,h_240/rounded-corners,r_24/format,png",
-)
 
 # Integration points for the colleague's dock panels (issue 5, "URLs" and "Style library").
 # Each is (module, class, dock title, object name); titles are short because the docks
@@ -71,7 +60,7 @@ OPTIONAL_DOCKS = (
 )
 
 
-class MainWindow(WindowSources, QMainWindow):
+class MainWindow(WindowSettings, WindowSources, QMainWindow):
     outputShown = Signal(object)       # RenderOutput, after the preview updated (tests)
     renderFailed = Signal(object)      # OssError
 
@@ -409,71 +398,6 @@ class MainWindow(WindowSources, QMainWindow):
             self.statusBar().showMessage(f"Could not save {path}: {e.strerror}", 8000)
             return
         self.statusBar().showMessage(f"Saved {path} ({human_bytes(len(res.data))})", 5000)
-
-    # -- settings -------------------------------------------------------------------------------
-    def _restore(self, restore: bool) -> None:
-        s = self.settings
-        geometry = s.value("window/geometry") if restore else None
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = s.value("window/state") if restore else None
-        if state is not None:
-            self._layout_restored = self.restoreState(state)
-        mode = s.value("preview/mode", str(CompareMode.SPLIT)) if restore else CompareMode.SPLIT
-        try:
-            self.preview.set_mode(CompareMode(mode))
-        except ValueError:
-            self.preview.set_mode(CompareMode.SPLIT)
-        follow = s.value("preview/follow", True, type=bool) if restore else True
-        self.preview.act_follow.setChecked(follow)
-        self.preview.set_never_enlarge(
-            s.value("preview/never_enlarge", False, type=bool) if restore else False)
-        theme = s.value("view/theme", "system") if restore else "system"
-        for act in self.theme_group.actions():
-            act.setChecked(act.data() == theme)
-
-        opened = False
-        last = s.value("session/source", "") if restore else ""
-        if last and os.path.isfile(last):
-            opened = self.open_path(last)
-        if not opened:
-            self.open_path(str(sample_path(DEFAULT_SAMPLE)))
-        process = s.value("session/process", None) if restore else None
-        if not self._apply_initial(process):
-            for starter in STARTER_CASCADES:
-                if self._apply_initial(starter):
-                    break
-        # Opening is not an edit: start with a clean undo history.
-        self.doc.undo_stack.clear()
-        self.doc.select(len(self.doc.steps) - 1)
-
-    def _apply_initial(self, process) -> bool:
-        if not isinstance(process, str):
-            return False
-        try:
-            cascade = parse(process)
-            if cascade.is_style:
-                return False
-            self.doc.set_process_string(process)
-        except (OssError, ValueError):
-            return False
-        return True
-
-    def save_settings(self) -> None:
-        s = self.settings
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("preview/mode", str(self.preview.mode))
-        s.setValue("preview/follow", self.preview.act_follow.isChecked())
-        s.setValue("preview/never_enlarge", self.preview.state.never_enlarge)
-        s.setValue("session/process", self.compare.current_process())   # A, with A/B on
-        # Only local files are remembered: a URL may carry a signature (a secret).
-        s.setValue("session/source", self.source_path or "")
-        s.sync()
-
-    def set_theme(self, name: str) -> None:
-        apply_theme(QApplication.instance(), name)
-        self.settings.setValue("view/theme", name)
 
     def showEvent(self, e) -> None:  # noqa: N802
         super().showEvent(e)
