@@ -1,0 +1,103 @@
+"""The engine's own bookkeeping around the steps: the memory guard that refuses a step whose
+working copy would not fit the engine's budget (a rotation by a whole turn is no work at all,
+OSS documents ``rotate`` values 0-360 and 0 and 360 leave the picture as it is), the decode
+cache at its smallest size, and the seconds each step reports (read from ``perf_counter``,
+replaced here by a clock the test drives, so nothing depends on the wall clock)."""
+from __future__ import annotations
+
+import io
+import itertools
+
+import pytest
+from PIL import Image
+
+import core.engine as engine_module
+from core.engine import Engine
+from core.errors import OssError
+from tests.helpers import EXAMPLE
+
+
+def _png(size=(120, 80)) -> bytes:
+    im = Image.new("RGB", size)
+    im.putdata([((x * 7) % 256, (y * 11) % 256, (x * y) % 256)
+                for y in range(size[1]) for x in range(size[0])])
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _smallest_budget(data: bytes) -> int:
+    """The smallest decode budget (in 500-byte steps) under which the source decodes."""
+    for budget in range(500, 400_000, 500):
+        try:
+            Engine(cache_entries=0, decode_budget=budget).process(data, "image/format,png")
+        except OssError:
+            continue
+        return budget
+    raise AssertionError("the source never decoded")
+
+
+@pytest.fixture(scope="module")
+def tight():
+    data = _png()
+    return data, _smallest_budget(data)
+
+
+@pytest.mark.parametrize("degrees", [0, 360])
+def test_a_whole_turn_needs_no_room_beyond_the_picture(tight, degrees):
+    data, budget = tight
+    result = Engine(cache_entries=0, decode_budget=budget).process(
+        data, f"image/rotate,{degrees}/format,png")
+    assert (result.width, result.height) == (120, 80)
+    assert Image.open(io.BytesIO(result.data)).convert("RGB").tobytes() == \
+        Image.open(io.BytesIO(data)).convert("RGB").tobytes()
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270, 45, 359])
+def test_a_real_rotation_under_the_same_budget_is_image_too_large(tight, degrees):
+    data, budget = tight
+    with pytest.raises(OssError) as err:
+        Engine(cache_entries=0, decode_budget=budget).process(
+            data, f"image/rotate,{degrees}/format,png")
+    e = err.value
+    assert (e.code, e.status, e.step, e.action) == ("ImageTooLarge", 400, 0, "rotate")
+    # without the budget, the same rotation runs (the refusal is the guard, not the step)
+    turned = Engine(cache_entries=0, decode_budget=None).process(
+        data, f"image/rotate,{degrees}/format,png")
+    assert turned.width >= 80 and turned.height >= 80
+
+
+def test_an_engine_with_one_cache_entry_keeps_the_last_decode():
+    """The viewer shows the source with ``upto=0``: an engine with room for one entry
+    decodes it once; with no room it decodes every time."""
+    one = Engine(cache_entries=1)
+    first = one.process(EXAMPLE, "image/rotate,90", upto=0)
+    again = one.process(EXAMPLE, "image/rotate,90", upto=0)
+    assert [(t.label, t.cached) for t in first.timings] == [("decode", False),
+                                                             ("encode", False)]
+    assert [(t.label, t.cached, t.seconds) for t in again.timings][0] == ("decode", True, 0.0)
+    assert (again.width, again.height) == (first.width, first.height) == (400, 267)
+    assert one.cache_bytes > 0
+    none = Engine(cache_entries=0)
+    none.process(EXAMPLE, "image/rotate,90", upto=0)
+    assert none.process(EXAMPLE, "image/rotate,90", upto=0).timings[0].cached is False
+    assert none.cache_bytes == 0
+
+
+def test_each_step_reports_a_share_of_the_calls_own_time(monkeypatch):
+    """Every timing is read from the clock around its own work: none is negative and all
+    together never exceed the span of the whole call on that clock."""
+    readings: list[float] = []
+    ticks = itertools.count()
+
+    def clock() -> float:
+        readings.append(5000.0 + 0.25 * next(ticks))
+        return readings[-1]
+
+    monkeypatch.setattr(engine_module.time, "perf_counter", clock)
+    result = Engine(cache_entries=0).process(EXAMPLE, "image/resize,w_100/rotate,90/blur,r_1,s_1")
+    labels = [t.label for t in result.timings]
+    assert labels == ["decode", "resize,w_100", "rotate,90", "blur,r_1,s_1", "encode"]
+    span = readings[-1] - readings[0]
+    assert all(0.0 < t.seconds <= span for t in result.timings)
+    assert sum(t.seconds for t in result.timings) <= span
