@@ -101,3 +101,28 @@ def test_each_step_reports_a_share_of_the_calls_own_time(monkeypatch):
     span = readings[-1] - readings[0]
     assert all(0.0 < t.seconds <= span for t in result.timings)
     assert sum(t.seconds for t in result.timings) <= span
+
+
+@pytest.mark.parametrize("process,labels", [
+    ("image/info", ["info"]),
+    ("image/average-hue", ["decode", "average-hue"]),
+    ("image/resize,w_50", ["decode", "resize,w_50", "encode"]),
+])
+def test_the_json_answers_time_their_own_work_and_report_the_source_size(monkeypatch, process,
+                                                                          labels):
+    readings: list[float] = []
+    ticks = itertools.count()
+
+    def clock() -> float:
+        readings.append(7000.0 + 0.5 * next(ticks))
+        return readings[-1]
+
+    monkeypatch.setattr(engine_module.time, "perf_counter", clock)
+    result = Engine(cache_entries=0).process(EXAMPLE, process)
+    assert [t.label for t in result.timings] == labels
+    span = readings[-1] - readings[0]
+    assert all(0.0 < t.seconds <= span and t.cached is False for t in result.timings)
+    assert sum(t.seconds for t in result.timings) <= span
+    if result.is_json:     # image/info and average-hue describe the source: 400x267
+        assert (result.width, result.height, result.format) == (400, 267, "json")
+        assert result.content_type == "application/json"
