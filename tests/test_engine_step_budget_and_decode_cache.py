@@ -126,3 +126,41 @@ def test_the_json_answers_time_their_own_work_and_report_the_source_size(monkeyp
     if result.is_json:     # image/info and average-hue describe the source: 400x267
         assert (result.width, result.height, result.format) == (400, 267, "json")
         assert result.content_type == "application/json"
+
+
+def _gif(frames: int, size=(40, 30)) -> bytes:
+    images = [Image.new("RGB", size, ((60 * i) % 256, 200 - 40 * i, 90)) for i in range(frames)]
+    buf = io.BytesIO()
+    images[0].save(buf, "GIF", save_all=True, append_images=images[1:], duration=120, loop=0)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("frames", [2, 3])
+@pytest.mark.parametrize("process", ["image/resize,w_80,limit_0", "image/resize,h_60,limit_0",
+                                     "image/resize,m_fixed,w_80,h_60,limit_0"])
+def test_an_animation_is_never_enlarged_and_stays_animated(frames, process):
+    """OSS docs (resize, GIF): a GIF can be shrunk by w/h with its animation kept, but
+    cannot be enlarged -- also a two-frame one, whose frames are resized one by one."""
+    result = Engine(cache_entries=0).process(_gif(frames), process)
+    out = Image.open(io.BytesIO(result.data))
+    assert (result.format, result.width, result.height) == ("gif", 40, 30)
+    assert (out.size, out.n_frames) == ((40, 30), frames)
+    shrunk = Engine(cache_entries=0).process(_gif(frames), "image/resize,w_20")
+    assert (shrunk.width, shrunk.height, Image.open(io.BytesIO(shrunk.data)).n_frames) == \
+        (20, 15, frames)
+
+
+def test_average_hue_decodes_within_the_engines_budget(tight):
+    data, budget = tight
+    assert Engine(decode_budget=budget).process(data, "image/average-hue").is_json
+    with pytest.raises(OssError) as err:
+        Engine(decode_budget=budget // 4).process(data, "image/average-hue")
+    assert (err.value.code, err.value.status) == ("ImageTooLarge", 400)
+
+
+def test_the_module_level_process_can_be_cancelled():
+    from core.engine import process
+    from core.errors import Cancelled
+    with pytest.raises(Cancelled):
+        process(EXAMPLE, "image/resize,w_10", cancelled=lambda: True)
+    assert process(EXAMPLE, "image/resize,w_10", cancelled=lambda: False).width == 10
