@@ -79,6 +79,29 @@ CASES = {
                          "InvalidAccessKeyId", 403, "0002-00000008"),
     "sts token in header and query": (_sts_twice, "InvalidArgument", 400, "0002-00000010"),
 }
+# The OSS2 Authorization as the EC pages 0002-00000102..110 write their examples.
+V2_MALFORMED = {
+    "0002-00000102": "OSS2 AccessKeyId:{id},",
+    "0002-00000103": "OSS2 AccessKeyId:{id},AdditionalHeadershost,Signature:{sig}",
+    "0002-00000104": "OSS2 AccessKeyId:{id},Signature:{sig},UnknownKey:ABC",
+    "0002-00000105": "OSS2 AdditionalHeaders:host,Signature:{sig}",
+    "0002-00000106": "OSS2 AccessKeyId:,AdditionalHeaders:host,Signature:{sig}",
+    "0002-00000108": "OSS2 AccessKeyId:{id},AdditionalHeaders:host",
+    "0002-00000109": "OSS2 AccessKeyId:{id},AdditionalHeaders:host,Signature:",
+    "0002-00000110": "OSS2 AccessKeyId:{id},AdditionalHeaders:,Signature:{sig}",
+}
+
+
+def _v2_header(form: str):
+    def build():
+        headers = {**signed_headers("v1"), "host": f"{BUCKET}.oss-cn-hangzhou.aliyuncs.com"}
+        headers["authorization"] = form.format(id=AK[0], sig="c2lnbmF0dXJl")
+        return {}, headers
+    return build
+
+
+CASES.update({f"v2 header {ec}": (_v2_header(form), "AccessDenied", 403, ec)
+              for ec, form in V2_MALFORMED.items()})
 
 
 @pytest.mark.parametrize("case", list(CASES))
