@@ -65,6 +65,8 @@ CASES = {
                        "AccessDenied", 403, "0002-00000069"),
     "v2 url expired": (lambda: (_v2_url_query(expires=1), {}, NOW + 2),
                        "AccessDenied", 403, "0002-00000069"),
+    "v2 url without x-oss-expires": (lambda: (without(_v2_url_query(), "x-oss-expires"), {}),
+                                     "AccessDenied", 403, "0002-00000070"),
     "v4 url without x-oss-expires": (lambda: (without(url_query("v4"), "x-oss-expires"), {}),
                                      "AccessDenied", 403, "0002-00000215"),
     "v4 url without x-oss-credential": (lambda: (without(url_query("v4"), "x-oss-credential"),
@@ -165,3 +167,14 @@ def test_v4_signing_without_a_region_is_an_invalid_argument_document(region):
     root = ET.fromstring(e.to_xml())
     assert root.findtext("Code") == "InvalidArgument"
     assert isinstance(e.message, str) and root.findtext("Message") == e.message != ""
+
+
+def test_a_v2_url_without_a_signature_is_a_mismatch_that_shows_none_was_provided():
+    query = without(_v2_url_query(), "x-oss-signature")
+    with pytest.raises(OssError) as err:
+        verify_request("GET", BUCKET, KEY, query, {}, lookup, now=NOW)
+    e = err.value
+    assert (e.code, e.status) == ("SignatureDoesNotMatch", 403)
+    assert e.details["OSSAccessKeyId"] == AK[0] and e.details["SignatureProvided"] == ""
+    root = ET.fromstring(e.to_xml())
+    assert root.findtext("SignatureProvided") == "" and root.findtext("OSSAccessKeyId") == AK[0]
