@@ -164,3 +164,17 @@ def test_the_module_level_process_can_be_cancelled():
     with pytest.raises(Cancelled):
         process(EXAMPLE, "image/resize,w_10", cancelled=lambda: True)
     assert process(EXAMPLE, "image/resize,w_10", cancelled=lambda: False).width == 10
+
+
+def test_average_hue_of_an_animation_decodes_only_its_first_frame():
+    """average-hue describes the first frame of a GIF: a budget that holds one frame but
+    not all of them is enough."""
+    data = _gif(12, size=(60, 60))
+    one_frame = _smallest_budget(_gif(1, size=(60, 60)))
+    assert Engine(decode_budget=None).process(data, "image/average-hue").is_json
+    first = Engine(decode_budget=one_frame * 3).process(data, "image/average-hue")
+    alone = Engine(decode_budget=None).process(_gif(1, size=(60, 60)), "image/average-hue")
+    assert first.data == alone.data
+    with pytest.raises(OssError) as err:   # the whole animation does not fit that budget
+        Engine(decode_budget=one_frame * 3).process(data, "image/format,gif")
+    assert err.value.code == "ImageTooLarge"

@@ -178,3 +178,12 @@ def test_a_v2_url_without_a_signature_is_a_mismatch_that_shows_none_was_provided
     assert e.details["OSSAccessKeyId"] == AK[0] and e.details["SignatureProvided"] == ""
     root = ET.fromstring(e.to_xml())
     assert root.findtext("SignatureProvided") == "" and root.findtext("OSSAccessKeyId") == AK[0]
+
+
+def test_a_url_valid_for_centuries_is_still_verified():
+    """Expires is Unix seconds: a twelve-digit one (year 33658) is a time like any other."""
+    far = 999_999_999_999
+    for query in (url_query("v1", expires=far - NOW), _v2_url_query(expires=far - NOW)):
+        assert query.get("Expires", query.get("x-oss-expires")) == str(far)
+        assert verify_request("GET", BUCKET, KEY, query, {}, lookup,
+                              now=NOW).access_key_id == AK[0]
