@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import xml.etree.ElementTree as ET
 
 import pytest
 from PIL import Image
@@ -61,6 +62,10 @@ def test_a_real_rotation_under_the_same_budget_is_image_too_large(tight, degrees
             data, f"image/rotate,{degrees}/format,png")
     e = err.value
     assert (e.code, e.status, e.step, e.action) == ("ImageTooLarge", 400, 0, "rotate")
+    # spec oss-img.md: 0040-00000012 is the EC of a source too large to process
+    root = ET.fromstring(e.to_xml())
+    assert (root.findtext("Code"), root.findtext("EC")) == ("ImageTooLarge", "0040-00000012")
+    assert isinstance(e.message, str) and root.findtext("Message") == e.message != ""
     # without the budget, the same rotation runs (the refusal is the guard, not the step)
     turned = Engine(cache_entries=0, decode_budget=None).process(
         data, f"image/rotate,{degrees}/format,png")
