@@ -187,3 +187,18 @@ def test_a_url_valid_for_centuries_is_still_verified():
         assert query.get("Expires", query.get("x-oss-expires")) == str(far)
         assert verify_request("GET", BUCKET, KEY, query, {}, lookup,
                               now=NOW).access_key_id == AK[0]
+
+
+def test_an_oss2_header_signature_dated_by_x_oss_date_alone_signs_an_empty_date_line():
+    """OSS2 (oss2's AuthV2): the string to sign takes the Date header, empty when the
+    request sends only x-oss-date (which then is the date checked against the clock)."""
+    from email.utils import formatdate
+    signer = oss2.ProviderAuthV2(provider(AK))
+    req = oss2.http.Request("GET", f"https://{BUCKET}.oss-cn-hangzhou.aliyuncs.com/",
+                            params={}, headers={"x-oss-date": formatdate(NOW, usegmt=True)})
+    signature = signer._ProviderAuthV2__make_signature(req, BUCKET, KEY, [],
+                                                       signer.credentials_provider
+                                                       .get_credentials())
+    headers = {**req.headers, "authorization": f"OSS2 AccessKeyId:{AK[0]},Signature:{signature}"}
+    assert "date" not in {k.lower() for k in req.headers}
+    assert verify_request("GET", BUCKET, KEY, {}, headers, lookup, now=NOW).version == "v2"
