@@ -41,9 +41,9 @@ UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 PRODUCT = "oss"
 
 # V1 signs only these query parameters: the documented sub-resource list united with
-# oss2 2.19.1's list (a superset of alibabacloud-oss-v2's fixed set), plus
-# ``cleanRestoredObject``, which alibabacloud-oss-v2 signs for CleanRestoredObject (an
-# operation oss2 lacks). ``x-oss-process`` is here.
+# oss2 2.19.1's list and alibabacloud-oss-v2's fixed set (whose ``cloudboxes``, for
+# ListCloudBoxes, oss2 lacks), plus ``cleanRestoredObject``, which alibabacloud-oss-v2
+# signs for CleanRestoredObject (an operation oss2 lacks). ``x-oss-process`` is here.
 V1_SUBRESOURCES = frozenset("""
     acl uploads location cors logging website referer lifecycle delete append tagging
     objectMeta uploadId partNumber security-token position img style styleName
@@ -60,7 +60,7 @@ V1_SUBRESOURCES = frozenset("""
     redundancyTransition x-oss-target-redundancy-type x-oss-redundancy-transition-taskid
     accessPoint accessPointPolicy publicAccessBlock x-oss-access-point-name
     requesterQosInfo qosRequester resourcePoolInfo resourcePool resourcePoolBuckets
-    cleanRestoredObject
+    cleanRestoredObject cloudboxes
 """.split())
 
 V1_URL_PARAMS = ("OSSAccessKeyId", "Expires", "Signature")
