@@ -46,3 +46,4 @@ def test_both_directives_copy_the_bytes(svc, directive):
         "x-oss-copy-source": f"/{B}/src.txt", "x-oss-metadata-directive": directive})
     assert resp.status == 200
     assert handle(svc, "GET", B, "dst.txt").body == b"source"
+
