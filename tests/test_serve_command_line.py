@@ -47,3 +47,39 @@ def test_acl_outside_the_three_is_a_usage_error(tmp_path, acl, waitress_levels, 
     for name in ("private", "public-read", "public-read-write"):
         assert f"'{name}'" in err
         assert build_parser().parse_args(["serve", str(tmp_path), "--acl", name]).acl == name
+
+
+def test_help_names_the_credential_variables_the_sdks_read(capsys):
+    # signed requests are checked against the credentials in the environment variables
+    # the official SDKs' EnvironmentVariableCredentialsProvider reads (oss2, v2)
+    with pytest.raises(SystemExit) as done:
+        build_parser().parse_args(["serve", "--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for name in ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN"):
+        assert name in text
+
+
+def serve_parser():
+    sub = next(a for a in build_parser()._actions if a.dest == "command" or a.choices)
+    return sub.choices["serve"]
+
+
+def test_help_documents_every_option_and_the_defaults_that_apply():
+    actions = [a for a in serve_parser()._actions if a.dest != "help"]
+    undocumented = [a.dest for a in actions if not (a.help or "").strip()]
+    assert undocumented == []
+    # an option's help that names its default names the one that applies
+    args = vars(build_parser().parse_args(["serve", "ROOT"]))
+    stated = {"host": "127.0.0.1", "port": "9000", "region": "cn-hangzhou",
+              "domain": "localhost", "max_body_mb": "20", "process_timeout": "30",
+              "threads": "16", "max_connections": "1000", "worker_memory_mb": "2048",
+              "restore_seconds": "60", "acl": "public-read"}
+    checked = []
+    for action in actions:
+        if action.dest in stated:
+            value, default = stated[action.dest], args[action.dest]
+            assert f"default {value}" in action.help, action.dest
+            assert (f"{default:g}" if isinstance(default, float) else str(default)) == value
+            checked.append(action.dest)
+    assert sorted(checked) == sorted(stated)
