@@ -69,6 +69,9 @@ def test_help_documents_every_option_and_the_defaults_that_apply():
     actions = [a for a in serve_parser()._actions if a.dest != "help"]
     undocumented = [a.dest for a in actions if not (a.help or "").strip()]
     assert undocumented == []
+    # the description's ROOT is the positional argument the usage line shows
+    assert "ROOT" in serve_parser().description
+    assert serve_parser().format_usage().rstrip().endswith(" ROOT")
     # an option's help that names its default names the one that applies
     args = vars(build_parser().parse_args(["serve", "ROOT"]))
     stated = {"host": "127.0.0.1", "port": "9000", "region": "cn-hangzhou",
