@@ -86,3 +86,41 @@ def test_help_documents_every_option_and_the_defaults_that_apply():
             assert (f"{default:g}" if isinstance(default, float) else str(default)) == value
             checked.append(action.dest)
     assert sorted(checked) == sorted(stated)
+
+
+def test_every_option_reaches_the_servers_configuration(tmp_path, waitress_levels, monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    pem = tmp_path / "cb.pem"
+    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.TraditionalOpenSSL,
+                                      serialization.NoEncryption()))
+    built = []
+    monkeypatch.setattr(runner.OssServer, "serve_forever",
+                        lambda self: (built.append(self), self._close()))
+    root = tmp_path / "root"
+    root.mkdir()
+    assert cli_main(["serve", str(root), "--port", "0", "--workers", "0",
+                     "--acl", "public-read-write", "--region", "cn-shanghai",
+                     "--domain", "Img.Example", "--separators", "!", "--max-body-mb", "0.5",
+                     "--max-pixels", "1000000", "--process-timeout", "7.5",
+                     "--worker-memory-mb", "256", "--threads", "9",
+                     "--max-connections", "33", "--restore-seconds", "2.5",
+                     "--allow-callback-hosts", " loopback, *.corp.example ,",
+                     "--callback-key", str(pem),
+                     "--callback-pub-key-url", "https://keys.example.com/k.pem"]) == 0
+    cfg = built[0].service.config
+    assert (cfg.root, cfg.acl, cfg.region, cfg.domain, cfg.separators) == (
+        root, "public-read-write", "cn-shanghai", "img.example", "!")
+    assert (cfg.max_body_bytes, cfg.max_source_pixels, cfg.process_timeout) == (
+        524288, 1_000_000, 7.5)
+    assert (cfg.workers, cfg.worker_memory_mb, cfg.threads, cfg.max_connections) == (
+        0, 256, 9, 33)
+    assert cfg.max_concurrent_processing == 5          # image requests: all threads but 4
+    assert cfg.restore_seconds == 2.5
+    assert cfg.callback_hosts == ("loopback", "*.corp.example")
+    assert (str(cfg.callback_key), cfg.callback_pub_key_url) == (
+        str(pem), "https://keys.example.com/k.pem")
+    assert cfg.credentials == ()                      # none in the environment
