@@ -124,3 +124,28 @@ def test_every_option_reaches_the_servers_configuration(tmp_path, waitress_level
     assert (str(cfg.callback_key), cfg.callback_pub_key_url) == (
         str(pem), "https://keys.example.com/k.pem")
     assert cfg.credentials == ()                      # none in the environment
+
+
+@pytest.mark.parametrize("quiet, level", [([], logging.INFO), (["-q"], logging.WARNING),
+                                          (["--quiet"], logging.WARNING)])
+def test_quiet_drops_the_request_log_to_warnings(tmp_path, waitress_levels, monkeypatch,
+                                                 quiet, level):
+    # the request log is INFO on core.serve: -q/--quiet sets the root level to WARNING
+    calls = []
+    monkeypatch.setattr(logging, "basicConfig", lambda **kw: calls.append(kw))
+    assert cli_main(["serve", str(tmp_path), "--port", "0", "--workers", "0",
+                     "--acl", "public-read-write", *quiet]) == 0
+    assert [kw["level"] for kw in calls] == [level]
+
+
+@pytest.mark.parametrize("acl, hinted", [("public-read", True), ("public-read-write", False)])
+def test_the_banner_is_on_stderr_and_says_when_only_anonymous_reads_work(
+        tmp_path, waitress_levels, capsys, acl, hinted):
+    # stdout stays clean (the command prints nothing there); without credentials a
+    # public-read server can only be read, and the banner names the variables to set
+    assert cli_main(["serve", str(tmp_path), "--port", "0", "--workers", "0",
+                     "--acl", acl]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("oss-img serve: ")
+    assert ("OSS_ACCESS_KEY_ID" in err and "OSS_ACCESS_KEY_SECRET" in err) is hinted
