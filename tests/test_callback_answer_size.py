@@ -5,7 +5,8 @@ code 203" page publishes for it, "Error Status : 400.User server return too long
 content-length value." (compared without case: that page writes "Error Status", the
 live service's messages of the same family read "Error status : 502." in the C# SDK's
 ObjectCallbackTest). The object stays stored either way, and the 203 carries the upload's
-ETag.
+ETag. No more than 3 MB + 1 bytes are read: an answer declared larger that never
+ends fails the same way at once, not after the callback timeout.
 """
 from __future__ import annotations
 

@@ -3,7 +3,10 @@ usage error otherwise, argparse's exit status 2, before anything starts); and it
 waitress's own loggers quiet: ``waitress`` at WARNING (no
 chatter about clients that disconnect) and ``waitress.queue`` at ERROR (its "task queue
 depth" warnings are the expected state of a busy server, whose limits answer 503
-SlowDown on their own)."""
+SlowDown on their own). Its ``--help`` documents every option, states the defaults that
+apply and names the credential variables the official SDKs read (OSS_ACCESS_KEY_ID,
+OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN); every option reaches the server's
+configuration; ``-q`` drops the log to WARNING; the banner goes to stderr only."""
 from __future__ import annotations
 
 import logging
