@@ -6,7 +6,8 @@ content-length value." (compared without case: that page writes "Error Status", 
 live service's messages of the same family read "Error status : 502." in the C# SDK's
 ObjectCallbackTest). The object stays stored either way, and the 203 carries the upload's
 ETag. No more than 3 MB + 1 bytes are read: an answer declared larger that never
-ends fails the same way at once, not after the callback timeout.
+ends fails the same way at once, not after the callback timeout. A redirect is not
+followed: a 302 is a failed callback like any non-200 answer.
 """
 from __future__ import annotations
 
@@ -113,3 +114,35 @@ def test_an_answer_declared_over_3_mb_fails_without_waiting_for_its_end(server):
     assert doc.findtext("Code") == "CallbackFailed"
     assert doc.findtext("Message").lower() == (
         "error status : 400.user server return too long content-length value.")
+
+
+def test_a_redirect_is_a_failed_callback_and_is_not_followed(server, callback_server):
+    # no redirect is followed (an SSRF relay otherwise): a 302 is the callback server's
+    # non-200 answer, 203 CallbackFailed "Error status : 302.", and the target of its
+    # Location never hears of the upload
+    import http.server
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(302)
+            self.send_header("Location", callback_server.url + "/moved")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    redirecting = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=redirecting.serve_forever, args=(0.01,), daemon=True).start()
+    try:
+        redirecting.url = f"http://127.0.0.1:{redirecting.server_address[1]}"
+        status, _, body = upload(server, redirecting, "redirected.txt")
+    finally:
+        redirecting.shutdown()
+        redirecting.server_close()
+    assert status == 203
+    doc = ET.fromstring(body)
+    assert doc.findtext("Code") == "CallbackFailed"
+    assert doc.findtext("Message").lower() == "error status : 302."
+    assert callback_server.requests == []
