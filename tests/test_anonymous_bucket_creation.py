@@ -54,3 +54,17 @@ def test_closed_server_refuses_any_unsigned_bucket(tmp_path, server_acl):
         _denied(_anonymous(server, "anon-acl").create_bucket, oss2.BUCKET_ACL_PUBLIC_READ)
         assert not (tmp_path / "anon-plain").exists()
         assert not (tmp_path / "anon-acl").exists()
+
+
+def test_an_unsigned_put_bucket_is_judged_by_the_servers_mode_not_the_buckets_acl(tmp_path):
+    # an existing bucket with a private ACL of its own, on an open server: an unsigned
+    # PutBucket of it (no x-oss-acl) is the server's open mode's to allow, and changes
+    # nothing -- the bucket keeps its ACL, so unsigned reads stay refused
+    with running_server(tmp_path, "public-read-write", (CREDS,), region=REGION) as server:
+        signed = oss2.Bucket(oss2.Auth(CREDS.access_key_id, CREDS.access_key_secret),
+                             server.url, "owned", region=REGION)
+        signed.create_bucket(oss2.BUCKET_ACL_PRIVATE)
+        assert _anonymous(server, "owned").create_bucket().status == 200
+        assert signed.get_bucket_acl().acl == "private"
+        _denied(_anonymous(server, "owned").get_bucket_info)
+        _denied(lambda: list(oss2.ObjectIterator(_anonymous(server, "owned"))))

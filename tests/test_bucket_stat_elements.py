@@ -9,6 +9,7 @@ counted apart. alibabacloud-oss-v2 parses the same answer (``GetBucketStatResult
 """
 from __future__ import annotations
 
+import json
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -17,6 +18,7 @@ import alibabacloud_oss_v2 as osv2
 
 from tests.helpers import running_server
 from tests.server_http_helpers import call, children, xml_answer
+from tests.service_env import handle, one_bucket_service, xml_document
 
 BUCKET = "stat-elements"
 VERSIONING = (b"<VersioningConfiguration><Status>Enabled</Status>"
@@ -102,3 +104,20 @@ def test_previous_versions_and_each_delete_marker_count(srv):
     result = osv2.Client(cfg).get_bucket_stat(osv2.GetBucketStatRequest(bucket=BUCKET))
     assert (result.storage, result.object_count, result.delete_marker_count,
             result.infrequent_access_real_storage) == (12, 3, 3, 4)
+
+
+def test_totals_count_an_object_whose_recorded_class_is_unknown(tmp_path):
+    # Storage and ObjectCount are the bucket's totals, of every object: one whose metadata
+    # names a class this server does not list (written by another version, or by hand)
+    # still counts there, though in no per-class element
+    svc = one_bucket_service(tmp_path, BUCKET)
+    for key, data in (("a", b"12345"), ("b", b"123")):
+        assert handle(svc, "PUT", BUCKET, key, body=data).status == 200
+    sidecar = svc.metas._path(BUCKET, "b")
+    record = json.loads(sidecar.read_text(encoding="utf-8"))
+    record["storage_class"] = "Premium"
+    sidecar.write_text(json.dumps(record), encoding="utf-8")
+    got = {c.tag: c.text for c in xml_document(handle(svc, "GET", BUCKET, None, {"stat": ""}),
+                                               "BucketStat")}
+    assert (got["Storage"], got["ObjectCount"]) == ("8", "2")
+    assert (got["StandardStorage"], got["StandardObjectCount"]) == ("5", "1")

@@ -218,3 +218,20 @@ def test_a_worker_out_of_memory_answers_image_too_large(worker, monkeypatch):
             400, "ImageTooLarge", "0040-00000012")
     finally:
         service.close()
+
+
+@pytest.mark.parametrize("uses_objects", [False, True], ids=["cached-engine", "uncached-engine"])
+def test_in_a_worker_both_engines_have_its_memory_budget(bucket, monkeypatch, uses_objects):
+    # the worker's initializer sizes both of its engines by the address space it caps
+    # (64 MB: 16 MiB of pixels); 2500 x 2500 RGB (18.75 MB) is refused before its decode
+    monkeypatch.setattr(resource, "setrlimit", lambda which, lim: None)
+    monkeypatch.setattr(signal, "signal", lambda sig, handler: None)
+    monkeypatch.setattr(imaging, "_worker", {})
+    imaging._worker_init(str(bucket), 64 * MIB, 4, 1 << 20)
+    big = encode(Image.new("RGB", (2500, 2500), GREY), "PNG", compress_level=1)
+    status, fields = imaging._worker_run(B, big, parse("image/resize,w_100"), uses_objects,
+                                         None)
+    assert (status, fields["code"], fields["status"]) == ("error", "ImageTooLarge", 400)
+    status, result = imaging._worker_run(B, solid(40, 30, GREY), parse("image/resize,w_20"),
+                                         uses_objects, None)
+    assert status == "ok" and decode(result.data).size == (20, 15)

@@ -11,6 +11,7 @@ key (OSS's ``watermark,image_`` parameter).
 from __future__ import annotations
 
 import base64
+import logging
 import resource
 import signal
 
@@ -78,3 +79,22 @@ def test_run_past_its_deadline_is_a_timeout(worker):
     assert status == ("timeout",)
     status, _ = imaging._worker_run(B, solid(40, 30), parse("image/resize,w_20"), False, -4.0)
     assert status == "ok"
+
+
+def test_a_worker_that_cannot_cap_its_memory_warns_with_the_cap(tmp_path, monkeypatch, caplog):
+    def refused(which, lim):
+        raise ValueError("not allowed to raise maximum limit")   # a lower hard limit
+
+    monkeypatch.setattr(resource, "setrlimit", refused)
+    monkeypatch.setattr(signal, "signal", lambda sig, handler: None)
+    monkeypatch.setattr(imaging, "_worker", {})
+    (tmp_path / B).mkdir()
+    with caplog.at_level(logging.WARNING):
+        imaging._worker_init(str(tmp_path), 640 * MIB, 4, 50_000)
+    [record] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    text = record.getMessage()
+    assert "640" in text and "not allowed to raise maximum limit" in text
+    # the worker still starts: it processes with its store and engines
+    status, result = imaging._worker_run(B, solid(40, 30), parse("image/resize,w_20"), False,
+                                         None)
+    assert status == "ok" and decode(result.data).size == (20, 15)

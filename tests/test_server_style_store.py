@@ -143,3 +143,24 @@ def test_an_unreadable_styles_file_is_an_internal_error_and_kept(root, text):
         err = service_error(lambda: put(c, "x", "image/resize,w_1"))
         assert err.status_code == 500
     assert (folder / f"{B}.json").read_text("utf-8") == text      # never overwritten
+
+
+def test_a_full_format_file_without_times_dates_its_styles_by_the_file(root):
+    # a style file in the full format written by hand with only Content: the category is
+    # OSS's default (image) and both times are the file's modification time
+    folder = root / ".oss-styles"
+    folder.mkdir()
+    path = folder / f"{B}.json"
+    path.write_text(json.dumps({"format": "oss-img-styles/1",
+                                "styles": {"bare": {"Content": "image/resize,w_8"},
+                                           "made": {"Content": "image/resize,w_9",
+                                                    "CreateTime": T2_HTTP}}}), "utf-8")
+    os.utime(path, (T, T))
+    with running_server(root, "public-read-write", region=REGION,
+                        clock=SettableClock(T + 500)) as srv:
+        c = client_for(srv.url)
+        s = get(c, "bare")
+        assert (s.content, s.category, s.create_time, s.last_modify_time) == (
+            "image/resize,w_8", "image", T_HTTP, T_HTTP)
+        s = get(c, "made")
+        assert (s.create_time, s.last_modify_time) == (T2_HTTP, T_HTTP)

@@ -90,3 +90,13 @@ def test_the_saved_file_is_utf8_text_a_person_can_edit(store, tmp_path):
     assert "\u56fe\u7247".encode("utf-8") in raw and b"\\u" not in raw
     assert json.loads(raw.decode("utf-8"))["styles"]["wm"]["Category"] == "\u56fe\u7247"
     assert store.get(B, "wm").category == "\u56fe\u7247"
+
+
+def test_delete_says_whether_a_style_was_removed(store, tmp_path):
+    store.put(B, "small", "image/resize,w_8", "image", T)
+    store.put(B, "big", "image/resize,w_80", "image", T)
+    assert store.delete(B, "small") is True
+    assert store.get(B, "small") is None and store.content(B, "big") == "image/resize,w_80"
+    assert store.delete(B, "small") is False            # gone already
+    assert store.delete(B, "never") is False
+    assert [e.name for e in StyleStore(tmp_path).list(B)] == ["big"]   # saved
