@@ -88,3 +88,18 @@ def test_a_side_of_exactly_the_scale_is_still_reduced():
     assert pic.size == (200, 1)
     result = engine.process(data, "image/resize,w_100")
     assert (result.width, result.height) == (100, 1)
+
+
+@pytest.mark.parametrize("orientation", [5, 6, 7, 8])
+def test_every_side_swapping_orientation_plans_the_draft_on_the_upright_size(orientation):
+    """EXIF orientations 5-8 (transpose, rotate 90 CW, transverse, rotate 270 CW) all swap
+    width and height. Stored 1600x400 is shown 400x1600; w_100 gives 100x400 (spec 2.3),
+    so the decode may only be cut to 1/4 (400/4 = 100): 1/8 of the stored size (200x50,
+    upright 50x200) would be enlarged back to 100x400."""
+    data = with_orientation(Image.new("RGB", (1600, 400), (200, 40, 40)), orientation)
+    engine = Engine()
+    pic, _ = engine.run(Source.of(data), parse("image/resize,w_100").steps,
+                        engine.context(), upto=0)
+    assert pic.size == (100, 400)
+    result = engine.process(data, "image/resize,w_100")
+    assert (result.width, result.height) == (100, 400)

@@ -150,3 +150,18 @@ def test_header_without_any_date_names_both_date_headers():
     e = refused(query=dict(PARAMS), headers=without(headers, "date"))
     assert (e.code, e.status, e.ec) == ("AccessDenied", 403, "0002-00000503")
     assert names(e.message, "Date") and names(e.message, "x-oss-date")
+
+
+def test_url_with_an_unknown_or_no_access_key_id_echoes_what_it_carried():
+    """An OSS2 URL whose x-oss-access-key-id is unknown, or absent, is InvalidAccessKeyId
+    (403) with OSS's message, echoing the key id the request carried -- nothing when it
+    carried none."""
+    query, _ = url_signed()
+    message = "The OSS Access Key Id you provided does not exist in our records."
+    e = refused(query={**query, "x-oss-access-key-id": "LTAI5tNoSuchKeyId99"})
+    assert (e.code, e.status, e.message) == ("InvalidAccessKeyId", 403, message)
+    assert e.details == {"OSSAccessKeyId": "LTAI5tNoSuchKeyId99"}
+    e = refused(query=without(query, "x-oss-access-key-id"))
+    assert (e.code, e.status, e.message) == ("InvalidAccessKeyId", 403, message)
+    assert e.details == {"OSSAccessKeyId": ""}
+    assert "<OSSAccessKeyId></OSSAccessKeyId>" in e.to_xml()

@@ -202,3 +202,26 @@ def test_verifier_uses_constant_time_compare(monkeypatch):
 
 def test_anonymous_request_verifies_to_none():
     assert _verify({"x-oss-process": "image/resize,w_1"}) is None
+
+
+def test_verifier_v1_header_signature_takes_the_sts_token_from_the_query():
+    """The STS token may ride in the query (security-token, a V1 sub-resource that oss2
+    signs) instead of x-oss-security-token -- OSS's EC 0002-00000010 refuses only both at
+    once. oss2's V1 header signer over such a request is accepted with that token; without
+    it the STS key is refused (0002-00000003)."""
+    import oss2
+    import oss2.http
+
+    key = "k.jpg"
+    req = oss2.http.Request("GET", f"https://{BUCKET}.oss-cn-hangzhou.aliyuncs.com/{key}",
+                            params={"security-token": STS[2]}, headers={})
+    oss2.Auth(STS[0], STS[1])._sign_request(req, BUCKET, key)
+    lookup = _lookup(PLAIN, STS)
+    verified = verify.verify_request("GET", BUCKET, key, dict(req.params), dict(req.headers),
+                                     lookup, now=NOW)
+    assert (verified.access_key_id, verified.version) == (STS[0], "v1")
+    assert verified.security_token == STS[2]
+    with pytest.raises(OssError) as err:
+        verify.verify_request("GET", BUCKET, key, {}, dict(req.headers), lookup, now=NOW)
+    assert (err.value.code, err.value.status, err.value.ec) == (
+        "InvalidAccessKeyId", 403, "0002-00000003")

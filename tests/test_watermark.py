@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageDraw
 
 from core import fonts
 from core.ops.watermark import render_text, rotate_clockwise
@@ -312,3 +312,34 @@ def test_fill_with_a_tiny_watermark_on_a_large_image():
     # Every other pixel in both directions: the lattice through (2989, 1989).
     assert out.getpixel((2989, 1989)) == RED and out.getpixel((2990, 1989)) == WHITE
     assert out.getpixel((1, 1)) == RED and out.getpixel((2, 1)) == WHITE
+
+
+def test_fallback_runs_are_laid_side_by_side_at_each_runs_advance():
+    """'Hi图片' in droidsansfallback is two runs ('Hi' in wqy-zenhei, '图片' in Droid):
+    the second starts where the first one's advance (Pillow's getlength) ends, as Pillow
+    draws them on one baseline -- the layer's alpha is exactly that ink."""
+    latin, cjk = fonts.load_font("wqy-zenhei", 40), fonts.load_font("droidsansfallback", 40)
+    mask = Image.new("L", (400, 120), 0)
+    draw = ImageDraw.Draw(mask)
+    draw.text((20, 80), "Hi", font=latin, fill=255, anchor="ls")
+    draw.text((20 + latin.getlength("Hi"), 80), "图片", font=cjk, fill=255, anchor="ls")
+    expected = mask.crop(mask.getbbox())
+    layer = render_text("Hi图片", "droidsansfallback", 40)
+    assert layer.size == expected.size
+    assert layer.getchannel("A").tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("degrees,transpose", [(90, Image.Transpose.ROTATE_270),
+                                               (180, Image.Transpose.ROTATE_180),
+                                               (270, Image.Transpose.ROTATE_90)])
+def test_quarter_turns_move_pixels_without_touching_translucent_colours(degrees, transpose):
+    """A multiple of 90 degrees is a pure pixel permutation (Pillow's transpose): a
+    translucent pixel keeps its exact colour -- no premultiplied round trip, which would
+    turn (200, 100, 50, 3) into (170, 85, 0, 3)."""
+    layer = Image.new("RGBA", (7, 4), (0, 0, 0, 0))
+    for x in range(7):
+        for y in range(4):
+            layer.putpixel((x, y), (200 - 20 * x, 100 + 30 * y, 50, 1 + 9 * x + 2 * y))
+    turned = rotate_clockwise(layer, degrees)
+    assert turned.tobytes() == layer.transpose(transpose).tobytes()
+    assert turned.size == layer.transpose(transpose).size

@@ -163,6 +163,11 @@ def test_empty_text():
     with pytest.raises(OssError) as e:
         Watermark(text="").check()
     assert (e.value.ec, e.value.key) == ("0040-00000258", "text")
+    # It answers as an OSS error document: Code, EC and a Message that says something.
+    import xml.etree.ElementTree as ET
+    doc = ET.fromstring(e.value.to_xml())
+    assert (doc.findtext("Code"), doc.findtext("EC")) == ("InvalidArgument", "0040-00000258")
+    assert doc.findtext("Message").strip()
 
 
 def test_text_longer_than_64_bytes():
