@@ -62,6 +62,8 @@ def test_one_byte_more_is_osss_too_long_failure(server, callback_server):
     assert doc.findtext("Code") == "CallbackFailed"
     assert doc.findtext("Message").lower() == (
         "error status : 400.user server return too long content-length value.")
+    assert doc.findtext("Message").endswith(   # these words as the OSS 203 page writes them
+        "User server return too long content-length value.")
     assert headers["etag"] == '"%s"' % hashlib.md5(b"payload").hexdigest().upper()
     assert call(server, "GET", f"/{BUCKET}/over.txt")[2] == b"payload"
 

@@ -90,10 +90,12 @@ def test_a_refused_callback_is_203_with_osss_message(server, callback_server, st
     assert call(server, "GET", f"/{BUCKET}/refused.txt")[2] == b"payload"
 
 
-def test_a_callback_server_nobody_answers_on_is_osss_connect_message(server):
+@pytest.mark.parametrize("scheme", ["http", "https"])   # OSS's callbackUrl takes both
+def test_a_callback_server_nobody_answers_on_is_osss_connect_message(server, scheme):
     dead = CallbackServer()
     dead.close()                       # a loopback port nobody listens on
-    answer = upload(server, "dead.txt", {"callbackUrl": dead.url,
+    url = scheme + dead.url[dead.url.index(":"):]
+    answer = upload(server, "dead.txt", {"callbackUrl": url,
                                          "callbackBody": "k=${object}"})
     assert failure_message(answer) == (
         "Error status : -1.OSS can not connect to your callbackUrl, please check it.")

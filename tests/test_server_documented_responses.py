@@ -340,11 +340,15 @@ def test_style_calls_every_element(env):
                                           style=osv2.StyleContent(content="image/resize,w_10")))
     client.put_style(osv2.PutStyleRequest(bucket=B, style_name="doc", category="document",
                                           style=osv2.StyleContent(content="doc/preview")))
-    got = client.get_style(osv2.GetStyleRequest(bucket=B, style_name="thumb")).style
+    result = client.get_style(osv2.GetStyleRequest(bucket=B, style_name="thumb"))
+    assert result.headers["Content-Type"] == "application/xml"   # OSS's GetStyle example
+    got = result.style
     assert (got.name, got.content, got.category) == ("thumb", "image/resize,w_10", "image")
     for stamp in (got.create_time, got.last_modify_time):
         assert dt.datetime.strptime(stamp, "%a, %d %b %Y %H:%M:%S GMT")   # RFC 1123
-    listed = client.list_style(osv2.ListStyleRequest(bucket=B)).style_list.styles
+    listing = client.list_style(osv2.ListStyleRequest(bucket=B))
+    assert listing.headers["Content-Type"] == "application/xml"  # OSS's ListStyle example
+    listed = listing.style_list.styles
     assert sorted((s.name, s.content, s.category) for s in listed) == [
         ("doc", "doc/preview", "document"), ("thumb", "image/resize,w_10", "image")]
     assert client.delete_style(osv2.DeleteStyleRequest(bucket=B, style_name="thumb")
