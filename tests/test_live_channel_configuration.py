@@ -79,6 +79,15 @@ def test_a_description_of_128_bytes_is_kept_one_more_is_refused(svc):
     error_fields(ask(svc, "GET", "cam2", {"live": ""}), 404, "NoSuchLiveChannel")
 
 
+def test_a_channel_name_of_1023_bytes_is_kept_one_more_is_refused(svc):
+    """A channel name follows the object naming rules: 1-1023 bytes of UTF-8."""
+    name = "c" * 1023
+    xml_document(put(svc, name), "CreateLiveChannelResult")
+    assert info(svc, name) == ["", "enabled", "HLS", "5", "3", "playlist.m3u8"]
+    error_fields(put(svc, name + "e"), 400, "InvalidArgument")
+    error_fields(ask(svc, "GET", name + "e", {"live": ""}), 400, "InvalidArgument")
+
+
 @pytest.mark.parametrize("target, ec", [
     ("<FragDuration>101</FragDuration>", "0044-00000014"),
     ("<FragDuration>abc</FragDuration>", "0044-00000014"),
