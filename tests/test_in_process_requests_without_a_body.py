@@ -42,3 +42,13 @@ def test_delete_multiple_without_a_body_is_malformed_xml(tmp_path):
     md5 = base64.b64encode(hashlib.md5(b"").digest()).decode()
     resp = svc.handle(Request("POST", B, None, {"delete": ""}, {"content-md5": md5}))
     error_fields(resp, 400, "MalformedXML")
+
+
+def test_get_bucket_location_names_the_region(tmp_path):
+    """OSS "GetBucketLocation": 200, Content-Type application/xml, a LocationConstraint
+    of ``oss-<region>``."""
+    svc = OssService(ServiceConfig(tmp_path, acl="public-read-write", region="cn-beijing"),
+                     clock=lambda: T0)
+    (tmp_path / B).mkdir()
+    root = xml_document(handle(svc, "GET", B, None, {"location": ""}), "LocationConstraint")
+    assert (root.text, len(root)) == ("oss-cn-beijing", 0)

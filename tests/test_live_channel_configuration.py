@@ -20,7 +20,7 @@ from __future__ import annotations
 import pytest
 
 from tests.service_env import error_fields, xml_document
-from tests.test_live_channel_status_and_stat import BUCKET, ask, clock, svc  # noqa: F401
+from tests.test_live_channel_status_and_stat import BUCKET, ask, clock, listed, svc  # noqa: F401
 
 
 def put(svc, name, config: str = "", target: str = "", host: str | None = None):
@@ -77,6 +77,15 @@ def test_a_description_of_128_bytes_is_kept_one_more_is_refused(svc):
     error_fields(put(svc, "cam2", f"<Description>{text}x</Description>"), 400,
              "InvalidArgument")
     error_fields(ask(svc, "GET", "cam2", {"live": ""}), 404, "NoSuchLiveChannel")
+
+
+def test_a_channel_name_of_1023_bytes_is_kept_one_more_is_refused(svc):
+    """A channel name follows the object naming rules: 1-1023 bytes of UTF-8."""
+    name = "c" * 1023
+    xml_document(put(svc, name), "CreateLiveChannelResult")
+    assert info(svc, name) == ["", "enabled", "HLS", "5", "3", "playlist.m3u8"]
+    error_fields(put(svc, name + "e"), 400, "InvalidArgument")
+    assert list(listed(svc)) == [name]                    # the refused one was not made
 
 
 @pytest.mark.parametrize("target, ec", [

@@ -18,6 +18,7 @@ says IsTruncated true and names the last item as NextKeyMarker.
 """
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -164,3 +165,22 @@ def test_max_keys_counts_common_prefixes_too(svc):
                                                  "max-keys": "2", "key-marker": "b/"}).body)
     assert [p.findtext("Prefix") for p in rest.findall("CommonPrefixes")] == ["c/", "d/"]
     assert rest.findtext("IsTruncated") == "false"
+
+
+def test_a_version_folder_the_file_system_will_not_remove_fails_nothing(svc, monkeypatch):
+    """Removing the last previous version of a key answers as always (204 naming it) even
+    when the file system refuses to remove the emptied folder that held it: the version
+    is gone from the listing and the current one stays."""
+    v1, v2 = put(svc, "k", b"one"), put(svc, "k", b"two")
+    real_rmdir = os.rmdir
+
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "rmdir", refuse)
+    try:
+        assert delete(svc, "k", v1) == (v1, None)
+    finally:
+        monkeypatch.setattr(os, "rmdir", real_rmdir)
+    assert current(svc, "k") == (b"two", v2)
+    assert listed(svc) == [("Version", "k", v2, "true")]
