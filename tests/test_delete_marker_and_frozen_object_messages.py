@@ -6,9 +6,9 @@ Expected values from outside the code:
 - aliyun-oss-java-sdk, src/test/java/com/aliyun/oss/common/parser/ResponseParsersTest.java
   (testParseErrorResponse): OSS's answer to a GET of a delete marker (HostId
   ``versioning-get...``, ResourceType DeleteMarker) is Code MethodNotAllowed, Message "The
-  specified method is not allowed against this resource.", Method GET; the OSS API
-  reference (GetObject, versioning) adds HTTP 405 with ``x-oss-delete-marker: true`` and
-  the marker's ``x-oss-version-id``.
+  specified method is not allowed against this resource.", Method GET, ResourceType
+  DeleteMarker; the OSS API reference (GetObject, versioning) adds HTTP 405 with
+  ``x-oss-delete-marker: true`` and the marker's ``x-oss-version-id``.
 - aliyun-oss-java-sdk, integrationtests/AccessPointTest.java: GetObject of an Archive
   object that is not restored answers Message "The operation is not valid for the
   object's state" (Code InvalidObjectState, HTTP 403: the OSS API reference). The same
@@ -50,6 +50,7 @@ def test_get_of_a_delete_marker_by_its_version_id(svc):
     resp = call(svc, "GET", "gone.txt", {"versionId": marker})
     err = error_fields(resp, 405, "MethodNotAllowed")
     assert (err["Message"], err["Method"]) == (NOT_ALLOWED, "GET")
+    assert err["ResourceType"] == "DeleteMarker"
     assert resp.headers["x-oss-delete-marker"] == "true"
     assert resp.headers["x-oss-version-id"] == marker
 

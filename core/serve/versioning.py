@@ -201,6 +201,7 @@ class VersioningOps:
             if record["marker"]:
                 raise error("MethodNotAllowed", "The specified method is not allowed "
                             "against this resource.", 405, Method="GET",
+                            ResourceType="DeleteMarker",
                             **{"x-oss-delete-marker": "true", "x-oss-version-id": version_id})
             f, st = open_regular(self.versions.data_path(bucket, key, version_id))
             return f, st, ObjectMeta.from_json(record["meta"])
