@@ -89,17 +89,24 @@ def test_an_engine_with_one_cache_entry_keeps_the_last_decode():
     assert none.cache_bytes == 0
 
 
-def test_each_step_reports_a_share_of_the_calls_own_time(monkeypatch):
-    """Every timing is read from the clock around its own work: none is negative and all
-    together never exceed the span of the whole call on that clock."""
+def drive_engine_clock(monkeypatch, start: float, step: float) -> list[float]:
+    """Make the engine's perf_counter a clock that moves ``step`` per reading; returns the
+    readings as they are taken."""
     readings: list[float] = []
     ticks = itertools.count()
 
     def clock() -> float:
-        readings.append(5000.0 + 0.25 * next(ticks))
+        readings.append(start + step * next(ticks))
         return readings[-1]
 
     monkeypatch.setattr(engine_module.time, "perf_counter", clock)
+    return readings
+
+
+def test_each_step_reports_a_share_of_the_calls_own_time(monkeypatch):
+    """Every timing is read from the clock around its own work: none is negative and all
+    together never exceed the span of the whole call on that clock."""
+    readings = drive_engine_clock(monkeypatch, 5000.0, 0.25)
     result = Engine(cache_entries=0).process(EXAMPLE, "image/resize,w_100/rotate,90/blur,r_1,s_1")
     labels = [t.label for t in result.timings]
     assert labels == ["decode", "resize,w_100", "rotate,90", "blur,r_1,s_1", "encode"]
@@ -115,14 +122,7 @@ def test_each_step_reports_a_share_of_the_calls_own_time(monkeypatch):
 ])
 def test_the_json_answers_time_their_own_work_and_report_the_source_size(monkeypatch, process,
                                                                           labels):
-    readings: list[float] = []
-    ticks = itertools.count()
-
-    def clock() -> float:
-        readings.append(7000.0 + 0.5 * next(ticks))
-        return readings[-1]
-
-    monkeypatch.setattr(engine_module.time, "perf_counter", clock)
+    readings = drive_engine_clock(monkeypatch, 7000.0, 0.5)
     result = Engine(cache_entries=0).process(EXAMPLE, process)
     assert [t.label for t in result.timings] == labels
     span = readings[-1] - readings[0]
