@@ -66,6 +66,9 @@ def test_sdk_errors_no_such_key_and_bucket(env):
     err = service_error(lambda: client.get_object(osv2.GetObjectRequest(bucket="nobkt",
                                                                         key="a.txt")))
     assert (err.status_code, err.code) == (404, "NoSuchBucket")
+    # OSS's whole answer, as a live one quotes it (developer.aliyun.com/ask/597026):
+    # "The specified bucket does not exist.", EC 0015-00000101.
+    assert (err.message, err.ec) == ("The specified bucket does not exist.", "0015-00000101")
     with pytest.raises(oss2.exceptions.NoSuchKey) as e:
         oss2_bucket(srv).get_object("none")
     assert e.value.status == 404 and e.value.request_id

@@ -163,7 +163,7 @@ class ObjectStore:
         path = self.root / bucket
         if not path.is_dir():
             raise error("NoSuchBucket", "The specified bucket does not exist.", 404,
-                        BucketName=bucket)
+                        "0015-00000101", BucketName=bucket)
         return path
 
     def buckets(self) -> list[tuple[str, float]]:
