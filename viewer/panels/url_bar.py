@@ -30,6 +30,7 @@ from ..model.connection import Connection
 from ..model.document import Document
 from .elide import ElidedLabel
 from .process_field import whole_lines_height
+from .url_copy import copy_output
 from ..model.url_model import UrlResults, build_urls
 
 ZWSP = "\u200b"
@@ -224,11 +225,8 @@ class UrlBar(QWidget):
     def copy(self, kind: str) -> bool:
         """Put one URL on the clipboard; a signed URL is signed afresh, now."""
         self.refresh()
-        self.status.setText(self.results.copy_note(kind, self.KINDS[kind]))
-        text = self.results.texts.get(kind)
-        if text is None:
+        if not copy_output(self.results, kind, self.KINDS[kind], self.status):
             return False
-        QGuiApplication.clipboard().setText(text)
         self.copied.emit(kind)
         return True
 

@@ -17,7 +17,6 @@ from dataclasses import asdict, fields, replace
 from typing import Callable, Mapping
 
 from PySide6.QtCore import QEvent, QSettings, QSignalBlocker, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QSizePolicy, QSpinBox,
                                QStyle, QVBoxLayout, QWidget)
@@ -31,6 +30,7 @@ from .credentials_form import CredentialFields, shrinkable_combo
 from ..model.document import Document
 from ..model.session import Session
 from ..model.settings import to_bool
+from .url_copy import copy_output
 from ..model.url_model import ENDPOINTS, OUTPUTS, V1_MAX_EXPIRES, UrlForm, UrlResults, build_urls
 
 SETTINGS_GROUP = "urls"
@@ -317,11 +317,8 @@ class UrlPanel(QWidget):
     def copy(self, kind: str) -> bool:
         """Put one output on the clipboard; a signed URL is signed afresh, now."""
         self.refresh()
-        self.status.setText(self.results.copy_note(kind, self.LABELS[kind]))
-        text = self.results.texts.get(kind)
-        if text is None:
+        if not copy_output(self.results, kind, self.LABELS[kind], self.status):
             return False
-        QGuiApplication.clipboard().setText(text)
         self.copied.emit(kind)
         return True
 
