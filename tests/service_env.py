@@ -40,6 +40,15 @@ def handle(svc: OssService, method: str, bucket: str | None, key: str | None = N
                               host=host))
 
 
+def calls_to(bucket: str) -> Callable[..., Response]:
+    """:func:`handle` bound to one bucket: ``call(svc, method, key=None, query=None,
+    body=b"", headers=None, **handle's keywords)``."""
+    def call(svc: OssService, method: str, key: str | None = None, query=None,
+             body: bytes = b"", headers=None, **kw) -> Response:
+        return handle(svc, method, bucket, key, query, body, headers, **kw)
+    return call
+
+
 def set_versioning(svc: OssService, bucket: str, status: str) -> None:
     """PutBucketVersioning with ``status`` (Enabled / Suspended), which must succeed."""
     body = (f"<VersioningConfiguration><Status>{status}</Status>"

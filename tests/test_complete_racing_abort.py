@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 
-from tests.service_env import error_fields, handle, one_bucket_service, xml_document
+from tests.service_env import calls_to, error_fields, one_bucket_service, xml_document
 
 BUCKET = "complete-race"
 PART = 100 * 1024                      # OSS's smallest part but the last
@@ -25,8 +25,7 @@ def svc(tmp_path):
     return one_bucket_service(tmp_path, BUCKET)
 
 
-def call(svc, method, key=None, query=None, body=b"", headers=None):
-    return handle(svc, method, BUCKET, key, query, body, headers)
+call = calls_to(BUCKET)
 
 
 def test_an_upload_aborted_while_completing_still_makes_the_object(svc):

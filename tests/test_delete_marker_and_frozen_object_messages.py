@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.service_env import (error_fields, handle, one_bucket_service, set_versioning,
+from tests.service_env import (calls_to, error_fields, one_bucket_service, set_versioning,
                                xml_document)
 
 BUCKET = "marker-messages"
@@ -36,8 +36,7 @@ def svc(tmp_path):
     return one_bucket_service(tmp_path, BUCKET)
 
 
-def call(svc, method, key=None, query=None, body=b"", headers=None):
-    return handle(svc, method, BUCKET, key, query, body, headers)
+call = calls_to(BUCKET)
 
 
 def test_get_of_a_delete_marker_by_its_version_id(svc):

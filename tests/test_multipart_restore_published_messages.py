@@ -23,7 +23,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.service_env import SettableClock, error_fields as error, handle, one_bucket_service
+from tests.service_env import (SettableClock, calls_to, error_fields as error,
+                               one_bucket_service)
 
 
 BUCKET = "published-messages"
@@ -43,8 +44,7 @@ def svc(tmp_path):
     return one_bucket_service(tmp_path, BUCKET)
 
 
-def call(svc, method, key=None, query=None, body=b"", headers=None):
-    return handle(svc, method, BUCKET, key, query, body, headers)
+call = calls_to(BUCKET)
 
 
 def start(svc, key: str) -> str:

@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 
-from tests.service_env import SettableClock, handle, one_bucket_service, xml_document
+from tests.service_env import SettableClock, calls_to, one_bucket_service, xml_document
 
 BUCKET = "mp-docs"
 T0 = 1_700_000_000                    # 2023-11-14T22:13:20Z
@@ -41,8 +41,7 @@ def svc(tmp_path, clock):
     return one_bucket_service(tmp_path, BUCKET, clock=clock)
 
 
-def call(svc, method, key=None, query=None, body=b"", headers=None):
-    return handle(svc, method, BUCKET, key, query, body, headers)
+call = calls_to(BUCKET)
 
 
 def iso(ts: float) -> str:

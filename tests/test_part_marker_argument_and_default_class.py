@@ -16,7 +16,7 @@ import io
 import pytest
 from PIL import Image
 
-from tests.service_env import error_fields, handle, one_bucket_service, xml_document
+from tests.service_env import calls_to, error_fields, one_bucket_service, xml_document
 
 BUCKET = "marker-and-class"
 
@@ -26,8 +26,7 @@ def svc(tmp_path):
     return one_bucket_service(tmp_path, BUCKET)
 
 
-def call(svc, method, key=None, query=None, body=b"", headers=None):
-    return handle(svc, method, BUCKET, key, query, body, headers)
+call = calls_to(BUCKET)
 
 
 @pytest.mark.parametrize("marker", ["abc", "-1", "1.5", "1234567"])

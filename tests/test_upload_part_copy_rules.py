@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.service_env import handle, one_bucket_service
+from tests.service_env import calls_to, one_bucket_service
 
 
 BUCKET = "part-copy"
@@ -43,8 +43,7 @@ def svc(tmp_path):
     return service
 
 
-def call(svc, method, key=None, query=None, body=b"", headers=None):
-    return handle(svc, method, BUCKET, key, query, body, headers)
+call = calls_to(BUCKET)
 
 
 def start(svc) -> str:

@@ -25,7 +25,7 @@ import pytest
 
 from core.oss.credentials import Credentials
 
-from tests.service_env import SettableClock, handle, one_bucket_service, set_versioning
+from tests.service_env import SettableClock, calls_to, one_bucket_service, set_versioning
 
 BUCKET = "ver-deletes"
 
@@ -37,8 +37,7 @@ def svc(tmp_path):
     return service
 
 
-def call(svc, method, key=None, query=None, body=b"", headers=None):
-    return handle(svc, method, BUCKET, key, query, body, headers)
+call = calls_to(BUCKET)
 
 
 def put(svc, key: str, data: bytes) -> str:

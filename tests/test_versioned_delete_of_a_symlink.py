@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.service_env import error_fields, handle, one_bucket_service, set_versioning
+from tests.service_env import calls_to, error_fields, one_bucket_service, set_versioning
 from tests.service_env import xml_document
 
 BUCKET = "ver-links"
@@ -24,8 +24,7 @@ def svc(tmp_path):
     return one_bucket_service(tmp_path, BUCKET)
 
 
-def call(svc, method, key=None, query=None, body=b"", headers=None):
-    return handle(svc, method, BUCKET, key, query, body, headers)
+call = calls_to(BUCKET)
 
 
 def listed_keys(svc) -> list[str]:

@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.service_env import handle, one_bucket_service, set_versioning
+from tests.service_env import calls_to, one_bucket_service, set_versioning
 
 
 BUCKET = "read-by-id"
@@ -29,8 +29,7 @@ def svc(tmp_path):
     return one_bucket_service(tmp_path, BUCKET)
 
 
-def call(svc, method, key=None, query=None, body=b"", headers=None):
-    return handle(svc, method, BUCKET, key, query, body, headers)
+call = calls_to(BUCKET)
 
 
 def put(svc, key: str, data: bytes) -> str:
