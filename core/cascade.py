@@ -128,6 +128,13 @@ def to_string(cascade: Cascade | Operation | tuple) -> str:
 StyleLookup = Mapping[str, str] | Callable[[str], "str | None"]
 
 
+def no_such_style(name: str) -> OssError:
+    """404 NoSuchStyle: what the engine, the style library and the service's style API
+    answer for a style that is not there."""
+    return OssError("NoSuchStyle", "The specified style does not exist.", key="stylename",
+                    details={"StyleName": name})
+
+
 def resolve(cascade: Cascade, styles: StyleLookup | None) -> Cascade:
     """Replace a ``style/<name>`` reference by the style's own cascade."""
     if not cascade.is_style:
@@ -136,8 +143,7 @@ def resolve(cascade: Cascade, styles: StyleLookup | None) -> Cascade:
     if styles is not None:
         content = styles(cascade.style) if callable(styles) else styles.get(cascade.style)
     if content is None:
-        raise OssError("NoSuchStyle", "The specified style does not exist.",
-                       key="stylename", details={"StyleName": cascade.style})
+        raise no_such_style(cascade.style)
     resolved = parse(content)
     if resolved.is_style:
         raise OssError("InvalidArgument", "A style cannot refer to another style.",

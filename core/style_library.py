@@ -27,7 +27,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from .cascade import parse, validate_style_name
+from .cascade import no_such_style, parse, validate_style_name
 from .errors import OssError
 from .storage import atomic_write
 
@@ -194,8 +194,7 @@ class StyleLibrary:
         try:
             return self._styles[name]
         except KeyError:
-            raise OssError("NoSuchStyle", "The specified style does not exist.",
-                           key="stylename", details={"StyleName": name}) from None
+            raise no_such_style(name) from None
 
     def as_dict(self) -> dict[str, str]:
         return dict(self._styles)

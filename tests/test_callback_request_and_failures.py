@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 
@@ -82,11 +83,15 @@ def failure_message(answer) -> str:
     (200, b'\xef\xbb\xbf{"Status":"OK"}', "Response body is not valid json format."),
 ])
 def test_a_refused_callback_is_203_with_osss_message(server, callback_server, status, body,
-                                                     message):
+                                                     message, caplog):
     callback_server.status, callback_server.body = status, body
+    caplog.set_level(logging.INFO, logger="core.serve")
     answer = upload(server, "refused.txt", {"callbackUrl": callback_server.url,
                                             "callbackBody": "k=${object}"})
     assert failure_message(answer) == message
+    # the operator's log names the object and the reason
+    assert any(f"{BUCKET}/refused.txt" in r.getMessage() and message in r.getMessage()
+               for r in caplog.records if r.name == "core.serve"), caplog.text
     assert call(server, "GET", f"/{BUCKET}/refused.txt")[2] == b"payload"
 
 

@@ -77,3 +77,16 @@ def test_an_unreadable_part_record_is_left_out_of_list_parts(served):
     assert [p.findtext("PartNumber") for p in listed.findall("Part")] == [
         str(n) for n in range(1, 11) if n != 5]
     assert [p.findtext("Size") for p in listed.findall("Part")] == ["5"] * 9
+
+
+def test_a_delimiter_at_the_start_of_a_key_makes_a_common_prefix(served):
+    """ListMultipartUploads groups by the first delimiter after the prefix, wherever it
+    falls, the very first character included: with delimiter ``a`` and no prefix,
+    ``abc`` is summed up as the common prefix ``a``, as ListObjects does."""
+    srv, _ = served
+    for key in ("abc", "bad", "xyz"):
+        start(srv, key)
+    root = xml_answer(call(srv, "GET", f"/{BUCKET}?uploads&delimiter=a"),
+                      "ListMultipartUploadsResult")
+    assert [p.findtext("Prefix") for p in root.iter("CommonPrefixes")] == ["a", "ba"]
+    assert [u.findtext("Key") for u in root.iter("Upload")] == ["xyz"]

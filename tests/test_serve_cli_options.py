@@ -227,6 +227,8 @@ def test_every_option_reaches_the_service_config(root, monkeypatch, no_env_keys)
         cfg = server.service.config
         assert server.server_address[0] == "127.0.0.1"
         assert (cfg.threads, cfg.max_concurrent_processing) == (6, 2)
+        # ... and the HTTP server runs that many request threads (waitress-0 .. -5)
+        assert len(server._server.task_dispatcher.threads) == 6
         assert (cfg.process_timeout, cfg.worker_memory_mb, cfg.workers) == (7.5, 512, 0)
         assert cfg.restore_seconds == 5
         assert cfg.callback_hosts == ("a.example", "*.b.example")

@@ -7,6 +7,7 @@ and oss2's are the same fake, moved by the tests: no waiting, no wall clock.
 """
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from email.utils import formatdate
 
 import oss2
@@ -261,13 +262,17 @@ def test_clean_restored_object(bucket, clock, server):
         url = v4.sign_url("POST", "c.txt", 60, params={"cleanRestoredObject": ""})
         return requests.post(url, timeout=10)
 
-    frozen = clean()
-    assert frozen.status_code == 409 and b"<Code>ArchiveRestoreFileStale</Code>" in \
-        frozen.content
+    def answer(resp):
+        fields = {e.tag: e.text for e in ET.fromstring(resp.content)}
+        return resp.status_code, fields["Code"], fields["Message"], fields.get("EC")
+
+    # Code, Message and EC of OSS's error pages 0016-00000718 and 0016-00000719
+    assert answer(clean()) == (409, "ArchiveRestoreFileStale",
+                               "The archive file or restore info stale", "0016-00000718")
     _restore(bucket, "c.txt", days=3, tier="Expedited")
-    restoring = clean()
-    assert restoring.status_code == 409 and b"<Code>ArchiveRestoreNotFinished</Code>" in \
-        restoring.content
+    assert answer(clean()) == (409, "ArchiveRestoreNotFinished",
+                               "The archive file's restore is not finished.",
+                               "0016-00000719")
     clock.advance(60)
     assert bucket.get_object("c.txt").read() == b"c"
     assert clean().status_code == 200
@@ -293,3 +298,19 @@ def test_hostile_restore_bodies_are_oss_errors(bucket, body, code):
     resp = requests.post(url, data=body, timeout=10)
     assert resp.status_code == 400 and f"<Code>{code}</Code>".encode() in resp.content
     assert "x-oss-restore" not in bucket.head_object("h.txt").headers   # nothing started
+
+
+def test_a_restore_record_without_an_expiry_is_no_restore():
+    """A sidecar whose restore record lost its ``expiry`` (hand-edited, cut short) leaves
+    the object frozen, as if never restored, instead of failing every read."""
+    from core.serve.archive import restore_state
+    from core.serve.meta import ObjectMeta
+
+    def state(restore):
+        return restore_state(ObjectMeta([], '"e"', "0", storage_class="Archive",
+                                        restore=restore), 1000.0)
+
+    assert state({"ready": 10}) == "frozen"
+    assert state({"ready": 10, "expiry": 1000.0}) == "frozen"       # expired at the second
+    assert state({"ready": 10, "expiry": 1000.5}) == "restored"
+    assert state({"ready": 1000.5, "expiry": 2000}) == "restoring"

@@ -106,3 +106,20 @@ def test_folder_object_in_a_non_empty_bucket_and_symlinks(bucket):
         bucket.delete_bucket()
     bucket.delete_object("only/")
     bucket.delete_bucket()
+
+
+def test_copying_a_dropped_in_file_keeps_the_type_it_is_served_with(bucket):
+    """photos/cat.jpg was put into ROOT by hand: no stored Content-Type, served as
+    image/jpeg from its extension. OSS copies the source's Content-Type (with COPY, and
+    with REPLACE when the request names none), so the copies are image/jpeg too, whatever
+    their own keys say."""
+    assert bucket.head_object("photos/cat.jpg").content_type == "image/jpeg"
+    bucket.copy_object(BUCKET, "photos/cat.jpg", "copies/cat.bin")
+    bucket.copy_object(BUCKET, "photos/cat.jpg", "copies/cat-replaced.txt",
+                       headers={"x-oss-metadata-directive": "REPLACE",
+                                "x-oss-meta-note": "replaced"})
+    for key in ("copies/cat.bin", "copies/cat-replaced.txt"):
+        got = bucket.get_object(key)
+        assert (got.content_type, got.read()) == ("image/jpeg", b"dropped by hand"), key
+    assert bucket.head_object("copies/cat-replaced.txt").headers["x-oss-meta-note"] == \
+        "replaced"

@@ -213,3 +213,21 @@ def test_anonymous_saveas_needs_write_access_to_the_target_bucket(tmp_path):
             anon.process_object("src.png", f"image/resize,w_10|sys/saveas,o_{b64('p.png')},"
                                            f"b_{b64(OTHER)}")
         assert not oss2.Bucket(auth, srv.url, OTHER).object_exists("p.png")
+
+
+@pytest.mark.parametrize("process, named", [
+    (f"image/resize,w_100|sys/other,o_{b64('a.png')}", "(got 'sys/other')"),
+    ("image/resize,w_100|saveas", "(got 'saveas')"),
+    (f"image/resize,w_100|sys/saveas,o_{b64('a.png')}|sys/saveas,o_{b64('b.png')}",
+     "Only one '|sys/saveas'"),
+])
+def test_a_wrong_tail_is_named_in_the_error(bucket, process, named):
+    """The 400 says which part after '|' is wrong: the action it found, or the second
+    pipe; nothing is written."""
+    with pytest.raises(oss2.exceptions.OssError) as info:
+        bucket.process_object("src.png", process)
+    err = info.value
+    assert (err.status, err.code, err.details.get("ArgumentName")) == (
+        400, "InvalidArgument", "x-oss-process")
+    assert named in err.message
+    assert not bucket.object_exists("a.png") and not bucket.object_exists("b.png")

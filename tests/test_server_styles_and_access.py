@@ -24,6 +24,10 @@ from tests.server_env import (BUCKET, CREDS, IMG, NOW, REGION, STS, TRAVERSALS, 
                               listed, make_service, presigned, req, size_of)
 from tests.server_env import root, svc  # noqa: F401 (fixtures)
 
+# One wording for a missing style everywhere: the image request, GetStyle, oss-img's
+# stderr (tests/test_cli.py) and the style library.
+NO_SUCH_STYLE = "The specified style does not exist."
+
 
 # ----------------------------------------------------------------------------- styles
 
@@ -63,7 +67,9 @@ def test_style_api_round_trip_and_persistence(svc, root):
 
     assert svc.handle(req("DELETE", None, query={"style": "", "styleName": "thumb"})).status == 204
     resp = svc.handle(req("GET", None, query={"style": "", "styleName": "thumb"}))
-    assert resp.status == 404 and error_of(resp)["Code"] == "NoSuchStyle"
+    assert resp.status == 404
+    assert {k: error_of(resp)[k] for k in ("Code", "Message", "StyleName")} == {
+        "Code": "NoSuchStyle", "Message": NO_SUCH_STYLE, "StyleName": "thumb"}
 
 
 def test_style_validation(svc):
@@ -100,7 +106,10 @@ def test_style_validation(svc):
 
 def test_missing_style_is_no_such_style(svc):
     resp = svc.handle(req("GET", "img.png", query={"x-oss-process": "style/none"}))
-    assert resp.status == 404 and error_of(resp)["Code"] == "NoSuchStyle"
+    assert resp.status == 404
+    # the same answer as GetStyle's for a missing style, and as the command line prints
+    assert {k: error_of(resp)[k] for k in ("Code", "Message", "StyleName")} == {
+        "Code": "NoSuchStyle", "Message": NO_SUCH_STYLE, "StyleName": "none"}
 
 
 def test_hand_written_style_mapping_is_read(svc, root):

@@ -121,3 +121,18 @@ def test_get_ignores_a_declared_body(env_app):
     status, _, body = call(app, "PUT", f"/{B}/p.txt", CONTENT_LENGTH="x")
     assert status.startswith("400")
     assert ET.fromstring(body).findtext("Code") == "InvalidArgument"
+
+
+def test_an_environ_without_path_info_is_the_service_root(env_app):
+    """PEP 3333 (after CGI) lets a gateway leave PATH_INFO out for a request to the
+    application's root, e.g. one mounted at SCRIPT_NAME=/oss asked for /oss: that is
+    GetService (ListBuckets), as ``GET /`` is."""
+    app = env_app(OSS_IMG_ACL="public-read-write", OSS_IMG_WORKERS="0")
+    environ = EnvironBuilder(method="GET", path="/").get_environ()
+    for name in ("REQUEST_URI", "RAW_URI", "PATH_INFO"):
+        environ.pop(name, None)
+    environ["SCRIPT_NAME"] = "/oss"
+    out, status, _ = run_wsgi_app(app, environ, buffered=True)
+    root = ET.fromstring(b"".join(out))
+    assert status.startswith("200 OK") and root.tag == "ListAllMyBucketsResult"
+    assert [b.findtext("Name") for b in root.iter("Bucket")] == [B]

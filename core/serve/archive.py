@@ -163,7 +163,8 @@ class RestoreOps:
     def _clean_restored_object(self, req: Request) -> Response:
         """CleanRestoredObject: end the restored period now (the object is frozen again);
         409 ArchiveRestoreNotFinished while restoring, ArchiveRestoreFileStale when there
-        is nothing restored (OSS's codes, asserted by alibabacloud-oss-v2's tests)."""
+        is nothing restored (OSS's codes, asserted by alibabacloud-oss-v2's tests; the
+        messages and ECs are those of OSS's error pages 0016-00000719 and -718)."""
         bucket, key = req.bucket, req.key
         f, st = self.store.open(bucket, key)
         with f:
@@ -171,10 +172,10 @@ class RestoreOps:
         state = restore_state(meta, self._clock())
         if state == "restoring":
             raise error("ArchiveRestoreNotFinished", "The archive file's restore is not "
-                        "finished.", 409)
+                        "finished.", 409, ec="0016-00000719")
         if state != "restored":
             raise error("ArchiveRestoreFileStale", "The archive file or restore info stale",
-                        409)
+                        409, ec="0016-00000718")
         meta.restore = {}
         self.metas.put(bucket, key, st, meta)
         return Response(200)

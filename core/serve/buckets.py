@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from ..cascade import validate_style_name
+from ..cascade import no_such_style, validate_style_name
 from ..errors import OssError
 from .archive import STORAGE_CLASSES, restore_value
 from .access import requested_acl
@@ -189,8 +189,7 @@ class BucketOps:
         name = self._style_name(req)
         entry = self.styles.get(req.bucket, name)
         if entry is None:
-            raise error("NoSuchStyle", "The specified style does not exist.", 404,
-                        StyleName=name)
+            raise no_such_style(name)
         return Response(200, {"Content-Type": "application/xml"},
                         xml_doc("Style", _style_xml(entry)))
 

@@ -373,7 +373,9 @@ class ObjectOps:
                 for name, value in src_meta.headers.items():
                     if name == "Content-Type" or name.startswith(_CSE_META):
                         meta.headers.setdefault(name, value)
-            meta.headers.setdefault("Content-Type", UPLOAD_DEFAULT_TYPE)
+            # a file dropped into ROOT has no stored type: the copy keeps the one its
+            # source is served with (from the source key's extension)
+            meta.headers.setdefault("Content-Type", content_type_for(src_key))
             info = self._write(req, req.bucket, req.key, _file_chunks(f), meta,
                                limit=max(st.st_size, self.config.max_body_bytes),
                                check_digests=False)

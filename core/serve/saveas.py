@@ -78,9 +78,12 @@ def split_saveas(process: str) -> tuple[str, str | None, str]:
                     "<process>|sys/saveas,o_<base64url key>[,b_<base64url bucket>].", 400,
                     ArgumentName="x-oss-process")
     action, _, params = tail.partition(",")
-    if action != SAVEAS or "|" in params:
+    if action != SAVEAS:
         raise error("InvalidArgument", f"The action after '|' must be {SAVEAS} (got "
-                    f"{tail.split(',')[0]!r}).", 400, ArgumentName="x-oss-process")
+                    f"{action!r}).", 400, ArgumentName="x-oss-process")
+    if "|" in params:
+        raise error("InvalidArgument", f"Only one '|{SAVEAS}' may follow the process.",
+                    400, ArgumentName="x-oss-process")
     values: dict[str, str] = {}
     for item in params.split(",") if params else ():
         name, sep, value = item.partition("_")
