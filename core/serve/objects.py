@@ -27,7 +27,7 @@ from .meta import ObjectMeta, headers_from_request
 from .config import TMP_PREFIX
 from .store import ObjectInfo, invalid_object_name, path_key
 from .tagging import tagging_directive, tags_from_header
-from .xmlio import el, owner, read_xml, xml_doc
+from .xmlio import el, owner, xml_doc
 
 IN_MEMORY_LIMIT = 64 * 1024 * 1024      # raw GETs above this are streamed from disk
 _RESPONSE_OVERRIDES = {
