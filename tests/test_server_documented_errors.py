@@ -129,6 +129,11 @@ def test_ec_header_equals_the_ec_element(env):
     ("PUT", f"/{B}?style", 400, "MissingArgument"),
     ("DELETE", f"/{B}?style", 400, "MissingArgument"),
     ("DELETE", f"/{B}?acl", 405, "MethodNotAllowed"),
+    ("POST", f"/{B}?bucketInfo", 405, "MethodNotAllowed"),
+    ("POST", f"/{B}/a.txt?tagging", 405, "MethodNotAllowed"),
+    ("PUT", f"/{B}?versions", 405, "MethodNotAllowed"),
+    ("DELETE", f"/{B}?live", 405, "MethodNotAllowed"),
+    ("PUT", f"/{B}/ch/p.m3u8?vod&endTime=2&startTime=1", 405, "MethodNotAllowed"),
 ])
 def test_unsupported_calls_get_oss_status_and_code(tmp_path, method, path, status, code):
     (tmp_path / B).mkdir()
@@ -139,7 +144,12 @@ def test_unsupported_calls_get_oss_status_and_code(tmp_path, method, path, statu
         doc = ET.fromstring(r.content)
         assert doc.findtext("Code") == code
         # MethodNotAllowed names the method refused (as oss2 parses it: details["Method"])
-        assert doc.findtext("Method") == (method if code == "MethodNotAllowed" else None)
+        # and says so in OSS's words (its "HTTP status code 405" error page)
+        if code == "MethodNotAllowed":
+            assert (doc.findtext("Method"), doc.findtext("Message")) == (
+                method, "The specified method is not allowed against this resource.")
+        else:
+            assert doc.findtext("Method") is None
         # the object and the bucket are untouched
         assert requests.get(f"{srv.url}/{B}/a.txt").content == b"alpha"
 

@@ -39,7 +39,7 @@ class BucketInfoOps:
                                   ("stat", "GetBucketStat", self._get_bucket_stat)):
             if name in req.query:
                 if req.method != "GET":
-                    raise self._not_allowed(req.method, f"a bucket's {name}")
+                    raise self._not_allowed(req.method)
                 return Operation(op, handler)
         return None
 

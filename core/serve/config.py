@@ -188,6 +188,10 @@ def small_int(raw: str | None, what: str, *, digits: int = 18) -> int | None:
     return int(raw)
 
 
+# MethodNotAllowed's message, as OSS words it (its "HTTP status code 405" error page)
+NOT_ALLOWED = "The specified method is not allowed against this resource."
+
+
 def error(code: str, message: str, status: int | None = None, ec: str | None = None,
           **details: str) -> OssError:
     return OssError(code, message, ec=ec, status=status, details=dict(details))

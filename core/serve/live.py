@@ -158,7 +158,7 @@ class LiveOps:
                 return "PostVodPlaylist", self._vod_playlist
             if m == "GET":
                 return "GetVodPlaylist", self._vod_playlist
-            raise self._not_allowed(m, "a VOD playlist")
+            raise self._not_allowed(m)
         if m == "PUT":
             if "status" in q:
                 return "PutLiveChannelStatus", self._put_live_channel_status
@@ -172,7 +172,7 @@ class LiveOps:
             return "GetLiveChannelInfo", self._get_live_channel
         if m == "DELETE":
             return "DeleteLiveChannel", self._delete_live_channel
-        raise self._not_allowed(m, "a live channel")
+        raise self._not_allowed(m)
 
     @staticmethod
     def _channel_name(req: Request) -> str:

@@ -123,7 +123,7 @@ class MultipartOps:
                 return Operation("AbortMultipartUpload", self._abort)
             if m == "GET":
                 return Operation("ListParts", self._list_parts)
-        raise self._not_allowed(m, "a multipart upload")
+        raise self._not_allowed(m)
 
     def _initiate(self, req: Request) -> Response:
         check_key_shape(req.key, for_write=True)

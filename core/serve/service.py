@@ -22,8 +22,8 @@ from .access import AccessOps, BucketAclStore
 from .bucketinfo import BucketInfoOps
 from .buckets import BucketOps
 from .callback import CallbackOps
-from .config import (ServiceConfig, error, internal_error, log, new_request_id, redact,
-                     timeout_error)
+from .config import (NOT_ALLOWED, ServiceConfig, error, internal_error, log,
+                     new_request_id, redact, timeout_error)
 from .deletes import DeleteOps
 from .imaging import ImageWorkers
 from .live import LiveChannelStore, LiveOps
@@ -160,7 +160,7 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, Live
             self._refuse_subresources(q, frozenset({"security-token"}), extra=("regions",))
             if m == "GET":
                 return Operation("ListBuckets", self._list_buckets)
-            raise self._not_allowed(m, "the service")
+            raise self._not_allowed(m)
         validate_bucket(req.bucket)
         if not req.key:
             return self._route_bucket(req)
@@ -181,13 +181,13 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, Live
                 return Operation("PutSymlink", self._put_symlink)
             if m == "GET":
                 return Operation("GetSymlink", self._get_symlink)
-            raise self._not_allowed(m, "a symlink")
+            raise self._not_allowed(m)
         if "acl" in q:
             if m == "GET":
                 return Operation("GetObjectAcl", self._get_object_acl)
             if m == "PUT":
                 return Operation("PutObjectAcl", self._put_object_acl)
-            raise self._not_allowed(m, "an object ACL")
+            raise self._not_allowed(m)
         if m == "GET":
             return Operation("GetObject", self._get_object)
         if m == "HEAD":
@@ -212,7 +212,7 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, Live
                 return Operation("AsyncProcessObject", self._async_process_object)
             raise error("NotImplemented", "This POST object operation is not implemented "
                         "by this server.", 501)
-        raise self._not_allowed(m, "an object")
+        raise self._not_allowed(m)
 
     def _route_bucket(self, req: Request) -> Operation:
         m, q = req.method, req.query
@@ -227,7 +227,7 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, Live
                 return Operation("DeleteStyle", self._delete_style)
             if m in ("PUT", "DELETE"):
                 raise error("MissingArgument", "Missing styleName.", 400)
-            raise self._not_allowed(m, "a style")
+            raise self._not_allowed(m)
         self._refuse_subresources(q, _BUCKET_SUBRESOURCES_OK)
         special = self._route_versioning(req) or self._route_bucket_info(req)
         if special is not None:
@@ -237,19 +237,19 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, Live
                 return Operation("GetBucketAcl", self._get_bucket_acl)
             if m == "PUT":
                 return Operation("PutBucketAcl", self._put_bucket_acl)
-            raise self._not_allowed(m, "a bucket ACL")
+            raise self._not_allowed(m)
         if "uploads" in q:
             if m == "GET":
                 return Operation("ListMultipartUploads", self._list_uploads)
-            raise self._not_allowed(m, "the uploads of a bucket")
+            raise self._not_allowed(m)
         if "live" in q:
             if m == "GET":
                 return Operation("ListLiveChannel", self._list_live_channels)
-            raise self._not_allowed(m, "the live channels of a bucket")
+            raise self._not_allowed(m)
         if "delete" in q:
             if m == "POST":
                 return Operation("DeleteMultipleObjects", self._delete_multiple)
-            raise self._not_allowed(m, "a bucket's delete")
+            raise self._not_allowed(m)
         table = {"GET": ("ListObjects", self._list_objects),
                  "HEAD": ("HeadBucket", self._head_bucket),
                  "PUT": ("PutBucket", self._put_bucket),
@@ -258,7 +258,7 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, Live
             return Operation("ListObjectsV2", self._list_objects)
         if m in table:
             return Operation(*table[m])
-        raise self._not_allowed(m, "a bucket")
+        raise self._not_allowed(m)
 
     @staticmethod
     def _refuse_subresources(query: dict[str, str], allowed: frozenset[str],
@@ -270,9 +270,9 @@ class OssService(ObjectOps, DeleteOps, BucketOps, MultipartOps, RestoreOps, Live
                         "implemented by this server.", 501)
 
     @staticmethod
-    def _not_allowed(method: str, what: str) -> OssError:
-        return error("MethodNotAllowed", f"The specified method {method} is not allowed "
-                     f"against {what}.", 405, Method=method)
+    def _not_allowed(method: str) -> OssError:
+        """405 in OSS's words (its "HTTP status code 405" page), naming the method."""
+        return error("MethodNotAllowed", NOT_ALLOWED, 405, Method=method)
 
     def _authorize(self, operation: str, verified: signing.Verified | None,
                    req: Request) -> None:

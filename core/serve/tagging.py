@@ -107,7 +107,7 @@ class TaggingOps:
                  "PUT": ("PutObjectTagging", self._put_object_tagging),
                  "DELETE": ("DeleteObjectTagging", self._delete_object_tagging)}
         if req.method not in table:
-            raise self._not_allowed(req.method, "the tags of an object")
+            raise self._not_allowed(req.method)
         return Operation(*table[req.method])
 
     def _set_tags(self, req: Request, tags: dict[str, str]) -> None:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from ..errors import OssError
 from ..storage import open_regular
-from .config import error, iso_time, not_implemented
+from .config import NOT_ALLOWED, error, iso_time, not_implemented
 from .listing import max_keys
 from .messages import Operation, Request, Response
 from .meta import ObjectMeta
@@ -61,11 +61,11 @@ class VersioningOps:
                 return Operation("PutBucketVersioning", self._put_bucket_versioning)
             if m == "GET":
                 return Operation("GetBucketVersioning", self._get_bucket_versioning)
-            raise self._not_allowed(m, "a bucket's versioning")
+            raise self._not_allowed(m)
         if "versions" in q:
             if m == "GET":
                 return Operation("ListObjectVersions", self._list_object_versions)
-            raise self._not_allowed(m, "a bucket's versions")
+            raise self._not_allowed(m)
         return None
 
     def check_versioned(self, operation: str, req: Request) -> None:
@@ -199,8 +199,7 @@ class VersioningOps:
             if record["id"] != version_id:
                 continue
             if record["marker"]:
-                raise error("MethodNotAllowed", "The specified method is not allowed "
-                            "against this resource.", 405, Method="GET",
+                raise error("MethodNotAllowed", NOT_ALLOWED, 405, Method="GET",
                             ResourceType="DeleteMarker",
                             **{"x-oss-delete-marker": "true", "x-oss-version-id": version_id})
             f, st = open_regular(self.versions.data_path(bucket, key, version_id))
