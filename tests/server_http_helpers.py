@@ -25,7 +25,18 @@ def xml_answer(answer, tag: str, status: int = 200) -> ET.Element:
     assert headers["content-type"] == "application/xml"
     root = ET.fromstring(body)
     assert root.tag == tag
+    assert_no_mixed_content(root)
     return root
+
+
+def assert_no_mixed_content(root: ET.Element) -> None:
+    """OSS's XML answers hold text only in leaf elements: an element with children has no
+    text of its own and none between them (a stray string there is a broken answer that a
+    lenient parser would silently drop)."""
+    for element in root.iter():
+        if len(element):
+            stray = [element.text] + [child.tail for child in element]
+            assert all(not (s or "").strip() for s in stray), (element.tag, stray)
 
 
 def error_answer(answer, status: int, code: str) -> dict[str, str]:

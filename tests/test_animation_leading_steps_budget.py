@@ -43,3 +43,14 @@ def test_leading_per_frame_steps_keep_an_animation_inside_the_budget(frames, pro
     result = Engine(cache_entries=0, decode_budget=BUDGET).process(_gif(frames), process)
     with Image.open(io.BytesIO(result.data)) as im:
         assert (im.format, im.size, im.n_frames) == ("GIF", size, frames)
+
+
+@pytest.mark.parametrize("upto, size", [(1, (50, 50)), (2, (50, 25)), (3, (50, 25))])
+def test_a_preview_up_to_a_step_stops_there_for_an_animation(upto, size):
+    """The viewer's per-step preview (``upto``) of an animation: the leading per-frame
+    steps run inside the decoder, but only those up to the step asked for -- the result
+    after ``resize,w_50`` alone is 50x50, not already cropped by the next step."""
+    process = "image/resize,w_50/crop,h_25/rotate,0"
+    result = Engine(cache_entries=0).process(_gif(2), process, upto=upto)
+    with Image.open(io.BytesIO(result.data)) as im:
+        assert (im.format, im.size, im.n_frames) == ("GIF", size, 2)

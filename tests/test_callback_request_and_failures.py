@@ -95,6 +95,15 @@ def test_a_refused_callback_is_203_with_osss_message(server, callback_server, st
     assert call(server, "GET", f"/{BUCKET}/refused.txt")[2] == b"payload"
 
 
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1:1/x", "file:///etc/passwd"])
+def test_a_callback_url_that_is_not_http_is_never_called_and_is_named(server, url):
+    """Only http(s) URLs of a host are called back; any other is a failed callback whose
+    message names the URL it refused (not a connection attempt), the upload kept."""
+    answer = upload(server, "scheme.txt", {"callbackUrl": url, "callbackBody": "k=${object}"})
+    assert repr(url) in failure_message(answer)
+    assert call(server, "GET", f"/{BUCKET}/scheme.txt")[2] == b"payload"
+
+
 @pytest.mark.parametrize("scheme", ["http", "https"])   # OSS's callbackUrl takes both
 def test_a_callback_server_nobody_answers_on_is_osss_connect_message(server, scheme):
     dead = CallbackServer()

@@ -239,3 +239,18 @@ def test_every_option_reaches_the_service_config(root, monkeypatch, no_env_keys)
         cfg = server.service.config
         assert cfg.process_timeout is None and cfg.max_concurrent_processing == 1
     assert levels == [logging.WARNING, logging.INFO]
+
+
+def test_the_start_up_banner_names_the_key_masked_and_marks_sts(root, monkeypatch, capsys):
+    """The banner shows which key signs (masked as LTAI****1234) and that it is an STS
+    one; neither the secret nor the token is ever printed."""
+    monkeypatch.setenv("OSS_ACCESS_KEY_ID", "STS.NKexampleTempKey9876")
+    monkeypatch.setenv("OSS_ACCESS_KEY_SECRET", "tmp-Secret/Value+0001")
+    monkeypatch.setenv("OSS_SESSION_TOKEN", "CAIS-session-token-value")
+    with cli_server(monkeypatch, root, "--acl", "private"):
+        pass
+    out = capsys.readouterr().err                       # the banner goes to stderr
+    assert ", key STS.****9876 (STS)\n" in out
+    for secret in ("tmp-Secret/Value+0001", "CAIS-session-token-value",
+                   "NKexampleTempKey"):
+        assert secret not in out

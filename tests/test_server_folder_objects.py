@@ -123,3 +123,18 @@ def test_copying_a_dropped_in_file_keeps_the_type_it_is_served_with(bucket):
         assert (got.content_type, got.read()) == ("image/jpeg", b"dropped by hand"), key
     assert bucket.head_object("copies/cat-replaced.txt").headers["x-oss-meta-note"] == \
         "replaced"
+
+
+def test_a_dropped_in_file_name_that_is_not_utf8_is_skipped_not_the_rest(bucket, root):
+    """A name no OSS key can spell (bytes that are not UTF-8) is left out of the listing;
+    every other file of that folder is still listed."""
+    import os
+    folder = root / BUCKET / "mixed"
+    folder.mkdir()
+    names = [f"f{i:02d}.txt" for i in range(30)]
+    for name in names:
+        (folder / name).write_bytes(b"x")
+    with open(os.path.join(os.fsencode(folder), b"bad-\xff.txt"), "wb") as f:
+        f.write(b"not listable")
+    assert keys(bucket, prefix="mixed/") == [f"mixed/{n}" for n in names]
+    assert keys(bucket, prefix="mixed/f2") == [f"mixed/{n}" for n in names[20:]]

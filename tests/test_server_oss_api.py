@@ -139,6 +139,8 @@ def test_resumable_upload_uses_multipart(bucket, tmp_path):
                           store=oss2.ResumableStore(root=str(tmp_path)))
     assert bucket.get_object("mp/resumable.bin").read() == data
     assert bucket.head_object("mp/resumable.bin").headers["x-oss-object-type"] == "Multipart"
+    listed = bucket.list_objects_v2(prefix="mp/resumable").object_list
+    assert [(o.key, o.type) for o in listed] == [("mp/resumable.bin", "Multipart")]
 
 
 def test_copy_object_with_metadata_directive(bucket):
@@ -179,6 +181,9 @@ def test_append_object(bucket):
     bucket.put_object("ap/normal.txt", b"n")
     with pytest.raises(oss2.exceptions.ObjectNotAppendable):
         bucket.append_object("ap/normal.txt", 1, b"!")
+    # ListObjects gives each object's Type (oss2's SimplifiedObjectInfo.type), as HEAD does
+    listed = {o.key: o.type for o in bucket.list_objects(prefix="ap/").object_list}
+    assert listed == {"ap/log.txt": "Appendable", "ap/normal.txt": "Normal"}
 
 
 def test_object_acl(bucket):

@@ -23,6 +23,7 @@ from tests.helpers import decode, encode, quadrants, solid
 from tests.server_env import (BUCKET, CREDS, IMG, NOW, REGION, STS, TRAVERSALS, b64, error_of,
                               listed, make_service, presigned, req, size_of)
 from tests.server_env import root, svc  # noqa: F401 (fixtures)
+from tests.server_http_helpers import assert_no_mixed_content
 
 # One wording for a missing style everywhere: the image request, GetStyle, oss-img's
 # stderr (tests/test_cli.py) and the style library.
@@ -100,6 +101,9 @@ def test_style_validation(svc):
     assert [n.text for n in ET.fromstring(listed.body).iter("Name")] == ["odd"]
     for i in range(MAX_STYLES - 1):
         assert put_style(svc, f"s{i}", "image/resize,w_5").status == 200
+    full = ET.fromstring(svc.handle(req("GET", None, query={"style": ""})).body)
+    assert len(full.findall("Style")) == MAX_STYLES
+    assert_no_mixed_content(full)                 # nothing between the Style elements
     assert put_style(svc, "one-too-many", "image/resize,w_5").status == 400
     assert put_style(svc, "s0", "image/resize,w_6").status == 200  # updating is fine
 

@@ -85,3 +85,15 @@ def test_version_elements(srv):
          "Normal"),
         ("false", f'"{hashlib.md5(b"first").hexdigest().upper()}"', "5", "IA", "Normal")]
     assert newest.findtext("VersionId") == headers["x-oss-version-id"]
+
+
+def test_a_delimiter_at_the_start_of_a_key_groups_its_versions(srv):
+    """ListObjectVersions groups by the first delimiter after the prefix, the very first
+    character included (as ListObjects): with delimiter ``a`` and no prefix, the versions
+    of ``abc`` and ``ab/d`` are the one common prefix ``a``; ``bad`` is ``ba``."""
+    for key in ("abc", "ab/d", "bad", "xyz", "xyz"):
+        assert call(srv, "PUT", f"/{BUCKET}/{key}", b"v")[0] == 200
+    root = xml_answer(call(srv, "GET", f"/{BUCKET}?versions&delimiter=a"),
+                      "ListVersionsResult")
+    assert [p.findtext("Prefix") for p in root.iter("CommonPrefixes")] == ["a", "ba"]
+    assert [v.findtext("Key") for v in root.iter("Version")] == ["xyz", "xyz"]

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import io
+import math
 import time
 
 import pytest
@@ -125,3 +126,18 @@ def test_a_watermark_object_that_is_not_an_image_is_bad_request_of_the_image(thr
     assert e.message == "This image format is not supported."
     if through_engine:
         assert (e.step, e.action) == (0, "watermark")
+
+
+def test_a_turn_is_refused_before_drawing_when_its_bounding_box_is_over_the_limit():
+    """A 5700 px square layer (32.5 MP) turned 45 degrees needs a 8062 px square canvas
+    (65 MP): over the limit, refused up front naming ``rotate`` -- both sides of the turned
+    box count, not the difference of its projections."""
+    from core.ops.watermark import rotate_clockwise
+    side = 5700
+    turned = math.ceil(side * math.cos(math.pi / 4) * 2)
+    assert side * side <= MAX_LAYER_PIXELS < turned * turned
+    layer = Image.new("RGBA", (side, side), None)     # pages never touched
+    with pytest.raises(OssError) as err:
+        rotate_clockwise(layer, 45)
+    assert (err.value.code, err.value.key) == ("ImageTooLarge", "rotate")
+    assert f"{turned}x{turned}" in err.value.message

@@ -113,7 +113,8 @@ def test_other_preprocessing_actions_run_in_order():
     ("image/resize,P_0", None),
     ("image/resize,P_101", None),
     ("image/resize,P_x", None),
-    ("image/resize,w_0", None),
+    ("image/resize,w_0", "0040-00000312"),     # the inner step's EC is kept (spec 2.1)
+    ("image/rotate,400", "0040-00000217"),
 ])
 def test_bad_preprocessing_is_rejected_at_parse_time(pre, ec):
     with pytest.raises(OssError) as e:
