@@ -68,6 +68,23 @@ def test_the_callback_request_carries_the_documented_headers(server, callback_se
     assert "authorization" not in {k.lower() for k in sent}    # no --callback-key
 
 
+def test_the_callback_never_goes_through_a_proxy_from_the_environment(
+        server, callback_server, monkeypatch):
+    """HTTP(S)_PROXY of the server's environment is not used for callbacks (they go to
+    the callbackUrl's host, as OSS's do): with a proxy set that nobody answers on, the
+    callback still reaches its server."""
+    dead = CallbackServer()
+    dead.close()
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, dead.url)
+    status, _, body = upload(server, "proxy.txt", {
+        "callbackUrl": callback_server.url + "/cb", "callbackBody": "o=${object}"})
+    assert (status, json.loads(body)) == (200, {"Status": "OK"})
+    assert [r["body"] for r in callback_server.requests] == [b"o=proxy.txt"]
+
+
 def failure_message(answer) -> str:
     status, headers, body = answer
     assert status == 203, body

@@ -90,3 +90,21 @@ def test_a_delimiter_at_the_start_of_a_key_makes_a_common_prefix(served):
                       "ListMultipartUploadsResult")
     assert [p.findtext("Prefix") for p in root.iter("CommonPrefixes")] == ["a", "ba"]
     assert [u.findtext("Key") for u in root.iter("Upload")] == ["xyz"]
+
+
+def test_an_upload_record_without_an_acl_completes_with_the_default_acl(served):
+    """An upload's record written without its ``acl`` (an older record, or one edited by
+    hand) still completes; the object gets the ACL an upload that names none gets."""
+    import json
+    srv, root = served
+    uid = start(srv, "old.bin")
+    (record,) = [p for p in root.rglob("info.json") if uid in str(p)]
+    info = json.loads(record.read_text(encoding="utf-8"))
+    del info["acl"]
+    record.write_text(json.dumps(info), encoding="utf-8")
+    upload(srv, "old.bin", uid, 1, b"z" * 10)
+    xml_answer(call(srv, "POST", f"/{BUCKET}/old.bin?uploadId={uid}", b"",
+                    {"x-oss-complete-all": "yes"}), "CompleteMultipartUploadResult")
+    acl = xml_answer(call(srv, "GET", f"/{BUCKET}/old.bin?acl"), "AccessControlPolicy")
+    assert acl.findtext("AccessControlList/Grant") == "default"
+    assert call(srv, "GET", f"/{BUCKET}/old.bin")[2] == b"z" * 10

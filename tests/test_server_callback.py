@@ -198,6 +198,11 @@ def test_host_patterns():
     assert not host_allowed("example.com.evil.org", ("*.example.com",))
     assert host_allowed("anything.org", ("*",))
     assert not host_allowed("127.0.0.1", ())
+    # a final dot (the absolute DNS form) names the same host; case does not matter
+    assert host_allowed("localhost.", ("loopback",))
+    assert host_allowed("API.Example.COM.", ("*.example.com",))
+    assert host_allowed("hooks.example.org.", ("hooks.example.org",))
+    assert not host_allowed("hooks.example.org.evil.", ("hooks.example.org",))
 
 
 def test_render_escapes_per_body_type():

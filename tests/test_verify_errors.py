@@ -201,6 +201,17 @@ def test_v1_header_mismatch_answers_with_the_servers_string_to_sign():
                          "StringToSign": sts, "StringToSignBytes": hex_bytes(sts)}
 
 
+def test_v1_header_access_key_id_ends_at_the_first_colon():
+    # "OSS " + AccessKeyId + ":" + Signature, and an AccessKeyId has no ':' -- so a second
+    # ':' belongs to the signature: the key is found and the signature does not match
+    headers = signed_headers("v1")
+    provided = headers["authorization"].split(":", 1)[1] + ":x"
+    headers["authorization"] = f"OSS {AK[0]}:{provided}"
+    e = refused(headers=headers)
+    assert (e.code, e.ec) == ("SignatureDoesNotMatch", "0002-00000040")
+    assert (e.details["OSSAccessKeyId"], e.details["SignatureProvided"]) == (AK[0], provided)
+
+
 def test_v1_header_of_an_unknown_access_key_id():
     headers = signed_headers("v1", ("LTAI5tNobodyKnows001", "s", None))
     e = refused(headers=headers)

@@ -264,6 +264,14 @@ def test_tile_grid_covers_the_image_from_the_anchor():
     assert xs[-1] < 100 and xs[-1] + 15 >= 100
 
 
+@pytest.mark.parametrize("x0, first", [(20, 5), (21, -9), (22, -8)])
+def test_tile_grid_keeps_a_tile_one_pixel_into_the_image_and_no_more(x0, first):
+    # 10 px tiles every 15 px: from x0 = 21 the tile at -9 covers column 0 (kept); from
+    # x0 = 20 the tile at -10 ends exactly at the left edge (dropped)
+    xs, _ = tile_grid(100, 60, 10, 8, x0, 21, 5, 2)
+    assert xs.start == first and xs.start + 10 >= 1 and xs.start - 15 + 10 <= 0
+
+
 def test_tile_grid_with_the_anchor_tile_off_the_image():
     xs, ys = tile_grid(10, 10, 5, 5, -50, -3, 0, 0)
     assert list(xs) == [0, 5] and list(ys) == [-3, 2, 7]

@@ -261,12 +261,14 @@ class ObjectOps:
             raise error("InvalidArgument", f"The object ACL {acl!r} is not one of "
                         + ", ".join(OBJECT_ACLS) + ".", 400, ArgumentName="x-oss-object-acl")
         storage = storage_class_from(req.headers, append=kind == "Appendable")
-        for value in (headers or {}).values():
+        stored = headers_from_request(req.headers) if headers is None else headers
+        # Kept headers are sent back on every read: none may hold a control character
+        # (HTTP forbids them; waitress refuses them, another WSGI front end might not).
+        for name, value in stored.items():
             if any(ord(c) < 32 and c != "\t" for c in value):
                 raise error("InvalidArgument", "A header value contains control "
-                            "characters.", 400)
-        return ObjectMeta([], "", "", headers_from_request(req.headers) if headers is None
-                          else headers, acl, kind,
+                            "characters.", 400, ArgumentName=name)
+        return ObjectMeta([], "", "", stored, acl, kind,
                           storage or self.metas.bucket_class(req.bucket),
                           tags=tags_from_header(req.headers) if with_tags else {})
 
