@@ -36,6 +36,21 @@ def test_put_bucket_answers_its_location(srv):
     assert (root / "made-here").is_dir()
 
 
+def test_list_type_2_makes_only_a_get_a_listing(srv):
+    """``list-type=2`` selects ListObjectsV2 for GET; on PUT, HEAD and DELETE of a bucket it
+    is an ignored parameter: they stay PutBucket, HeadBucket and DeleteBucket."""
+    server, root = srv
+    status, headers, _ = call(server, "PUT", "/v2-made?list-type=2")
+    assert (status, headers["location"]) == (200, "/v2-made")
+    assert (root / "v2-made").is_dir()
+    listed = xml_answer(call(server, "GET", "/v2-made?list-type=2"), "ListBucketResult")
+    assert listed.findtext("KeyCount") == "0"
+    assert call(server, "HEAD", "/v2-made?list-type=2")[:1] == (200,)
+    status, _, body = call(server, "DELETE", "/v2-made?list-type=2")
+    assert (status, body) == (204, b"")
+    assert not (root / "v2-made").exists()
+
+
 @pytest.mark.parametrize("cls", ["Glacier", "standard", ""])
 def test_an_unknown_storage_class_makes_no_bucket(srv, cls):
     server, root = srv

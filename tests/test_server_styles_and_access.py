@@ -42,12 +42,15 @@ def test_style_api_round_trip_and_persistence(svc, root):
     assert put_style(svc, "thumb", "image/resize,w_10").status == 200
     assert put_style(svc, "big.v2", "image/resize,w_30/quality,q_80").status == 200
     got = svc.handle(req("GET", None, query={"style": "", "styleName": "thumb"}))
+    assert (got.status, got.headers["Content-Type"]) == (200, "application/xml")
     st = ET.fromstring(got.body)
     assert st.tag == "Style" and st.find("Name").text == "thumb"
     assert st.find("Content").text == "image/resize,w_10"
     assert st.find("Category").text == "image"
     assert st.find("CreateTime").text == "Tue, 14 Nov 2023 22:13:20 GMT"
-    listing = ET.fromstring(svc.handle(req("GET", None, query={"style": ""})).body)
+    listed = svc.handle(req("GET", None, query={"style": ""}))
+    assert (listed.status, listed.headers["Content-Type"]) == (200, "application/xml")
+    listing = ET.fromstring(listed.body)
     assert listing.tag == "StyleList"
     assert [s.find("Name").text for s in listing.findall("Style")] == ["big.v2", "thumb"]
 
