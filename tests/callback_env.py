@@ -14,6 +14,7 @@ class CallbackServer:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.status, self.body = 200, b'{"Status":"OK"}'
+        self.headers: dict[str, str] = {}        # more headers of the answer
         self.release: threading.Event | None = None
         self.arrived = threading.Event()
         outer = self
@@ -28,6 +29,8 @@ class CallbackServer:
                     outer.release.wait(10)
                 self.send_response(outer.status)
                 self.send_header("Content-Length", str(len(outer.body)))
+                for name, value in outer.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(outer.body)
 

@@ -86,3 +86,12 @@ def test_a_post_body_without_the_parameter_is_a_missing_argument(srv):
     err = error_answer(answer, 400, "MissingArgument")
     assert err["ArgumentName"] == "x-oss-process"
     assert "x-oss-process=" in err["Message"]        # says what the body must hold
+
+
+@pytest.mark.parametrize("query, name", [
+    ("max-keys=0", "max-keys"), ("max-keys=1001", "max-keys"), ("max-keys=ten", "max-keys"),
+    ("list-type=2&max-keys=-1", "max-keys"), ("uploads&max-uploads=0", "max-uploads"),
+    ("versions&max-keys=2000", "max-keys"),
+])
+def test_a_listing_size_out_of_1_to_1000_is_named(srv, query, name):
+    invalid(call(srv, "GET", f"/{BUCKET}?{query}"), name)

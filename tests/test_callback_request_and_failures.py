@@ -16,6 +16,7 @@ Expected values from the OSS documentation:
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import logging
@@ -83,6 +84,17 @@ def test_the_callback_never_goes_through_a_proxy_from_the_environment(
         "callbackUrl": callback_server.url + "/cb", "callbackBody": "o=${object}"})
     assert (status, json.loads(body)) == (200, {"Status": "OK"})
     assert [r["body"] for r in callback_server.requests] == [b"o=proxy.txt"]
+
+
+def test_a_gzip_encoded_callback_answer_is_decoded(server, callback_server):
+    """A callback server may compress its answer (Content-Encoding: gzip); the upload's
+    response body is the JSON it encodes."""
+    callback_server.body = gzip.compress(b'{"Status":"OK","n":1}')
+    callback_server.headers = {"Content-Encoding": "gzip",
+                               "Content-Type": "application/json"}
+    status, _, body = upload(server, "gz.txt", {
+        "callbackUrl": callback_server.url + "/cb", "callbackBody": "o=${object}"})
+    assert (status, json.loads(body)) == (200, {"Status": "OK", "n": 1})
 
 
 def failure_message(answer) -> str:

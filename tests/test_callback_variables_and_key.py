@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, quote, unquote
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -68,3 +68,27 @@ def test_the_key_is_read_once_and_empty_bodies_are_signed(tmp_path, callback_ser
         signed = (unquote(request["path"]) + "\n").encode()
         key.public_key().verify(base64.b64decode(headers["authorization"]), signed,
                                 padding.PKCS1v15(), hashes.MD5())   # raises if wrong
+
+
+def test_a_json_body_of_a_completed_multipart_upload(tmp_path, callback_server):
+    """CompleteMultipartUpload's callback: a JSON body carries the key as UTF-8 text (a
+    JSON string, no \\u escapes needed) and ${contentMd5} is empty -- a multipart object
+    has no MD5 of its bytes (its ETag is the MD5 of the parts' MD5s)."""
+    (tmp_path / BUCKET).mkdir()
+    key = "目录/文件 é.bin"
+    callback = {"callbackUrl": callback_server.url + "/cb",
+                "callbackBodyType": "application/json",
+                "callbackBody": '{"o":${object},"m":${contentMd5},"s":${size}}'}
+    with running_server(tmp_path, region="cn-hangzhou") as srv:
+        path = f"/{BUCKET}/" + quote(key)
+        status, _, body = call(srv, "POST", path + "?uploads")
+        upload_id = body.split(b"<UploadId>")[1].split(b"</UploadId>")[0].decode()
+        assert call(srv, "PUT", f"{path}?partNumber=1&uploadId={upload_id}", b"p" * 7)[0] \
+            == 200
+        status, _, body = call(srv, "POST", f"{path}?uploadId={upload_id}", b"",
+                               {"x-oss-complete-all": "yes",
+                                "x-oss-callback": b64json(callback)})
+    assert (status, json.loads(body)) == (200, {"Status": "OK"})
+    [request] = callback_server.requests
+    assert json.loads(request["body"]) == {"o": key, "m": "", "s": 7}
+    assert key.encode("utf-8") in request["body"]

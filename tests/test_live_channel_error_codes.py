@@ -48,3 +48,18 @@ def test_get_vod_playlist_with_a_bad_start_time_is_0044_00000304(svc, query):
     resp = ask(svc, "GET", "test-channel", {"vod": "", **query})
     err = error_fields(resp, 400, "InvalidArgument")
     assert (resp.headers.get("x-oss-ec"), err["ArgumentName"]) == ("0044-00000304", "startTime")
+
+
+@pytest.mark.parametrize("method, query, name", [
+    ("GET", {"startTime": "1472020000", "endTime": "abc"}, "endTime"),
+    ("GET", {"startTime": "1472020000"}, "endTime"),
+    ("POST", {"startTime": "abc", "endTime": "1472020226"}, "startTime"),
+])
+def test_other_bad_vod_times_are_named_without_that_ec(svc, method, query, name):
+    """EC 0044-00000304 is the page of GetVodPlaylist's startTime only: a bad endTime, or
+    PostVodPlaylist's bad startTime, is InvalidArgument naming the time, without it."""
+    put(svc, "test-channel")
+    key = "test-channel" if method == "GET" else "test-channel/list.m3u8"
+    resp = ask(svc, method, key, {"vod": "", **query})
+    err = error_fields(resp, 400, "InvalidArgument")
+    assert (resp.headers.get("x-oss-ec"), err["ArgumentName"]) == (None, name)

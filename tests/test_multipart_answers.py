@@ -108,3 +108,36 @@ def test_an_upload_record_without_an_acl_completes_with_the_default_acl(served):
     acl = xml_answer(call(srv, "GET", f"/{BUCKET}/old.bin?acl"), "AccessControlPolicy")
     assert acl.findtext("AccessControlList/Grant") == "default"
     assert call(srv, "GET", f"/{BUCKET}/old.bin")[2] == b"z" * 10
+
+
+def test_a_part_copied_from_an_unversioned_object_names_the_null_version(served):
+    """UploadPartCopy answers x-oss-copy-source-version-id; a source in a bucket without
+    versioning is its "null" version (the id ListObjectVersions gives such objects)."""
+    srv, _ = served
+    assert call(srv, "PUT", f"/{BUCKET}/src.bin", b"s" * 10)[0] == 200
+    uid = start(srv, "dst.bin")
+    status, headers, _ = call(srv, "PUT", f"/{BUCKET}/dst.bin?partNumber=1&uploadId={uid}",
+                              b"", {"x-oss-copy-source": f"/{BUCKET}/src.bin"})
+    assert (status, headers["x-oss-copy-source-version-id"]) == (200, "null")
+    listed = xml_answer(call(srv, "GET", f"/{BUCKET}?versions&prefix=src"),
+                        "ListVersionsResult")
+    assert listed.findtext("Version/VersionId") == "null"
+
+
+def test_a_part_record_without_its_crc_is_listed_without_one(served):
+    """A part record written without its CRC-64 (an older record, or one edited by hand)
+    is still listed: its Part simply has no HashCrc64ecma, and nothing else is added."""
+    import json
+    srv, root = served
+    uid = start(srv, "nocrc.bin")
+    upload(srv, "nocrc.bin", uid, 1, b"c" * 5)
+    [record] = root.rglob(f"{uid}/1.json")
+    info = json.loads(record.read_text(encoding="utf-8"))
+    assert [k for k in info if "crc" in k.lower()]
+    for k in [k for k in info if "crc" in k.lower()]:
+        del info[k]
+    record.write_text(json.dumps(info), encoding="utf-8")
+    listed = xml_answer(call(srv, "GET", f"/{BUCKET}/nocrc.bin?uploadId={uid}"),
+                        "ListPartsResult")                 # no stray text either
+    [part] = listed.findall("Part")
+    assert [c.tag for c in part] == ["PartNumber", "LastModified", "ETag", "Size"]

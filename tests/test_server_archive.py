@@ -7,6 +7,7 @@ and oss2's are the same fake, moved by the tests: no waiting, no wall clock.
 """
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from email.utils import formatdate
 
@@ -15,6 +16,7 @@ import oss2.credentials
 import oss2.models
 import pytest
 import requests
+from PIL import Image
 
 from core.oss.credentials import Credentials
 from core.serve.runner import serve
@@ -134,6 +136,22 @@ def test_archive_restore_life_cycle(bucket, clock):
     assert "x-oss-restore" not in bucket.head_object("a.txt").headers
     assert _error(bucket.get_object, "a.txt").code == "InvalidObjectState"
     assert _restore(bucket, "a.txt", days=2).status == 202
+
+
+def test_a_restored_image_is_processed_with_its_restore_header(bucket, clock):
+    """A restored Archive image can be processed; the processed answer carries the
+    object's class and x-oss-restore as a plain GET does."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), (200, 10, 10)).save(out, "PNG")
+    bucket.put_object("r.png", out.getvalue(), headers=_class("Archive"))
+    _restore(bucket, "r.png")
+    clock.advance(60)
+    got = bucket.get_object("r.png", process="image/resize,w_10")
+    with Image.open(io.BytesIO(got.read())) as im:
+        assert im.size == (10, 5)
+    expiry = formatdate(T0 + 60 + DAY, usegmt=True)
+    assert got.headers["x-oss-restore"] == f'ongoing-request="false", expiry-date="{expiry}"'
+    assert got.headers["x-oss-storage-class"] == "Archive"
 
 
 def test_frozen_object_cannot_be_processed_or_copied(bucket, server):

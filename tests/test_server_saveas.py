@@ -117,10 +117,13 @@ def test_saveas_in_a_get_is_refused(server):
     assert requests.head(f"{server.url}/{BUCKET}/g.png").status_code == 404
 
 
-def test_async_image_processing_is_refused_as_oss_does(bucket):
+@pytest.mark.parametrize("process", ["image/resize,w_100", "image/resize,w_100/rotate,90",
+                                     "style/small"])
+def test_async_image_processing_is_refused_as_oss_does(bucket, process):
+    # the kind is the first segment of the process, however many steps follow
     with pytest.raises(oss2.exceptions.OssError) as info:
         bucket.async_process_object(
-            "src.png", f"image/resize,w_100|sys/saveas,o_{b64('async.png')},b_{b64(BUCKET)}")
+            "src.png", f"{process}|sys/saveas,o_{b64('async.png')},b_{b64(BUCKET)}")
     assert info.value.code == "Imm Client" and info.value.status == 400
     assert not bucket.object_exists("async.png")
 

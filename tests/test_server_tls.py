@@ -162,3 +162,23 @@ def test_cli_has_tls_flags():
     args = build_parser().parse_args(["serve", "ROOT", "--certfile", "c.pem",
                                       "--keyfile", "k.pem"])
     assert (args.certfile, args.keyfile) == ("c.pem", "k.pem")
+
+
+def test_failed_handshakes_close_and_give_their_place_back(root, cert):
+    """Plain HTTP (no ClientHello) to the HTTPS port: the handshake fails, the server
+    closes the connection at once, and its place under the TLS connection limit (twice
+    --max-connections: 4 here) is free again -- six such clients in a row leave room for a
+    real one."""
+    cert_path, key_path = cert
+    with running_server(root, certfile=cert_path, keyfile=key_path,
+                        max_connections=2) as srv:
+        for _ in range(6):
+            with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as raw:
+                raw.sendall(b"GET /bkt/hello.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+                data = b""
+                while chunk := raw.recv(65536):  # until the server closes (10 s at most)
+                    data += chunk
+            assert b"HTTP/1." not in data
+        with requests.Session() as s:
+            r = s.get(srv.url + "/bkt/hello.txt", verify=str(cert_path))
+            assert (r.status_code, r.content) == (200, b"hello over tls")
