@@ -97,3 +97,22 @@ def test_a_delimiter_at_the_start_of_a_key_groups_its_versions(srv):
                       "ListVersionsResult")
     assert [p.findtext("Prefix") for p in root.iter("CommonPrefixes")] == ["a", "ba"]
     assert [v.findtext("Key") for v in root.iter("Version")] == ["xyz", "xyz"]
+
+
+def test_a_previous_version_keeps_the_time_it_was_written(srv, tmp_path):
+    """Overwriting a key in a versioned bucket keeps the old bytes as a previous version
+    whose LastModified is still the one it had as the current version, not the time it
+    was moved aside or listed (the file's time is set back to 2020 to tell them apart)."""
+    import os
+    assert call(srv, "PUT", f"/{BUCKET}/kept.txt", b"first")[0] == 200
+    os.utime(tmp_path / BUCKET / "kept.txt", (1577836800, 1577836800))
+    before = xml_answer(call(srv, "GET", f"/{BUCKET}?prefix=kept"), "ListBucketResult")
+    first_time = before.findtext("Contents/LastModified")
+    assert first_time == "2020-01-01T00:00:00.000Z"
+    assert call(srv, "PUT", f"/{BUCKET}/kept.txt", b"second")[0] == 200
+    listed = xml_answer(call(srv, "GET", f"/{BUCKET}?versions&prefix=kept"),
+                        "ListVersionsResult")
+    versions = [(v.findtext("IsLatest"), v.findtext("Size"), v.findtext("LastModified"))
+                for v in listed.iter("Version")]
+    assert versions[1] == ("false", "5", first_time)
+    assert versions[0][:2] == ("true", "6")
