@@ -123,15 +123,13 @@ def test_totals_count_an_object_whose_recorded_class_is_unknown(tmp_path):
     assert (got["StandardStorage"], got["StandardObjectCount"]) == ("5", "1")
 
 
-def test_a_file_dropped_in_by_hand_counts_as_standard(tmp_path):
+def test_a_file_dropped_in_by_hand_counts_as_standard(srv, tmp_path):
     """A file put into ROOT by hand has no metadata record: it is listed as Standard
     (ListObjects' StorageClass), and GetBucketStat counts it there too."""
-    (tmp_path / BUCKET).mkdir()
     (tmp_path / BUCKET / "by-hand.bin").write_bytes(b"123456")
-    with running_server(tmp_path, region="cn-hangzhou") as server:
-        put(server, "put.bin", b"12", "IA")
-        got = {c.tag: c.text for c in stat(server)}
-        listed = xml_answer(call(server, "GET", f"/{BUCKET}"), "ListBucketResult")
+    put(srv, "put.bin", b"12", "IA")
+    got = {c.tag: c.text for c in stat(srv)}
+    listed = xml_answer(call(srv, "GET", f"/{BUCKET}"), "ListBucketResult")
     assert (got["StandardStorage"], got["StandardObjectCount"]) == ("6", "1")
     assert (got["InfrequentAccessStorage"], got["InfrequentAccessObjectCount"]) == ("2", "1")
     assert (got["Storage"], got["ObjectCount"]) == ("8", "2")
