@@ -12,6 +12,8 @@ the command answers with exit status 0), as tests/test_serve_cli_options.py does
 """
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from core.cli.main import main as cli_main
@@ -33,7 +35,7 @@ def env(monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(runner.OssServer, "serve_forever", interrupted)
-    monkeypatch.setattr(runner.logging, "basicConfig", lambda **kw: None)
+    monkeypatch.setattr(logging, "basicConfig", lambda **kw: None)
     return kept
 
 

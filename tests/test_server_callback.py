@@ -226,11 +226,11 @@ def test_callback_hosts_option_can_shut_callbacks_off(tmp_path, callback_server)
 def test_cli_flag_reaches_the_config():
     import argparse
 
-    from core.serve import runner
+    from core.cli import serve as serve_command
     from core.serve.config import ServiceConfig
 
     parser = argparse.ArgumentParser()
-    runner.register(parser.add_subparsers())
+    serve_command.register(parser.add_subparsers())
     args = parser.parse_args(["serve", ".", "--allow-callback-hosts", "loopback, *.corp.example"])
     assert args.allow_callback_hosts == "loopback, *.corp.example"
     assert ServiceConfig(".", callback_hosts=args.allow_callback_hosts).callback_hosts == (

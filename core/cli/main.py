@@ -19,7 +19,7 @@ from .output import STDOUT, CollectedWarnings, UsageError, error_hint, write_out
 
 # Modules that add sub-commands: each exposes ``register(subparsers)`` and sets ``func``
 # (a callable taking the parsed args and returning an exit status) on its parsers.
-SUBCOMMAND_MODULES = ["core.cli.remote", "core.serve.runner", "core.cli.explain",
+SUBCOMMAND_MODULES = ["core.cli.remote", "core.cli.serve", "core.cli.explain",
                       "core.cli.batch"]
 
 

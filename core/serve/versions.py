@@ -98,8 +98,7 @@ class VersionStore:
         except FileNotFoundError:
             return []
         except (OSError, ValueError, KeyError, TypeError) as e:
-            log.warning("version index %s is unreadable (%s); its versions are not "
-                        "listed", path, e)
+            log.warning("version index %s is unreadable (%s); not listed", path, e)
             return []
 
     def save(self, bucket: str, key: str, records: list[dict]) -> None:
@@ -161,8 +160,7 @@ class VersionStore:
             try:
                 key = json.loads(index.read_text(encoding="utf-8"))["key"]
             except (OSError, ValueError, KeyError, TypeError) as e:
-                log.warning("version index %s is unreadable (%s); its versions are not "
-                            "listed", index, e)
+                log.warning("version index %s is unreadable (%s); not listed", index, e)
                 continue
             if isinstance(key, str) and key.startswith(prefix):
                 records = self._read_index(index)
