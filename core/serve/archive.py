@@ -25,7 +25,7 @@ docs/COMPATIBILITY.md ("Storage classes and RestoreObject").
 from __future__ import annotations
 
 from ..errors import OssError
-from .config import error, http_date, small_int
+from .config import MALFORMED_XML, error, http_date, small_int
 from .messages import Request, Response
 from .meta import ObjectMeta
 from .xmlio import read_xml
@@ -96,13 +96,12 @@ def check_readable(meta: ObjectMeta | None, now: float) -> None:
 
 def parse_restore_request(req: Request, storage_class: str) -> tuple[int, str | None]:
     """(Days, Tier) of a RestoreObject body (none: 1 day, the default tier)."""
-    root = read_xml(req, "RestoreObject")
+    root = read_xml(req)
     tiers = TIERS.get(storage_class)
     default = (1, DEFAULT_TIER if tiers else None)
     if root is None:
         return default
-    malformed = error("MalformedXML", "The XML you provided was not well-formed or did not "
-                      "validate against our published schema.", 400)
+    malformed = error("MalformedXML", MALFORMED_XML, 400)
     if root.tag != "RestoreRequest" or any(c.tag not in ("Days", "JobParameters")
                                            for c in root):
         raise malformed

@@ -128,7 +128,7 @@ class BucketOps:
         return Response(200)
 
     def _put_bucket(self, req: Request) -> Response:
-        root = read_xml(req, "CreateBucketConfiguration")
+        root = read_xml(req)
         check_redundancy(root)
         storage = root.findtext("StorageClass") if root is not None else None
         if storage is not None and storage not in STORAGE_CLASSES:
@@ -166,7 +166,7 @@ class BucketOps:
     # -- styles ------------------------------------------------------------------------
     def _put_style(self, req: Request) -> Response:
         name = self._style_name(req)
-        root = read_xml(req, "PutStyle")
+        root = read_xml(req)
         node = root.find("Content") if root is not None and root.tag == "Style" else None
         content = (node.text or "") if node is not None else ""
         if not content.strip():

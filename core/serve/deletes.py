@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..errors import OssError
-from .config import error
+from .config import MALFORMED_XML, error
 from .messages import Request, Response
 from .store import check_key_shape
 from .versions import check_version_id
@@ -37,9 +37,9 @@ class DeleteOps:
     def _delete_multiple(self, req: Request) -> Response:
         if "content-md5" not in req.headers:
             raise error("MissingArgument", "DeleteMultipleObjects needs Content-MD5.", 400)
-        root = read_xml(req, "DeleteMultipleObjects")   # checks the Content-MD5
+        root = read_xml(req)   # checks the Content-MD5
         if root is None or root.tag != "Delete":
-            raise error("MalformedXML", "The XML you provided was not well-formed.", 400)
+            raise error("MalformedXML", MALFORMED_XML, 400)
         quiet = (root.findtext("Quiet") or "false").strip().lower() == "true"
         url = req.query.get("encoding-type") == "url"
         objects = [(o.findtext("Key") or "", o.findtext("VersionId"))

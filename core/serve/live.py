@@ -24,7 +24,7 @@ from pathlib import Path
 from ..errors import OssError
 from ..oss.urls import validate_bucket
 from ..storage import atomic_write
-from .config import error, iso_time, log, small_int
+from .config import MALFORMED_XML, error, iso_time, log, small_int
 from .listing import max_keys
 from .messages import Request, Response
 from .xmlio import el, read_xml, xml_doc, xml_safe
@@ -46,10 +46,9 @@ def _invalid(message: str, ec: str | None = None, **details: str):
 
 def parse_configuration(req: Request) -> dict:
     """The channel settings of a PutLiveChannel body, defaults filled in, checked."""
-    root = read_xml(req, "PutLiveChannel")
+    root = read_xml(req)
     if root is None or root.tag != "LiveChannelConfiguration":
-        raise error("MalformedXML", "The XML you provided was not well-formed or did not "
-                    "validate against our published schema.", 400)
+        raise error("MalformedXML", MALFORMED_XML, 400)
     conf = dict(DEFAULTS)
     description = root.findtext("Description")
     if description is not None:
@@ -263,8 +262,9 @@ class LiveOps:
             times.append(value)
         if not times[0] < times[1]:
             raise _invalid("endTime must be later than startTime.", ArgumentName="endTime")
-        raise _invalid("No ts file was recorded in this live channel between startTime and "
-                       "endTime (this server has no RTMP ingest).")
+        # No segment is ever recorded (this server has no RTMP ingest): OSS's answer for an
+        # empty span, as aliyun-oss-csharp-sdk's LiveChannelTest asserts it (EC from ali-oss).
+        raise _invalid("No ts file found in specified time span.", "0044-00000308")
 
     def _list_live_channels(self, req: Request) -> Response:
         q = req.query

@@ -29,7 +29,8 @@ from ..errors import OssError
 from ..oss.urls import validate_bucket
 from ..resolver import no_such_key, safe_join
 from ..storage import keep_mode, open_regular, open_temp, removed_on_failure
-from .config import FOLDER_OBJECT, TMP_PREFIX, entity_too_large, error, log, quoted_etag
+from .config import (BUCKET_TAKEN, FOLDER_OBJECT, INVALID_DIGEST, TMP_PREFIX, entity_too_large,
+                     error, log, quoted_etag)
 from .crc64 import Crc64
 
 
@@ -69,13 +70,19 @@ class _Md5Cache:
                 self._data.popitem(last=False)
 
 
+# The longest file name (one segment of a key) the local store can hold: 255 bytes on
+# Linux and macOS file systems (NAME_MAX), 255 UTF-16 units on Windows.
+NAME_MAX = 255
+
+
 def invalid_object_name(key: str, why: str) -> OssError:
     return error("InvalidObjectName", f"The object key {key!r} {why}.", 400)
 
 
 def check_key_shape(key: str, *, for_write: bool) -> None:
     """Keys the local store can hold: 1-1023 UTF-8 bytes, no empty/./.. segments (but
-    one trailing ``/``: a folder object), no backslash or NUL, no reserved names. Reads
+    one trailing ``/``: a folder object), segments of at most NAME_MAX bytes, no backslash
+    or NUL, no reserved names. Reads
     of other keys are NoSuchKey; writes are InvalidObjectName (so a client learns why)."""
     problem = None
     try:
@@ -83,6 +90,9 @@ def check_key_shape(key: str, *, for_write: bool) -> None:
     except UnicodeEncodeError:
         size, problem = 0, "is not valid UTF-8"
     if problem is None:
+        if size > 1023 and for_write:   # OSS's words (its "HTTP status code 400" page)
+            raise error("InvalidObjectName", "The Length of Object name must be less than 1024.",
+                        400)
         if not 1 <= size <= 1023:
             problem = "must be 1-1023 bytes"
         elif key.startswith("/") or "\\" in key or "\x00" in key:
@@ -90,6 +100,9 @@ def check_key_shape(key: str, *, for_write: bool) -> None:
         elif any(p in ("", ".", "..") for p in key.removesuffix("/").split("/")):
             problem = ("has an empty, '.' or '..' segment, which the local store cannot "
                        "hold")
+        elif any(len(p.encode("utf-8")) > NAME_MAX for p in key.split("/")):
+            problem = (f"has a segment longer than {NAME_MAX} bytes, which the local store "
+                       "cannot hold (a file name's limit)")
         elif any(p.startswith(TMP_PREFIX) for p in key.split("/")):
             problem = f"uses the reserved prefix {TMP_PREFIX}"
         elif FOLDER_OBJECT in key.split("/"):
@@ -116,7 +129,7 @@ def decode_content_md5(value: str) -> bytes:
     except (binascii.Error, ValueError):
         digest = b""
     if len(digest) != 16:
-        raise error("InvalidDigest", "The Content-MD5 you specified is not valid.", 400)
+        raise error("InvalidDigest", INVALID_DIGEST, 400)
     return digest
 
 
@@ -183,8 +196,7 @@ class ObjectStore:
         try:
             (self.root / bucket).mkdir(exist_ok=True)
         except FileExistsError:
-            raise error("BucketAlreadyExists", "The requested bucket name is not available "
-                        "(a file of that name is in the root).", 409) from None
+            raise error("BucketAlreadyExists", BUCKET_TAKEN, 409) from None
 
     def delete_bucket(self, bucket: str) -> None:
         path = self.bucket_dir(bucket)
@@ -374,8 +386,7 @@ class ObjectStore:
                 os.fsync(f.fileno())
                 st = os.fstat(f.fileno())
             if expected_md5 is not None and expected_md5 != md5.digest():
-                raise error("InvalidDigest", "The Content-MD5 you specified did not match "
-                            "what was received.", 400)
+                raise error("InvalidDigest", INVALID_DIGEST, 400)
             if sha is not None and sha.hexdigest() != content_sha256.lower():
                 raise error("InvalidDigest", "The x-oss-content-sha256 you specified did "
                             "not match what was received.", 400)

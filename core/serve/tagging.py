@@ -15,7 +15,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import unquote
 
-from .config import error
+from .config import MALFORMED_XML, error
 from .messages import Operation, Request, Response
 from .xmlio import el, read_xml, xml_doc
 
@@ -125,12 +125,10 @@ class TaggingOps:
         return Response(200, {"Content-Type": "application/xml"}, tagging_xml(tags))
 
     def _put_object_tagging(self, req: Request) -> Response:
-        root = read_xml(req, "PutObjectTagging")
+        root = read_xml(req)
         tag_set = root.find("TagSet") if root is not None and root.tag == "Tagging" else None
         if tag_set is None:
-            raise error("MalformedXML", "The XML you provided was not well-formed or did "
-                        "not validate against our published schema.", 400,
-                        ec="0010-00000101")
+            raise error("MalformedXML", MALFORMED_XML, 400, ec="0010-00000101")
         pairs = [(t.findtext("Key") or "", t.findtext("Value") or "")
                  for t in tag_set.findall("Tag")]
         self._set_tags(req, validate_tags(pairs))

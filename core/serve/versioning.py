@@ -84,7 +84,7 @@ class VersioningOps:
 
     # -- bucket calls ------------------------------------------------------------------
     def _put_bucket_versioning(self, req: Request) -> Response:
-        root = read_xml(req, "PutBucketVersioning")
+        root = read_xml(req)
         status = root.findtext("Status") if root is not None else None
         if root is None or root.tag != "VersioningConfiguration" or status not in STATUSES:
             raise error("MalformedXML", "The XML you provided was not well-formed or did "

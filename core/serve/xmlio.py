@@ -6,7 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
-from .config import MAX_XML_BODY, OWNER_ID, entity_too_large, error
+from .config import (INVALID_DIGEST, MALFORMED_XML, MAX_XML_BODY, OWNER_ID,
+                     entity_too_large, error)
 from .messages import Request
 from .store import decode_content_md5
 
@@ -58,19 +59,17 @@ def _control_ref(m: re.Match) -> bytes:
     return m[0]
 
 
-def read_xml(req: Request, what: str) -> ET.Element | None:
+def read_xml(req: Request) -> ET.Element | None:
     """Parse a small XML request body (None when empty), after checking its Content-MD5
     when the request has one (InvalidDigest otherwise, as for an object's body)."""
     data = read_small(req)
     md5 = req.headers.get("content-md5")
     if md5 is not None and decode_content_md5(md5) != hashlib.md5(data).digest():
-        raise error("InvalidDigest", "The Content-MD5 you specified did not match what "
-                    "was received.", 400)
+        raise error("InvalidDigest", INVALID_DIGEST, 400)
     if not data.strip():
         return None
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise error("MalformedXML", f"The XML you provided for {what} was not well-formed.",
-                    400)
+        raise error("MalformedXML", MALFORMED_XML, 400)
     # Keys may hold control characters XML 1.0 cannot (oss2's test_chinese deletes
     # 'a\x0c-2.txt'; ElementTree writes the byte raw and OSS accepts it): parse them as
     # private-use stand-ins and put them back. A control byte is never part of a
@@ -82,8 +81,7 @@ def read_xml(req: Request, what: str) -> ET.Element | None:
     try:
         root = ET.fromstring(data)
     except ET.ParseError:
-        raise error("MalformedXML", f"The XML you provided for {what} was not well-formed.",
-                    400) from None
+        raise error("MalformedXML", MALFORMED_XML, 400) from None
     for node in root.iter():
         if node.text:
             node.text = _STAND_INS.sub(lambda m: chr(ord(m[0]) - _STAND_IN), node.text)
