@@ -168,6 +168,16 @@ def test_list_buckets_names_each_bucket_with_its_region(rw):
         assert b.findtext("StorageClass") == "Standard"
 
 
+def test_list_buckets_is_truncated_is_lower_case_true_or_false(rw):
+    """OSS API reference, ListBuckets (GetService): ``IsTruncated`` is ``true`` or
+    ``false``, as every list answer of OSS writes it (oss2 compares the text with 'true')."""
+    first, rest = (xml(call(rw, "GET", target)[2]) for target in ("/?max-keys=1",
+                                                                  f"/?marker={BUCKET}"))
+    assert (first.findtext("IsTruncated"), first.findtext("NextMarker")) == ("true", BUCKET)
+    assert (rest.findtext("IsTruncated"), rest.find("NextMarker")) == ("false", None)
+    assert [b.findtext("Name") for b in rest.iter("Bucket")] == ["second"]
+
+
 def test_bucket_acl_answer_is_one_xml_document(rw):
     status, headers, body = call(rw, "GET", f"/{BUCKET}?acl")
     assert status == 200

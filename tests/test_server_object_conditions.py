@@ -201,6 +201,23 @@ def test_gzip_for_listed_types_of_at_least_1kb(srv, name, size, ctype, zipped):
     assert "Content-Encoding" not in plain.headers and plain.content == body
 
 
+@pytest.mark.parametrize("size, zipped", [(64 * 1024 * 1024, True),
+                                         (64 * 1024 * 1024 + 1, False)])
+def test_gzip_up_to_64_mb_inclusive(srv, size, zipped):
+    """docs/COMPATIBILITY.md: objects "of 1 KB to 64 MB" are gzipped (both ends included,
+    as 1 KB is above); a bigger one is sent as stored, with its length. HEAD answers what
+    GET would (a sparse file: no 64 MB is written or sent)."""
+    with open(srv.root / B / "huge.txt", "wb") as f:
+        f.truncate(size)
+    h = requests.head(f"{srv.url}/{B}/huge.txt", headers={"Accept-Encoding": "gzip"})
+    assert h.status_code == 200 and h.headers["Content-Type"].startswith("text/plain")
+    if zipped:
+        assert h.headers["Content-Encoding"] == "gzip" and "Content-Length" not in h.headers
+    else:
+        assert "Content-Encoding" not in h.headers
+        assert h.headers["Content-Length"] == str(size)
+
+
 def test_gzip_accepted_among_others_and_ranges_win(srv):
     body = b"x" * 2000
     (srv.root / B / "t.txt").write_bytes(body)

@@ -129,9 +129,12 @@ def test_async_image_processing_is_refused_as_oss_does(bucket, process):
 
 
 @pytest.mark.parametrize("process", ["video/convert,f_mp4", "doc/convert,target_png",
-                                     "audio/convert,f_mp3", "image/deblindwatermark"])
+                                     "audio/convert,f_mp3", "image/deblindwatermark",
+                                     "video"])
 def test_async_imm_processing_is_not_implemented(bucket, process):
-    """What OSS does run asynchronously needs IMM (or blind watermarks): 501 here."""
+    """What OSS does run asynchronously needs IMM (or blind watermarks): 501 here. The kind
+    is what precedes the first '/' of the first '|' segment, also when that segment is
+    the kind alone ("video|sys/saveas,...")."""
     with pytest.raises(oss2.exceptions.OssError) as info:
         bucket.async_process_object(
             "src.png", f"{process}|sys/saveas,o_{b64('v.out')},b_{b64(BUCKET)}")

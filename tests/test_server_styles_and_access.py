@@ -89,8 +89,10 @@ def test_style_validation(svc):
     resp = svc.handle(req("GET", "img.png", query={"x-oss-process": "style/odd"}))
     assert resp.status == 400
     # ... but an empty one is refused in OSS's words (oss2's test_bucket_style_exception)
+    # (the code is not in that test; InvalidArgument, as oss2's test of a bad style name)
     resp = put_style(svc, "ok", "")
     assert resp.status == 400 and error_of(resp)["Message"] == "Style content is invalid."
+    assert error_of(resp)["Code"] == "InvalidArgument"
     resp = svc.handle(req("PUT", None, query={"style": "", "styleName": "ok"}, body=b"<Style>"))
     assert resp.status == 400 and error_of(resp)["Code"] == "MalformedXML"
     resp = svc.handle(req("PUT", None, query={"style": "", "styleName": "ok"}, body=b""))

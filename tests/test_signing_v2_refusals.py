@@ -5,7 +5,9 @@ clock frozen; the codes are OSS's: SignatureDoesNotMatch with the elements OSS p
 (OSSAccessKeyId, SignatureProvided, StringToSign, StringToSignBytes: spec 5), the URL
 expiry pages 0002-00000069 (expired, with Expires and ServerTime) and 0002-00000070 (an
 x-oss-expires that is not a Unix time), and the STS token pages 0002-00000003 (an STS key
-without its token) and 0002-00000008 (a token the key does not have), all HTTP 403.
+without its token) and 0002-00000008 (a token the key does not have), all HTTP 403. A
+token the key does not have says what OSS's STS guide quotes (its FAQ "What do I do if
+the The security token you provided is invalid. error message is returned?").
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ BUCKET, KEY = "example-bucket", "dir/k 1.jpg"
 AK = ("LTAI5tOss2RefusalId01", "Oss2/Refusal+Secret=01", None)
 STS = ("STS.NOss2RefusalId02", "Oss2StsRefusalSecret02", "CAIS+oss2/Refusal=Token02")
 PARAMS = {"x-oss-process": "image/resize,w_10"}
+INVALID_TOKEN = "The security token you provided is invalid."
 
 
 @pytest.fixture(autouse=True)
@@ -116,9 +119,11 @@ def test_url_security_token_must_match_the_key():
     assert (e.code, e.status, e.ec) == ("InvalidAccessKeyId", 403, "0002-00000003")
     e = refused(query={**query, "security-token": "forged"})
     assert (e.code, e.status, e.ec) == ("InvalidAccessKeyId", 403, "0002-00000008")
+    assert e.message == INVALID_TOKEN
     plain, _ = url_signed(AK)
     e = refused(query={**plain, "security-token": STS[2]})
     assert (e.code, e.status, e.ec) == ("InvalidAccessKeyId", 403, "0002-00000008")
+    assert e.message == INVALID_TOKEN
 
 
 def test_header_security_token_must_match_the_key():
@@ -129,6 +134,7 @@ def test_header_security_token_must_match_the_key():
     plain, _ = header_signed(AK)
     e = refused(query=dict(PARAMS), headers={**plain, "x-oss-security-token": STS[2]})
     assert (e.code, e.status, e.ec) == ("InvalidAccessKeyId", 403, "0002-00000008")
+    assert e.message == INVALID_TOKEN
     e = refused(headers=headers, query={**PARAMS, "security-token": STS[2]})
     assert (e.code, e.ec) == ("InvalidArgument", "0002-00000010")
 

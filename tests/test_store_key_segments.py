@@ -13,7 +13,7 @@ import pytest
 
 from core.errors import OssError
 from core.serve.store import check_key_shape
-from tests.service_env import calls_to, error_fields, one_bucket_service
+from tests.service_env import calls_to, error_fields, one_bucket_service, set_versioning
 
 BUCKET = "key-segments"
 call = calls_to(BUCKET)
@@ -26,6 +26,18 @@ def test_dot_dot_dot_and_empty_segments_are_refused(key):
     assert err.value.code == "InvalidObjectName"
     with pytest.raises(OssError) as err:
         check_key_shape(key, for_write=False)
+    assert err.value.code == "NoSuchKey"
+
+
+def test_a_key_that_is_not_utf_8_is_refused():
+    """A lone surrogate (what a WSGI path of undecodable bytes can become) has no UTF-8
+    form, so no file name: InvalidObjectName saying so; NoSuchKey on reads."""
+    with pytest.raises(OssError) as err:
+        check_key_shape("a\udc80b", for_write=True)
+    assert (err.value.code, err.value.status) == ("InvalidObjectName", 400)
+    assert "UTF-8" in err.value.message
+    with pytest.raises(OssError) as err:
+        check_key_shape("a\udc80b", for_write=False)
     assert err.value.code == "NoSuchKey"
 
 
@@ -66,3 +78,16 @@ def test_a_segment_of_255_bytes_is_a_key(svc, key):
     assert call(svc, "GET", key).body == b"kept"
     assert call(svc, "DELETE", key).status == 204
     assert call(svc, "HEAD", key).status == 404
+
+
+@pytest.mark.parametrize("key", ["k" * 256, "a//b", "a/../b"])
+def test_a_versioned_delete_of_a_key_no_store_can_hold_is_204(svc, tmp_path, key):
+    """OSS answers 204 to DeleteObject of a key that does not exist, with a versionId too;
+    such a key never exists here, versioned or not, and no delete marker is made."""
+    set_versioning(svc, BUCKET, "Enabled")
+    for query in ({}, {"versionId": "CAEQNhiBgMDJgZCA0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFmZjYwYjcw"}):
+        resp = call(svc, "DELETE", key, query)
+        assert (resp.status, resp.body) == (204, b"")
+        assert "x-oss-delete-marker" not in resp.headers
+    listing = call(svc, "GET", None, {"versions": ""}).body.decode()
+    assert "<DeleteMarker>" not in listing and "<Version>" not in listing

@@ -42,13 +42,14 @@ def env_app(tmp_path, monkeypatch):
         app.service.close()
 
 
-def call(app, method, path, query="", headers=None, body=b"", raw_uri=None, **extra):
+def call(app, method, path, query="", headers=None, body=b"", raw_uri=None,
+         raw_name="REQUEST_URI", **extra):
     environ = EnvironBuilder(method=method, path=path, query_string=query,
                              headers=headers or {}, data=body).get_environ()
     for name in ("REQUEST_URI", "RAW_URI"):
         environ.pop(name, None)
     if raw_uri is not None:
-        environ["REQUEST_URI"] = raw_uri
+        environ[raw_name] = raw_uri
     environ.update(extra)
     out, status, resp_headers = run_wsgi_app(app, environ, buffered=True)
     return status, dict(resp_headers), b"".join(out)
@@ -75,14 +76,19 @@ def test_create_app_reads_its_environment(env_app):
     assert ET.fromstring(body).findtext("Code") == "AccessDenied"
 
 
-def test_request_targets(env_app):
+@pytest.mark.parametrize("raw_name", ["REQUEST_URI", "RAW_URI"])
+def test_request_targets(env_app, raw_name):
+    """The request target as sent: REQUEST_URI (waitress, uWSGI, mod_wsgi) or RAW_URI
+    (gunicorn) wins over PATH_INFO ("/x" here)."""
     app = env_app(OSS_IMG_ACL="public-read-write", OSS_IMG_WORKERS="0")
     status, _, _ = call(app, "PUT", f"/{B}/a/b.txt", body=b"ab",
-                        raw_uri=f"/{B}/a%2Fb.txt")
+                        raw_uri=f"/{B}/a%2Fb.txt", raw_name=raw_name)
     assert status.startswith("200 OK")
-    status, _, body = call(app, "GET", "/x", raw_uri=f"http://h.example/{B}/a/b.txt")
+    status, _, body = call(app, "GET", "/x", raw_uri=f"http://h.example/{B}/a/b.txt",
+                           raw_name=raw_name)
     assert status.startswith("200") and body == b"ab"
-    status, _, body = call(app, "GET", "/x", raw_uri=f"http://h.example/{B}?prefix=a/")
+    status, _, body = call(app, "GET", "/x", raw_uri=f"http://h.example/{B}?prefix=a/",
+                           raw_name=raw_name)
     assert ET.fromstring(body).findtext("Contents/Key") == "a/b.txt"
     status, _, body = call(app, "GET", f"/{B}/a/b.txt")          # from PATH_INFO
     assert body == b"ab"
