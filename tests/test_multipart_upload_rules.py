@@ -122,11 +122,13 @@ def test_a_chunked_part_over_the_limit_is_entity_too_large(svc, tmp_path):
     assert declared["MaxSizeAllowed"] == str(LIMIT)
     listed = xml(call(svc, "GET", "big.bin", {"uploadId": uid}), "ListPartsResult")
     assert listed.findall("Part") == []                  # nothing of it kept
-    # exactly the limit, chunked, is a part
+    # exactly the limit, chunked or with its Content-Length, is a part
     part_resp = call(svc, "PUT", "big.bin", query, b"x" * LIMIT, length=None)
     assert part_resp.status == 200
+    declared_resp = call(svc, "PUT", "big.bin", {**query, "partNumber": "2"}, b"y" * LIMIT)
+    assert declared_resp.status == 200
     listed = xml(call(svc, "GET", "big.bin", {"uploadId": uid}), "ListPartsResult")
-    assert [p.findtext("Size") for p in listed.findall("Part")] == [str(LIMIT)]
+    assert [p.findtext("Size") for p in listed.findall("Part")] == [str(LIMIT)] * 2
 
 
 def test_anyone_may_run_a_multipart_upload_in_a_public_read_write_bucket(svc):

@@ -48,7 +48,8 @@ def test_split_target(host, path, expected):
 def test_split_target_refuses_invalid_utf8():
     with pytest.raises(OssError) as e:
         split_target("127.0.0.1", "/bkt/%FF", "localhost")
-    assert e.value.code == "InvalidURI"
+    assert (e.value.code, e.value.status) == ("InvalidURI", 400)
+    assert "UTF-8" in e.value.message       # what is wrong with the path, said
 
 
 @pytest.mark.parametrize("key, ctype", [
@@ -189,7 +190,8 @@ def test_range_requests(svc):
     tail = svc.handle(req("GET", "r.bin", headers={"Range": "bytes=-5"}))
     assert tail.body == body[-5:]
     # OSS answers an invalid or unsatisfiable range with the whole object
-    for bad in ("bytes=200-300", "bytes=5-1", "items=1-2", "bytes=1-2,4-5"):
+    for bad in ("bytes=200-300", "bytes=5-1", "items=1-2", "bytes=1-2,4-5", "items=-5",
+                "bytes=-5,10-19", "bytes=1-2,-5"):
         whole = svc.handle(req("GET", "r.bin", headers={"Range": bad}))
         assert whole.status == 200 and whole.body == body, bad
 

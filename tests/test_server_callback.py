@@ -120,6 +120,16 @@ def test_unreachable_then_working_url(bucket, callback_server):
     assert result.status == 200 and len(callback_server.requests) == 1
 
 
+@pytest.mark.parametrize("first", ["ftp://127.0.0.1:1/x", "http://cbsrv.oss.demo.com/x"],
+                         ids=["not-http", "host-not-allowed"])
+def test_a_refused_url_then_a_working_one(bucket, callback_server, first):
+    """OSS tries the callbackUrl's URLs in order until one answers: a URL this server
+    refuses to call is skipped like an unreachable one, not the end of the list."""
+    result = put(bucket, "next.txt", b"n", {"callbackUrl": f"{first};{callback_server.url}",
+                                            "callbackBody": "k=${object}"})
+    assert result.status == 200 and len(callback_server.requests) == 1
+
+
 def test_non_loopback_host_is_not_called_by_default(bucket, callback_server):
     """The default --allow-callback-hosts is loopback: nothing leaves the machine (the
     name below is never even resolved) and the upload is answered 203, as OSS answers
@@ -203,6 +213,9 @@ def test_host_patterns():
     assert host_allowed("API.Example.COM.", ("*.example.com",))
     assert host_allowed("hooks.example.org.", ("hooks.example.org",))
     assert not host_allowed("hooks.example.org.evil.", ("hooks.example.org",))
+    # an IPv6 literal may be given with or without its URL brackets, on either side
+    assert host_allowed("fd00::7", ("[fd00::7]",)) and host_allowed("[fd00::7]", ("fd00::7",))
+    assert not host_allowed("fd00::8", ("[fd00::7]",))
 
 
 def test_render_escapes_per_body_type():

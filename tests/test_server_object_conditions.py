@@ -225,6 +225,11 @@ def test_gzip_accepted_among_others_and_ranges_win(srv):
                      headers={"Accept-Encoding": "br;q=1.0, GZIP;q=0.5"})
     assert r.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(r.raw.read(decode_content=False)) == body
+    # what browsers and `curl --compressed` send: gzip first in a list
+    for accept in ("gzip, deflate, br", "gzip,deflate"):
+        r = requests.get(f"{srv.url}/{B}/t.txt", stream=True,
+                         headers={"Accept-Encoding": accept})
+        assert r.headers["Content-Encoding"] == "gzip", accept
     r = requests.get(f"{srv.url}/{B}/t.txt",
                      headers={"Accept-Encoding": "gzip", "Range": "bytes=0-9"})
     assert r.status_code == 206 and r.content == b"x" * 10

@@ -173,3 +173,29 @@ def test_a_kept_header_with_a_control_character_is_refused_by_any_front_end(tmp_
     assert handle(svc, "HEAD", "ctl-bucket", "k.txt").status == 404
     ok = handle(svc, method, "ctl-bucket", "k.txt", query, b"x", {"x-oss-meta-note": "a\tb"})
     assert ok.status == 200
+
+
+@pytest.mark.parametrize("operation", ["PutObject", "AppendObject", "MultipartUpload"])
+def test_an_upload_without_content_type_is_application_octet_stream(tmp_path, operation):
+    """OSS API reference (PutObject, AppendObject, InitiateMultipartUpload): Content-Type
+    defaults to application/octet-stream -- the server does not guess from the name
+    (SDKs do that on their side); a file dropped in by hand is another matter (above)."""
+    from tests.service_env import handle, one_bucket_service
+    svc = one_bucket_service(tmp_path, "ctype-bucket")
+
+    def call(method, query=None, body=b""):
+        resp = handle(svc, method, "ctype-bucket", "note.txt", query, body)
+        assert resp.status == 200, resp.body
+        return resp
+
+    if operation == "PutObject":
+        call("PUT", None, b"text")
+    elif operation == "AppendObject":
+        call("POST", {"append": "", "position": "0"}, b"text")
+    else:
+        uid = call("POST", {"uploads": ""}).body.decode().split("<UploadId>")[1].split("<")[0]
+        call("PUT", {"partNumber": "1", "uploadId": uid}, b"text")
+        handle(svc, "POST", "ctype-bucket", "note.txt", {"uploadId": uid}, b"",
+               {"x-oss-complete-all": "yes"})
+    head = call("HEAD")
+    assert head.headers["Content-Type"] == "application/octet-stream"

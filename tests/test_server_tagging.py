@@ -8,6 +8,7 @@ EC pages 0010-00000209 (key too long), -212 (key characters), -214 (value too lo
 """
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -29,7 +30,8 @@ BUCKET = "tag-bucket"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     with one_bucket_server(tmp_path_factory, BUCKET, "private", (CREDS,),
-                           region=REGION) as (srv, _):
+                           region=REGION) as (srv, root):
+        srv.root = root
         yield srv
 
 
@@ -54,6 +56,18 @@ def oss_error(call, *args, **kw) -> oss2.exceptions.OssError:
     with pytest.raises(oss2.exceptions.OssError) as e:
         call(*args, **kw)
     return e.value
+
+
+def test_a_file_dropped_in_by_hand_takes_tags(server, bucket):
+    """A file put into the bucket's folder by hand has no metadata record yet: tagging it
+    computes the record (its ETag is the MD5 of its bytes, as for any object) and keeps
+    its data."""
+    (server.root / BUCKET / "dropped.txt").write_bytes(b"by hand")
+    bucket.put_object_tagging("dropped.txt", tagging([("k", "v")]))
+    assert tags_of(bucket, "dropped.txt") == {"k": "v"}
+    head = bucket.head_object("dropped.txt")
+    assert head.etag == hashlib.md5(b"by hand").hexdigest().upper()
+    assert bucket.get_object("dropped.txt").read() == b"by hand"
 
 
 def test_put_get_delete_round_trip(bucket):

@@ -14,6 +14,7 @@ is 405 MethodNotAllowed naming the method in ``Method`` (OSS's error document).
 from __future__ import annotations
 
 import hashlib
+import json
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -91,3 +92,31 @@ def test_a_method_a_versioning_resource_does_not_take_is_405(svc, sub, method):
     assert resp.status == 405
     fields = {c.tag: c.text for c in ET.fromstring(resp.body)}
     assert (fields["Code"], fields["Method"]) == ("MethodNotAllowed", method)
+
+
+def test_an_unreadable_version_index_hides_only_its_own_key(svc, tmp_path):
+    """Each key's previous versions have an index file of their own (under
+    ROOT/.oss-versions); one that cannot be read leaves ListObjectVersions listing every
+    other key's versions. Each index is broken in turn, so the one that breaks is first,
+    last and in between in whatever order the folder lists them."""
+    set_versioning(svc, BUCKET, "Enabled")
+    keys = ["a.txt", "b.txt", "c.txt"]
+    for key in keys:
+        put(svc, key, b"old " + key.encode())
+        put(svc, key, b"new " + key.encode())
+    indexes = {json.loads(p.read_text())["key"]: p
+               for p in (tmp_path / ".oss-versions" / BUCKET).glob("*/*/index.json")}
+    assert sorted(indexes) == keys
+
+    def previous_versions() -> list[str]:
+        resp = call(svc, "GET", None, {"versions": ""})
+        assert resp.status == 200, resp.body
+        return sorted(v.findtext("Key") for v in ET.fromstring(resp.body).iter("Version")
+                      if v.findtext("IsLatest") == "false")
+
+    assert previous_versions() == keys
+    for broken in keys:
+        saved = indexes[broken].read_bytes()
+        indexes[broken].write_bytes(b"{not json")
+        assert previous_versions() == [k for k in keys if k != broken], broken
+        indexes[broken].write_bytes(saved)

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import base64
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -114,9 +115,21 @@ def test_utf8_header_values_round_trip(env_app):
     status, _, _ = call(app, "PUT", f"/{B}/m.txt", body=b"m",
                         headers={"x-oss-meta-author": value})
     assert status.startswith("200")
-    status, headers, _ = call(app, "HEAD", f"/{B}/m.txt")
+    status, headers, body = call(app, "HEAD", f"/{B}/m.txt")
     assert headers["x-oss-meta-author"].encode("latin-1").decode("utf-8") == "Zoë – 猫"
-    assert headers["Content-Length"] == "1"
+    assert headers["Content-Length"] == "1" and body == b""      # a HEAD has no body
+
+
+def test_a_head_error_has_no_body_but_says_it_in_x_oss_err(env_app):
+    """HEAD answers carry no body (RFC 9110 9.3.2), errors included: OSS puts the error
+    document base64-encoded in x-oss-err, which both SDKs decode; Content-Length is the
+    document's, as a GET would get it."""
+    app = env_app(OSS_IMG_ACL="public-read-write", OSS_IMG_WORKERS="0")
+    status, headers, body = call(app, "HEAD", f"/{B}/missing.txt")
+    assert status.startswith("404") and body == b""
+    document = base64.b64decode(headers["x-oss-err"])
+    assert ET.fromstring(document).findtext("Code") == "NoSuchKey"
+    assert headers["Content-Length"] == str(len(document))
 
 
 def test_get_ignores_a_declared_body(env_app):

@@ -151,7 +151,6 @@ class _SlowDown(wasyncore.dispatcher):
                      b"\r\nConnection: close\r\nContent-Length: "
                      + str(len(body)).encode() + b"\r\n\r\n" + body)
         self._born = time.monotonic()
-        self._sent_all = False
 
     def readable(self) -> bool:
         if time.monotonic() - self._born > self.LIFETIME:
