@@ -257,3 +257,17 @@ def test_a_part_number_that_is_no_number_is_invalid_argument(open_svc, number):
     fields = error(call(open_svc, "POST", "n.bin", {"uploadId": uid},
                         complete_body([(10001, etag)])), 400, "InvalidPart")
     assert fields["PartNumber"] == "10001"
+
+
+def test_a_part_request_without_a_body_stream_is_an_empty_part(svc):
+    """``Request.body`` may be None (core.serve.messages: the service used as a library,
+    without HTTP): an UploadPart with no body stores an empty part, as one with an empty
+    body does."""
+    from core.serve.messages import Request
+    uid = start(svc, "empty.bin")
+    resp = svc.handle(Request("PUT", OPEN, "empty.bin", {"partNumber": "1", "uploadId": uid},
+                              {}, None, 0, host="127.0.0.1:9000"))
+    assert resp.status == 200, resp.body
+    assert resp.headers["ETag"] == '"D41D8CD98F00B204E9800998ECF8427E"'     # MD5 of b""
+    listed = xml(call(svc, "GET", "empty.bin", {"uploadId": uid}), "ListPartsResult")
+    assert [p.findtext("Size") for p in listed.findall("Part")] == ["0"]

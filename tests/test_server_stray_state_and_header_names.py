@@ -144,3 +144,18 @@ def test_promoting_a_version_through_a_folder_leading_outside_is_refused_as_put(
     assert undelete.status == put.status
     assert error_of(undelete)["Code"] == error_of(put)["Code"]
     assert list(outside.iterdir()) == []
+
+
+def test_an_oversized_bucket_acl_file_is_not_read(tmp_path, caplog):
+    """A bucket's own ACL file holds one ACL name; a big file there (put by hand) is not
+    read into memory -- it is refused unread, logged, and the server's ACL applies, even
+    when it starts with a valid name."""
+    from core.serve.access import BucketAclStore
+    store = BucketAclStore(tmp_path)
+    store.put(BUCKET, "private")
+    assert store.get(BUCKET) == "private"
+    path = store.folder / BUCKET
+    path.write_bytes(b"private" + b" " * (1 << 20))
+    with caplog.at_level(logging.WARNING, logger="core.serve"):
+        assert store.get(BUCKET) is None
+    assert str(path) in " ".join(r.getMessage() for r in caplog.records)

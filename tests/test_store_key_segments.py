@@ -91,3 +91,18 @@ def test_a_versioned_delete_of_a_key_no_store_can_hold_is_204(svc, tmp_path, key
         assert "x-oss-delete-marker" not in resp.headers
     listing = call(svc, "GET", None, {"versions": ""}).body.decode()
     assert "<DeleteMarker>" not in listing and "<Version>" not in listing
+
+
+def test_a_file_whose_path_is_1024_bytes_is_no_object(svc, tmp_path):
+    """OSS keys are 1-1023 bytes: a file put by hand at a 1024-byte path (five segments of
+    204 bytes) is not an object, however it got there; 1023 bytes is."""
+    key = "/".join(["k" * 204] * 5)
+    assert len(key) == 1024
+    path = tmp_path / BUCKET / key
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"by hand")
+    assert call(svc, "GET", key).status == 404
+    assert call(svc, "HEAD", key).status == 404
+    shorter = key[:-1]
+    (tmp_path / BUCKET / shorter).write_bytes(b"a key")
+    assert call(svc, "GET", shorter).body == b"a key"

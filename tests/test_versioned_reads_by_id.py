@@ -66,6 +66,7 @@ def test_the_null_version_is_read_by_null(svc):
     put(svc, "n.txt", b"before versioning")        # the null version, later kept
     set_versioning(svc, BUCKET, "Enabled")
     vid = put(svc, "n.txt", b"enabled write")
+    vid2 = put(svc, "n.txt", b"enabled again")            # the null version stays kept
     body, headers = read(svc, "GET", "n.txt", "null")
     assert (body, headers["x-oss-version-id"]) == (b"before versioning", "null")
     set_versioning(svc, BUCKET, "Suspended")
@@ -73,6 +74,9 @@ def test_the_null_version_is_read_by_null(svc):
     body, headers = read(svc, "GET", "n.txt", "null")      # now the current one
     assert (body, headers["x-oss-version-id"]) == (b"suspended write", "null")
     assert read(svc, "GET", "n.txt", vid)[0] == b"enabled write"
+    # ... and the only null version: a write while suspended replaces the kept one
+    listing = ET.fromstring(call(svc, "GET", None, {"versions": ""}).body)
+    assert [v.findtext("VersionId") for v in listing.iter("Version")] == ["null", vid2, vid]
 
 
 @pytest.mark.parametrize("query", [{"versions": ""}, {}, {"list-type": "2"}])
