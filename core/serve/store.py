@@ -71,7 +71,8 @@ class _Md5Cache:
 
 
 # The longest file name (one segment of a key) the local store can hold: 255 bytes on
-# Linux and macOS file systems (NAME_MAX), 255 UTF-16 units on Windows.
+# Linux and macOS file systems (NAME_MAX); Windows counts 255 UTF-16 units, which 255
+# UTF-8 bytes never exceed.
 NAME_MAX = 255
 
 
@@ -82,8 +83,8 @@ def invalid_object_name(key: str, why: str) -> OssError:
 def check_key_shape(key: str, *, for_write: bool) -> None:
     """Keys the local store can hold: 1-1023 UTF-8 bytes, no empty/./.. segments (but
     one trailing ``/``: a folder object), segments of at most NAME_MAX bytes, no backslash
-    or NUL, no reserved names. Reads
-    of other keys are NoSuchKey; writes are InvalidObjectName (so a client learns why)."""
+    or NUL, no reserved names. Reads of other keys are NoSuchKey; writes are
+    InvalidObjectName (so a client learns why)."""
     problem = None
     try:
         size = len(key.encode("utf-8")) if key else 0
