@@ -180,6 +180,7 @@ def test_copy_object_tagging_directive(bucket):
     err = oss_error(bucket.copy_object, BUCKET, "t/src.txt", "t/copy.txt",
                     headers={OSS_OBJECT_TAGGING_COPY_DIRECTIVE: "Merge"})
     assert (err.status, err.code) == (400, "InvalidArgument")
+    assert err.details["ArgumentName"] == "x-oss-tagging-directive"    # which header
 
 
 def test_append_takes_tags_on_the_first_call_only(bucket):

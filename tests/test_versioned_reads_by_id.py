@@ -88,6 +88,19 @@ def test_an_encoding_type_other_than_url_is_invalid_argument_naming_it(svc, quer
     assert (fields["Code"], fields["ArgumentName"]) == ("InvalidArgument", "encoding-type")
 
 
+@pytest.mark.parametrize("query", [{"versions": ""}, {}, {"list-type": "2"}])
+def test_an_empty_encoding_type_is_no_encoding(svc, query):
+    """``encoding-type=`` (an SDK that always sends the parameter) lists as if it were
+    absent, for ListObjectVersions as for ListObjects (V1 and V2): keys as they are."""
+    set_versioning(svc, BUCKET, "Enabled")
+    put(svc, "a b/c+d.txt", b"x")
+    resp = call(svc, "GET", None, {**query, "encoding-type": ""})
+    assert resp.status == 200, resp.body
+    root = ET.fromstring(resp.body)
+    assert [k.text for k in root.iter("Key")] == ["a b/c+d.txt"]
+    assert root.find("EncodingType") is None
+
+
 @pytest.mark.parametrize("sub,method", [("versioning", "POST"), ("versioning", "DELETE"),
                                         ("versions", "PUT"), ("versions", "POST"),
                                         ("versions", "DELETE")])
