@@ -1,6 +1,8 @@
 """Small image factories for tests (synthetic images, encoded in memory)."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +12,11 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "resources" / "samples" / "example.jpg"
 
+
+
+def md5_b64(body: bytes) -> str:
+    """The Content-MD5 header value of ``body``: its MD5 digest, base64-encoded."""
+    return base64.b64encode(hashlib.md5(body).digest()).decode()
 
 def encode(image: Image.Image, fmt: str = "PNG", **kw) -> bytes:
     out = io.BytesIO()

@@ -4,8 +4,6 @@ oracles."""
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import base64
 from urllib.parse import unquote, urlencode, quote, urlsplit
 
 import pytest
@@ -20,6 +18,7 @@ import alibabacloud_oss_v2.signer.v4 as v2_signer_v4
 from alibabacloud_oss_v2.types import HttpRequest, SigningContext
 
 from core.oss.credentials import Credentials
+from tests.helpers import md5_b64
 from tests.sdk_clock import freeze_sdk_clocks
 from core.oss.urls import BucketAddress
 
@@ -133,10 +132,6 @@ def sig_param(version):
 
 def style_xml(content: str) -> bytes:
     return f"<Style><Content>{content}</Content></Style>".encode()
-
-
-def md5_b64(body: bytes) -> str:
-    return base64.b64encode(hashlib.md5(body).digest()).decode()
 
 
 # (method, key, query, headers, V2-SDK sub-resources)

@@ -14,11 +14,11 @@ Expected values from the OSS API reference:
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 
 import pytest
 
+from tests.helpers import md5_b64
 from tests.service_env import error_fields, handle, one_bucket_service, xml_document
 
 BUCKET = "part-checks"
@@ -43,10 +43,6 @@ def put_part(svc, key, uid, number, data, headers=None):
     return call(svc, "PUT", key, {"partNumber": str(number), "uploadId": uid}, data, headers)
 
 
-def content_md5(data: bytes) -> str:
-    return base64.b64encode(hashlib.md5(data).digest()).decode()
-
-
 def listed_parts(svc, key, uid) -> list[tuple[str, str, str]]:
     root = xml_document(call(svc, "GET", key, {"uploadId": uid}), "ListPartsResult")
     return [(p.findtext("PartNumber"), p.findtext("ETag"), p.findtext("Size"))
@@ -60,7 +56,7 @@ def etag_of(data: bytes) -> str:
 def test_a_part_with_its_right_content_md5_is_stored(svc):
     uid = initiate(svc, "d.bin")
     data = b"part one " * 1000
-    resp = put_part(svc, "d.bin", uid, 1, data, {"content-md5": content_md5(data)})
+    resp = put_part(svc, "d.bin", uid, 1, data, {"content-md5": md5_b64(data)})
     assert resp.status == 200
     assert resp.headers["ETag"] == etag_of(data)
     assert listed_parts(svc, "d.bin", uid) == [("1", etag_of(data), str(len(data)))]
@@ -70,7 +66,7 @@ def test_a_part_with_its_right_content_md5_is_stored(svc):
 def test_a_part_whose_content_md5_does_not_match_is_invalid_digest(svc, md5_of):
     uid = initiate(svc, "d.bin")
     data = b"the part sent " * 100
-    error_fields(put_part(svc, "d.bin", uid, 1, data, {"content-md5": content_md5(md5_of)}),
+    error_fields(put_part(svc, "d.bin", uid, 1, data, {"content-md5": md5_b64(md5_of)}),
                  400, "InvalidDigest")
     assert listed_parts(svc, "d.bin", uid) == []             # nothing stored
 
@@ -80,7 +76,7 @@ def test_a_refused_part_leaves_the_part_uploaded_before_as_it_was(svc):
     first = b"first upload of part 2"
     assert put_part(svc, "keep.bin", uid, 2, first).status == 200
     error_fields(put_part(svc, "keep.bin", uid, 2, b"a corrupted second upload",
-                          {"content-md5": content_md5(b"what was meant")}),
+                          {"content-md5": md5_b64(b"what was meant")}),
                  400, "InvalidDigest")
     assert listed_parts(svc, "keep.bin", uid) == [("2", etag_of(first), str(len(first)))]
     root = xml_document(call(svc, "POST", "keep.bin", {"uploadId": uid}, b"",

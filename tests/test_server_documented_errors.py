@@ -6,7 +6,6 @@ refusals of unsupported calls."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -16,7 +15,7 @@ import alibabacloud_oss_v2 as osv2
 import oss2
 
 from tests.documented_env import B, CREDS, oss2_bucket, serve_documented, service_error, signed_list
-from tests.helpers import running_server
+from tests.helpers import md5_b64, running_server
 
 
 @pytest.fixture
@@ -244,10 +243,6 @@ def _delete_body(*keys: str, quiet: bool = False) -> bytes:
     return f"<Delete><Quiet>{str(quiet).lower()}</Quiet>{objects}</Delete>".encode()
 
 
-def _md5(body: bytes) -> str:
-    return base64.b64encode(hashlib.md5(body).digest()).decode()
-
-
 def test_delete_multiple_objects_rules(tmp_path):
     (tmp_path / B).mkdir()
     for name in ("a b.txt", "c.txt"):
@@ -259,7 +254,7 @@ def test_delete_multiple_objects_rules(tmp_path):
         assert r.status_code == 400 and code_of(r) == "MissingArgument"
         assert (tmp_path / B / "a b.txt").exists()
         # without encoding-type the keys come back as they are
-        r = requests.post(url, data=body, headers={"Content-MD5": _md5(body)})
+        r = requests.post(url, data=body, headers={"Content-MD5": md5_b64(body)})
         doc = ET.fromstring(r.content)
         assert r.status_code == 200 and doc.tag == "DeleteResult"
         assert [d.findtext("Key") for d in doc.findall("Deleted")] == ["a b.txt"]
@@ -268,10 +263,10 @@ def test_delete_multiple_objects_rules(tmp_path):
         for bad in (b"<Delete><Quiet>true</Quiet></Delete>",                  # no object
                     _delete_body(*[f"k{i}" for i in range(1001)]),           # over 1000
                     b"<Other/>", b"<Delete><Object>"):
-            r = requests.post(url, data=bad, headers={"Content-MD5": _md5(bad)})
+            r = requests.post(url, data=bad, headers={"Content-MD5": md5_b64(bad)})
             assert r.status_code == 400 and code_of(r) == "MalformedXML"
         thousand = _delete_body(*[f"k{i}" for i in range(999)], "c.txt")
-        r = requests.post(url, data=thousand, headers={"Content-MD5": _md5(thousand)})
+        r = requests.post(url, data=thousand, headers={"Content-MD5": md5_b64(thousand)})
         assert r.status_code == 200 and len(ET.fromstring(r.content)) == 1000
         assert not (tmp_path / B / "c.txt").exists()
 
@@ -294,5 +289,5 @@ def test_xml_bodies_are_checked_against_their_content_md5(tmp_path):
                          headers={"Content-MD5": empty_md5})
         assert r.status_code == 400 and code_of(r) == "InvalidDigest"
         r = requests.put(f"{srv.url}/{B}?style&styleName=s", data=style,
-                         headers={"Content-MD5": _md5(style)})
+                         headers={"Content-MD5": md5_b64(style)})
         assert r.status_code == 200

@@ -27,10 +27,10 @@ source, never imported from the code under test:
 from __future__ import annotations
 
 import base64
-import hashlib
 
 import pytest
 
+from tests.helpers import md5_b64
 from tests.service_env import calls_to, error_fields, one_bucket_service
 
 BUCKET = "published-texts"
@@ -43,10 +43,6 @@ call = calls_to(BUCKET)
 @pytest.fixture
 def svc(tmp_path):
     return one_bucket_service(tmp_path, BUCKET)
-
-
-def md5_b64(data: bytes) -> str:
-    return base64.b64encode(hashlib.md5(data).digest()).decode()
 
 
 def upload_id(svc, key: str) -> str:

@@ -11,20 +11,14 @@
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import xml.etree.ElementTree as ET
 
 import requests
 
 from core.serve.wsgi import _limited
-from tests.helpers import running_server
+from tests.helpers import md5_b64, running_server
 
 B = "bodybkt"
-
-
-def md5(body: bytes) -> str:
-    return base64.b64encode(hashlib.md5(body).digest()).decode()
 
 
 def padded_delete(key: str, size: int) -> bytes:
@@ -42,14 +36,14 @@ def test_xml_body_of_exactly_64_kib_is_read_whole(tmp_path):
             body = padded_delete("k", 65536)
             data = iter([body[:1000], body[1000:]]) if chunked else body
             r = requests.post(f"{srv.url}/{B}?delete", data=data,
-                              headers={"Content-MD5": md5(body)})
+                              headers={"Content-MD5": md5_b64(body)})
             assert r.status_code == 200, r.content
             assert ET.fromstring(r.content).findtext("Deleted/Key") == "k"
             assert not (tmp_path / B / "k").exists()
             over = padded_delete("k", 65537)
             data = iter([over[:1000], over[1000:]]) if chunked else over
             r = requests.post(f"{srv.url}/{B}?delete", data=data,
-                              headers={"Content-MD5": md5(over)})
+                              headers={"Content-MD5": md5_b64(over)})
             assert r.status_code == 400
             assert ET.fromstring(r.content).findtext("Code") == "EntityTooLarge"
 
@@ -62,7 +56,7 @@ def test_character_references_in_delete_keys(tmp_path):
         body = (b"<Delete><Quiet>false</Quiet><Object><Key>a&#32;b</Key></Object>"
                 b"<Object><Key>c&#x1F;d</Key></Object></Delete>")
         r = requests.post(f"{srv.url}/{B}?delete&encoding-type=url", data=body,
-                          headers={"Content-MD5": md5(body)})
+                          headers={"Content-MD5": md5_b64(body)})
         assert r.status_code == 200
         keys = [d.findtext("Key") for d in ET.fromstring(r.content).findall("Deleted")]
         assert keys == ["a%20b", "c%1Fd"]

@@ -13,22 +13,16 @@ Expected values:
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
 
 import pytest
 import requests
 
-from tests.helpers import running_server
+from tests.helpers import md5_b64, running_server
 
 B = "ctl-keys"
 CONTROLS = [c for c in range(1, 32) if c not in (0x09, 0x0A, 0x0D)]
-
-
-def md5(body: bytes) -> str:
-    return base64.b64encode(hashlib.md5(body).digest()).decode()
 
 
 @pytest.fixture
@@ -42,7 +36,7 @@ def srv(tmp_path):
 def delete(srv, objects: bytes) -> requests.Response:
     body = b"<Delete><Quiet>false</Quiet>" + objects + b"</Delete>"
     return requests.post(f"{srv.url}/{B}?delete&encoding-type=url", data=body,
-                         headers={"Content-MD5": md5(body)}, timeout=10)
+                         headers={"Content-MD5": md5_b64(body)}, timeout=10)
 
 
 def deleted_keys(resp: requests.Response) -> list[str]:
@@ -96,6 +90,6 @@ def test_a_nul_is_malformed_xml(srv, objects):
 def test_a_dtd_or_an_entity_is_malformed_xml(srv, body):
     (srv.folder / "kx").write_bytes(b"x")
     resp = requests.post(f"{srv.url}/{B}?delete", data=body,
-                         headers={"Content-MD5": md5(body)}, timeout=10)
+                         headers={"Content-MD5": md5_b64(body)}, timeout=10)
     assert resp.status_code == 400 and b"<Code>MalformedXML</Code>" in resp.content
     assert (srv.folder / "kx").exists()
