@@ -25,7 +25,7 @@ docs/COMPATIBILITY.md ("Storage classes and RestoreObject").
 from __future__ import annotations
 
 from ..errors import OssError
-from .config import MALFORMED_XML, error, http_date, small_int
+from .config import error, http_date, malformed_xml, small_int
 from .messages import Request, Response
 from .meta import ObjectMeta
 from .xmlio import read_xml
@@ -101,7 +101,7 @@ def parse_restore_request(req: Request, storage_class: str) -> tuple[int, str | 
     default = (1, DEFAULT_TIER if tiers else None)
     if root is None:
         return default
-    malformed = error("MalformedXML", MALFORMED_XML, 400)
+    malformed = malformed_xml()
     if root.tag != "RestoreRequest" or any(c.tag not in ("Days", "JobParameters")
                                            for c in root):
         raise malformed

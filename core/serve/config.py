@@ -191,14 +191,6 @@ def small_int(raw: str | None, what: str, *, digits: int = 18) -> int | None:
 # OSS's own messages, where OSS publishes them (docs/COMPATIBILITY.md, "Error messages").
 # MethodNotAllowed: OSS's "HTTP status code 405" error page.
 NOT_ALLOWED = "The specified method is not allowed against this resource."
-# InvalidDigest, for a malformed and for a mismatched Content-MD5 alike: OSS's "HTTP status
-# code 400" page and its FAQ on this error; aliyun-oss-java-sdk's integration tests
-# (TestConstants.INVALID_DIGEST_ERR) assert it against the live service.
-INVALID_DIGEST = "The Content-MD5 you specified was invalid."
-# MalformedXML: OSS's "HTTP status code 400" page; alibabacloud-oss-go-sdk-v2's integration
-# test asserts it against the live service (S3 uses the same words).
-MALFORMED_XML = ("The XML you provided was not well-formed or did not validate against our "
-                 "published schema.")
 # BucketAlreadyExists: aliyun-oss-java-sdk's TestConstants.BUCKET_ALREADY_EXIST_ERR
 # (CreateBucketTest, against the live service) and alibabacloud-oss-go-sdk-v2's mock.
 BUCKET_TAKEN = ("The requested bucket name is not available. The bucket namespace is shared "
@@ -222,6 +214,21 @@ def timeout_error(seconds: float | None) -> OssError:
 
 def not_implemented(what: str) -> OssError:
     return error("NotImplemented", f"{what} is not implemented by this server.", 501)
+
+
+def invalid_digest() -> OssError:
+    """A malformed or a mismatched Content-MD5 alike, in OSS's words: its "HTTP status code
+    400" page and its FAQ on this error; aliyun-oss-java-sdk's integration tests
+    (TestConstants.INVALID_DIGEST_ERR) assert the text against the live service."""
+    return error("InvalidDigest", "The Content-MD5 you specified was invalid.", 400)
+
+
+def malformed_xml(ec: str | None = None) -> OssError:
+    """An XML body that does not parse or is not the document asked for, in OSS's words:
+    its "HTTP status code 400" page; alibabacloud-oss-go-sdk-v2's integration test asserts
+    the text against the live service (S3 uses the same words)."""
+    return error("MalformedXML", "The XML you provided was not well-formed or did not "
+                 "validate against our published schema.", 400, ec)
 
 
 def internal_error() -> OssError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..errors import OssError
-from .config import MALFORMED_XML, error
+from .config import error, malformed_xml
 from .messages import Request, Response
 from .store import check_key_shape
 from .versions import check_version_id
@@ -39,7 +39,7 @@ class DeleteOps:
             raise error("MissingArgument", "DeleteMultipleObjects needs Content-MD5.", 400)
         root = read_xml(req)   # checks the Content-MD5
         if root is None or root.tag != "Delete":
-            raise error("MalformedXML", MALFORMED_XML, 400)
+            raise malformed_xml()
         quiet = (root.findtext("Quiet") or "false").strip().lower() == "true"
         url = req.query.get("encoding-type") == "url"
         objects = [(o.findtext("Key") or "", o.findtext("VersionId"))

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..errors import OssError
 from ..oss.urls import validate_bucket
 from ..storage import atomic_write
-from .config import MALFORMED_XML, error, iso_time, log, small_int
+from .config import error, iso_time, log, malformed_xml, small_int
 from .listing import max_keys
 from .messages import Request, Response
 from .xmlio import el, read_xml, xml_doc, xml_safe
@@ -48,7 +48,7 @@ def parse_configuration(req: Request) -> dict:
     """The channel settings of a PutLiveChannel body, defaults filled in, checked."""
     root = read_xml(req)
     if root is None or root.tag != "LiveChannelConfiguration":
-        raise error("MalformedXML", MALFORMED_XML, 400)
+        raise malformed_xml()
     conf = dict(DEFAULTS)
     description = root.findtext("Description")
     if description is not None:

@@ -22,8 +22,8 @@ from werkzeug.http import parse_range_header
 
 from ..oss.urls import validate_bucket
 from ..storage import atomic_write, open_temp, removed_on_failure
-from .config import (INVALID_DIGEST, MALFORMED_XML, TMP_PREFIX, UPLOAD_DIR, entity_too_large,
-                     error, iso_time, quoted_etag, small_int)
+from .config import (TMP_PREFIX, UPLOAD_DIR, entity_too_large, error, invalid_digest,
+                     iso_time, malformed_xml, quoted_etag, small_int)
 from .archive import check_readable
 from .crc64 import Crc64
 from .listing import max_keys
@@ -199,7 +199,7 @@ class MultipartOps:
                 os.fsync(f.fileno())
             if content_md5 is not None:
                 if decode_content_md5(content_md5) != md5.digest():
-                    raise error("InvalidDigest", INVALID_DIGEST, 400)
+                    raise invalid_digest()
             os.replace(tmp, folder / str(number))
         etag = quoted_etag(md5.hexdigest())
         atomic_write(folder / f"{number}.json",
@@ -216,7 +216,7 @@ class MultipartOps:
         else:
             root = read_xml(req)
             if root is None or root.tag != "CompleteMultipartUpload":
-                raise error("MalformedXML", MALFORMED_XML, 400)
+                raise malformed_xml()
             chosen = []
             for p in root.findall("Part"):
                 n = small_int(p.findtext("PartNumber"), "PartNumber", digits=6)

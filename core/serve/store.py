@@ -29,8 +29,8 @@ from ..errors import OssError
 from ..oss.urls import validate_bucket
 from ..resolver import no_such_key, safe_join
 from ..storage import keep_mode, open_regular, open_temp, removed_on_failure
-from .config import (BUCKET_TAKEN, FOLDER_OBJECT, INVALID_DIGEST, TMP_PREFIX, entity_too_large,
-                     error, log, quoted_etag)
+from .config import (BUCKET_TAKEN, FOLDER_OBJECT, TMP_PREFIX, entity_too_large, error,
+                     invalid_digest, log, quoted_etag)
 from .crc64 import Crc64
 
 
@@ -130,7 +130,7 @@ def decode_content_md5(value: str) -> bytes:
     except (binascii.Error, ValueError):
         digest = b""
     if len(digest) != 16:
-        raise error("InvalidDigest", INVALID_DIGEST, 400)
+        raise invalid_digest()
     return digest
 
 
@@ -387,7 +387,7 @@ class ObjectStore:
                 os.fsync(f.fileno())
                 st = os.fstat(f.fileno())
             if expected_md5 is not None and expected_md5 != md5.digest():
-                raise error("InvalidDigest", INVALID_DIGEST, 400)
+                raise invalid_digest()
             if sha is not None and sha.hexdigest() != content_sha256.lower():
                 raise error("InvalidDigest", "The x-oss-content-sha256 you specified did "
                             "not match what was received.", 400)

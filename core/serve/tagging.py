@@ -15,7 +15,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import unquote
 
-from .config import MALFORMED_XML, error
+from .config import error, malformed_xml
 from .messages import Operation, Request, Response
 from .xmlio import el, read_xml, xml_doc
 
@@ -128,7 +128,7 @@ class TaggingOps:
         root = read_xml(req)
         tag_set = root.find("TagSet") if root is not None and root.tag == "Tagging" else None
         if tag_set is None:
-            raise error("MalformedXML", MALFORMED_XML, 400, ec="0010-00000101")
+            raise malformed_xml("0010-00000101")
         pairs = [(t.findtext("Key") or "", t.findtext("Value") or "")
                  for t in tag_set.findall("Tag")]
         self._set_tags(req, validate_tags(pairs))

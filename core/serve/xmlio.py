@@ -6,8 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
-from .config import (INVALID_DIGEST, MALFORMED_XML, MAX_XML_BODY, OWNER_ID,
-                     entity_too_large, error)
+from .config import (MAX_XML_BODY, OWNER_ID, entity_too_large, error, invalid_digest,
+                     malformed_xml)
 from .messages import Request
 from .store import decode_content_md5
 
@@ -65,11 +65,11 @@ def read_xml(req: Request) -> ET.Element | None:
     data = read_small(req)
     md5 = req.headers.get("content-md5")
     if md5 is not None and decode_content_md5(md5) != hashlib.md5(data).digest():
-        raise error("InvalidDigest", INVALID_DIGEST, 400)
+        raise invalid_digest()
     if not data.strip():
         return None
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise error("MalformedXML", MALFORMED_XML, 400)
+        raise malformed_xml()
     # Keys may hold control characters XML 1.0 cannot (oss2's test_chinese deletes
     # 'a\x0c-2.txt'; ElementTree writes the byte raw and OSS accepts it): parse them as
     # private-use stand-ins and put them back. A control byte is never part of a
@@ -81,7 +81,7 @@ def read_xml(req: Request) -> ET.Element | None:
     try:
         root = ET.fromstring(data)
     except ET.ParseError:
-        raise error("MalformedXML", MALFORMED_XML, 400) from None
+        raise malformed_xml() from None
     for node in root.iter():
         if node.text:
             node.text = _STAND_INS.sub(lambda m: chr(ord(m[0]) - _STAND_IN), node.text)
